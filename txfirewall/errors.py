@@ -1,0 +1,104 @@
+"""Typed errors for txfirewall.
+
+Every error raised by txfirewall derives from :class:`TxFirewallError`; third-party
+exceptions (httpx, eth-abi, rlp, json) are translated once, where they enter, with
+``raise ... from exc``. A *block* is never an exception: it is a :class:`Verdict`.
+
+    TxFirewallError
+    ├── InvalidRequestError          the request itself is wrong (CLI exit 3)
+    │   ├── MalformedJsonError       not JSON, or not a JSON object
+    │   ├── NonCanonicalKeyError     duplicate or case-variant keys ("METHOD", two "method")
+    │   ├── UnsupportedMethodError   a JSON-RPC method txfirewall does not analyse
+    │   └── InvalidParamsError       params missing, of the wrong shape, or contradictory
+    ├── InputFileError               a --history / --labels / --policy file is unusable (exit 2)
+    ├── EnvironmentFailure           the machine or the network is not ready (exit 4)
+    │   ├── AnvilNotFoundError       no anvil binary and no npm to install one
+    │   ├── AnvilStartError          anvil did not start or did not answer in time
+    │   └── UpstreamError            the RPC node failed, answered garbage or an RPC error
+    │       └── UpstreamTimeoutError the RPC node did not answer in time
+    └── StageError                   a pipeline stage failed; recorded as a finding, never raised
+                                     out of Firewall.analyze
+"""
+
+from __future__ import annotations
+
+
+class TxFirewallError(Exception):
+    """Root of every txfirewall error. ``hint`` says what to do next."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        return f"{base} ({self.hint})" if self.hint else base
+
+
+class InvalidRequestError(TxFirewallError):
+    """The request is not a well-formed signing request."""
+
+    hint = "fix the request; a wallet would have to refuse it too"
+
+
+class MalformedJsonError(InvalidRequestError):
+    """The input is not valid JSON, or not the JSON shape expected."""
+
+
+class NonCanonicalKeyError(InvalidRequestError):
+    """Duplicate or case-variant keys: different parsers would read different requests."""
+
+
+class UnsupportedMethodError(InvalidRequestError):
+    """A JSON-RPC method that txfirewall does not (yet) analyse."""
+
+
+class InvalidParamsError(InvalidRequestError):
+    """The params of a known method are missing, malformed or contradictory."""
+
+
+class InputFileError(TxFirewallError):
+    """A user-supplied file (history, labels, policy) cannot be read or is malformed."""
+
+    hint = "check the file's path and format (see README: CLI reference)"
+
+
+class EnvironmentFailure(TxFirewallError):
+    """Something outside the request failed: a missing tool, an unreachable node."""
+
+
+class AnvilNotFoundError(EnvironmentFailure):
+    """No anvil binary could be found or installed."""
+
+    hint = (
+        "install Foundry (https://book.getfoundry.sh/getting-started/installation) and put "
+        "`anvil` on PATH, or install Node.js/npm so txfirewall can fetch @foundry-rs/anvil, "
+        "or point TXFIREWALL_ANVIL at an anvil binary"
+    )
+
+
+class AnvilStartError(EnvironmentFailure):
+    """Anvil was found but did not start or did not answer."""
+
+    hint = "see the anvil log quoted above; check --rpc is reachable when forking"
+
+
+class UpstreamError(EnvironmentFailure):
+    """The JSON-RPC node failed, answered garbage, or returned an RPC error."""
+
+    hint = "check that --rpc points at a reachable Ethereum JSON-RPC node"
+
+    def __init__(self, message: str, *, code: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
+
+
+class UpstreamTimeoutError(UpstreamError):
+    """The JSON-RPC node did not answer in time."""
+
+
+class StageError(TxFirewallError):
+    """A pipeline stage failed. Recorded in the verdict as a finding; never escapes analyze()."""

@@ -1,0 +1,47 @@
+"""The explicit list of built-in rules, plus third-party rules from the ``txfirewall.rules``
+entry-point group. Adding a rule means adding it here (or shipping a plugin), never touching
+the pipeline."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from typing import Any
+
+from txfirewall.heuristics.approvals import unlimited_approval_to_eoa
+from txfirewall.heuristics.counterparties import illicit_counterparty
+from txfirewall.heuristics.rule import Rule
+from txfirewall.heuristics.signing import chain_id_mismatch, eth_sign_raw_hash, unanalysed_signing_request
+from txfirewall.heuristics.simulation import analysis_stage_failed, simulation_reverted, simulation_unavailable
+from txfirewall.heuristics.transfers import assets_to_unfamiliar_contract, first_transfer_to_address
+
+BUILTIN_RULES: tuple[Rule[Any], ...] = (
+    eth_sign_raw_hash,
+    chain_id_mismatch,
+    unanalysed_signing_request,
+    unlimited_approval_to_eoa,
+    assets_to_unfamiliar_contract,
+    first_transfer_to_address,
+    illicit_counterparty,
+    simulation_reverted,
+    simulation_unavailable,
+    analysis_stage_failed,
+)
+
+ENTRY_POINT_GROUP = "txfirewall.rules"
+
+
+def load_rules(*, plugins: bool = True) -> tuple[Rule[Any], ...]:
+    """Built-in rules, then plugin rules; duplicate ids are an error, not a silent override."""
+    rules = list(BUILTIN_RULES)
+    if plugins:
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            loaded = ep.load()
+            rules.extend(loaded if isinstance(loaded, (list, tuple)) else [loaded])
+    seen: set[str] = set()
+    for r in rules:
+        if not isinstance(r, Rule):
+            raise TypeError(f"{r!r} is not a txfirewall rule")
+        if r.id in seen:
+            raise ValueError(f"two rules share the id {r.id!r}")
+        seen.add(r.id)
+    return tuple(rules)

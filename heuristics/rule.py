@@ -1,0 +1,105 @@
+"""How a rule is declared: metadata beside a pure function of the analysis context.
+
+A rule measures something about the context and returns a ``Hit`` (with evidence) or None.
+It never does I/O. Its tunable thresholds live in a frozen ``params`` dataclass, which the
+policy file may override per field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from txfirewall.model.context import AnalysisContext, Fact
+from txfirewall.model.findings import Confidence, Severity
+from txfirewall.model.json_values import JsonValue
+from txfirewall.model.primitives import Address
+
+P = TypeVar("P")
+
+_RULE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class NoParams:
+    """For rules with nothing to tune."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule saw. ``severity`` overrides the rule's default when the measured value is graded."""
+
+    message: str
+    evidence: Mapping[str, JsonValue] = field(default_factory=dict)
+    severity: Severity | None = None
+    subject: Address | None = None
+    """The counterparty the hit is about; an allow-listed subject silences non-unconditional rules."""
+
+
+@dataclass(frozen=True)
+class Rule(Generic[P]):
+    id: str
+    title: str
+    severity: Severity
+    confidence: Confidence
+    requires: frozenset[Fact]
+    params_type: type[P]
+    check: Callable[[AnalysisContext, P], Hit | None]
+    unconditional: bool = False
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not _RULE_ID.match(self.id):
+            raise ValueError(f"rule id {self.id!r} must be kebab-case")
+        if not dataclasses.is_dataclass(self.params_type):
+            raise TypeError(f"rule {self.id}: params must be a dataclass")
+
+    def default_params(self) -> P:
+        return self.params_type()
+
+    def params_with(self, overrides: Mapping[str, Any]) -> P:
+        """Default params with policy overrides applied, type-checked field by field."""
+        fields = {f.name: f for f in dataclasses.fields(self.params_type)}  # type: ignore[arg-type]
+        defaults = self.default_params()
+        values: dict[str, Any] = {}
+        for key, value in overrides.items():
+            if key not in fields:
+                raise ValueError(f"rule {self.id} has no parameter {key!r} (has: {', '.join(fields)})")
+            current = getattr(defaults, key)
+            if isinstance(current, bool) != isinstance(value, bool) or (
+                isinstance(current, int) and not isinstance(value, int)
+            ):
+                raise ValueError(f"rule {self.id} parameter {key!r} must be {type(current).__name__}")
+            values[key] = value
+        return dataclasses.replace(defaults, **values)  # type: ignore[type-var]
+
+
+def rule(
+    *,
+    id: str,
+    title: str,
+    severity: Severity,
+    confidence: Confidence,
+    requires: tuple[Fact, ...] = (),
+    params: type[P] = NoParams,  # type: ignore[assignment]
+    unconditional: bool = False,
+) -> Callable[[Callable[[AnalysisContext, P], Hit | None]], Rule[P]]:
+    """Declare a rule: ``@rule(id=..., ...)`` over ``def check(ctx, params) -> Hit | None``."""
+
+    def wrap(fn: Callable[[AnalysisContext, P], Hit | None]) -> Rule[P]:
+        return Rule(
+            id=id,
+            title=title,
+            severity=severity,
+            confidence=confidence,
+            requires=frozenset(requires) | {Fact.REQUEST},
+            params_type=params,
+            check=fn,
+            unconditional=unconditional,
+            description=(fn.__doc__ or "").strip(),
+        )
+
+    return wrap

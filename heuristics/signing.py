@@ -1,0 +1,75 @@
+"""Rules about how the user is asked to sign.
+
+Deliberately not reported here: ``personal_sign`` of readable text (that is a message, not a
+blank cheque); typed-data rules live with the typed-data decoder.
+"""
+
+from __future__ import annotations
+
+from txfirewall.heuristics.rule import Hit, NoParams, rule
+from txfirewall.model.context import AnalysisContext, Fact
+from txfirewall.model.findings import Confidence, Severity
+from txfirewall.model.request import Method
+
+
+@rule(
+    id="eth-sign-raw-hash",
+    title="eth_sign: blind signature over a raw hash",
+    severity=Severity.CRITICAL,
+    confidence=Confidence.HIGH,
+    requires=(Fact.REQUEST,),
+    unconditional=True,
+)
+def eth_sign_raw_hash(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """eth_sign signs arbitrary bytes, so a site can make you sign a transaction hash."""
+    req = ctx.request
+    if req.method is not Method.SIGN or req.message is None:
+        return None
+    payload = req.message.payload
+    return Hit(
+        message=(
+            "This site asks for an eth_sign signature. eth_sign signs a raw hash that can stand for "
+            "anything, including a transaction that empties your wallet, and you cannot see what. "
+            "No honest site needs it; refuse."
+        ),
+        evidence={"signer": req.message.signer, "payload_length": len(payload),
+                  "payload": "0x" + payload[:64].hex()},
+    )
+
+
+@rule(
+    id="unanalysed-signing-request",
+    title="Signing request txfirewall cannot analyse yet",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    requires=(Fact.INTENT,),
+)
+def unanalysed_signing_request(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """Fail closed: a signing method we do not decode is never allowed silently."""
+    if ctx.intent is None or ctx.intent.kind.value != "unanalysed":
+        return None
+    return Hit(
+        message=(
+            f"{ctx.request.method.value} is a signing method this version of txfirewall does not decode; "
+            "check every field in your wallet before confirming."
+        ),
+        evidence={"method": ctx.request.method.value},
+    )
+
+
+@rule(
+    id="chain-id-mismatch",
+    title="Transaction is for another chain",
+    severity=Severity.CRITICAL,
+    confidence=Confidence.HIGH,
+    requires=(Fact.REQUEST,),
+)
+def chain_id_mismatch(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """A chainId other than the active chain: the wallet would sign for a network you are not on."""
+    tx = ctx.request.transaction
+    if tx is None or tx.chain_id is None or ctx.chain_id is None or tx.chain_id == ctx.chain_id:
+        return None
+    return Hit(
+        message=f"The transaction names chain {tx.chain_id} but you are on chain {ctx.chain_id}.",
+        evidence={"request_chain_id": tx.chain_id, "active_chain_id": ctx.chain_id},
+    )

@@ -1,0 +1,75 @@
+"""Rules about the simulation itself: it failed, it reverted, or it did not run.
+
+Fail closed: when txfirewall could not see what a transaction does, it says so and warns.
+"""
+
+from __future__ import annotations
+
+from txfirewall.heuristics.rule import Hit, NoParams, rule
+from txfirewall.model.context import AnalysisContext, Fact
+from txfirewall.model.findings import Confidence, Severity
+from txfirewall.model.simulation import SimulationStatus
+
+
+@rule(
+    id="simulation-reverted",
+    title="The transaction would fail",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    requires=(Fact.SIMULATION,),
+)
+def simulation_reverted(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """A reverting transaction costs gas for nothing, and some contracts revert only when watched."""
+    sim = ctx.simulation
+    if sim is None or sim.status is not SimulationStatus.REVERTED:
+        return None
+    reason = sim.revert_reason or "no reason given"
+    return Hit(
+        message=f"Simulated on the current chain state, this transaction reverts ({reason}).",
+        evidence={"revert_reason": sim.revert_reason, "block_number": sim.block_number},
+    )
+
+
+@rule(
+    id="simulation-unavailable",
+    title="The effects could not be simulated",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    requires=(Fact.REQUEST,),
+)
+def simulation_unavailable(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """Simulation failed (node down, timeout, rejected call): the effects are unknown, so warn.
+    When the user turned simulation off, say so at info level instead."""
+    sim = ctx.simulation
+    if ctx.request.transaction is None or sim is None:
+        return None
+    if sim.status is SimulationStatus.FAILED:
+        return Hit(
+            message=f"txfirewall could not simulate this transaction: {sim.error}. Its effects are unknown.",
+            evidence={"error": sim.error},
+        )
+    if sim.status is SimulationStatus.SKIPPED:
+        return Hit(
+            message="Simulation was turned off; only the decoded calldata was checked.",
+            evidence={"reason": sim.error},
+            severity=Severity.INFO,
+        )
+    return None
+
+
+@rule(
+    id="analysis-stage-failed",
+    title="Part of the analysis failed",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    requires=(Fact.REQUEST,),
+)
+def analysis_stage_failed(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """Any stage that crashed or timed out leaves the verdict at least at warn."""
+    if not ctx.failures:
+        return None
+    stages = ", ".join(f"{f.stage} ({f.error})" for f in ctx.failures)
+    return Hit(
+        message=f"Some checks could not run: {stages}. Treat this request with care.",
+        evidence={"failures": [{"stage": f.stage, "error": f.error} for f in ctx.failures]},
+    )

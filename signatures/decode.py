@@ -1,0 +1,84 @@
+"""The decode stage: a parsed ``Request`` to an ``Intent`` (offline, no node)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from txfirewall.model.intent import Intent, IntentKind
+from txfirewall.model.primitives import MAX_UINT256, Address
+from txfirewall.model.request import Method, Request, TransactionRequest
+from txfirewall.signatures.calldata import decode_calldata
+from txfirewall.signatures.intent_text import describe
+
+# Anything at or above 2**255 is "unlimited" in practice: no token has that supply, and
+# drainers use values just below 2**256-1 to dodge equality checks.
+UNLIMITED_THRESHOLD = 2**255
+
+
+def is_unlimited(amount: int) -> bool:
+    return amount >= UNLIMITED_THRESHOLD or amount == MAX_UINT256
+
+
+def decode_request(request: Request) -> Intent:
+    if request.transaction is not None:
+        intent = _decode_transaction(request.transaction)
+    elif request.method is Method.SIGN and request.message is not None:
+        payload = request.message.payload
+        notes = () if len(payload) == 32 else (f"payload is {len(payload)} bytes, not a 32-byte hash",)
+        intent = Intent(kind=IntentKind.RAW_HASH_SIGNATURE, summary="", notes=notes)
+    else:
+        intent = Intent(
+            kind=IntentKind.UNANALYSED,
+            summary="",
+            notes=(f"{request.method.value} is not decoded by this version of txfirewall",),
+        )
+    return _with_summary(intent, request)
+
+
+def _with_summary(intent: Intent, request: Request) -> Intent:
+    return replace(intent, summary=describe(intent, {}, method=request.method.value))
+
+
+def _decode_transaction(tx: TransactionRequest) -> Intent:
+    if tx.to is None:
+        return Intent(kind=IntentKind.CONTRACT_CREATION, summary="", value=tx.value,
+                      notes=(f"{len(tx.data)} bytes of init code",))
+    if not tx.data:
+        return Intent(kind=IntentKind.NATIVE_TRANSFER, summary="", target=tx.to,
+                      counterparty=tx.to, value=tx.value, amount=tx.value)
+    decoding = decode_calldata(tx.data)
+    call = decoding.call
+    base = Intent(kind=IntentKind.CONTRACT_CALL, summary="", call=call, target=tx.to,
+                  value=tx.value, selector=decoding.selector, notes=decoding.notes)
+    if call is None or decoding.role is None:
+        return base
+    if decoding.role == "erc20-transfer":
+        return replace(base, kind=IntentKind.TOKEN_TRANSFER, token=tx.to,
+                       counterparty=_addr(call.argument("to")), amount=_int(call.argument("amount")))
+    if decoding.role in ("erc20-approve", "erc20-increase-allowance"):
+        amount = _int(call.arguments[1].value)
+        return replace(base, kind=IntentKind.TOKEN_APPROVAL, token=tx.to,
+                       counterparty=_addr(call.arguments[0].value), amount=amount,
+                       unlimited=is_unlimited(amount))
+    if decoding.role == "erc20-transfer-from":
+        return replace(base, kind=IntentKind.TOKEN_TRANSFER_FROM, token=tx.to,
+                       owner=_addr(call.argument("from")), counterparty=_addr(call.argument("to")),
+                       amount=_int(call.argument("amount")))
+    if decoding.role == "set-approval-for-all":
+        approved = bool(call.argument("approved"))
+        return replace(base, kind=IntentKind.TOKEN_APPROVAL, token=tx.to,
+                       counterparty=_addr(call.argument("operator")), unlimited=approved,
+                       amount=None)
+    if decoding.role == "scam-payable-name":
+        return replace(base, notes=(*base.notes, f"{call.signature} is a function name drainer kits use"))
+    return base
+
+
+def _addr(value: object) -> Address:
+    assert isinstance(value, str)
+    return Address(value)
+
+
+def _int(value: object) -> int:
+    assert isinstance(value, int)
+    return value

@@ -1,0 +1,65 @@
+"""A small, curated table of functions decoded with full argument names.
+
+The issue that adds the big selector database keeps this table as the security core that wins
+over the big lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eth_utils import keccak
+
+from txfirewall.model.primitives import Selector
+
+
+@dataclass(frozen=True)
+class KnownFunction:
+    signature: str
+    names: tuple[str, ...]
+    role: str
+    """What the function means for the user: ``erc20-transfer``, ``erc20-approve``, ..."""
+
+    @property
+    def name(self) -> str:
+        return self.signature.split("(", 1)[0]
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        inner = self.signature[len(self.name) + 1 : -1]
+        return tuple(t for t in inner.split(",") if t)
+
+    @property
+    def selector(self) -> Selector:
+        return Selector("0x" + keccak(text=self.signature)[:4].hex())
+
+
+_FUNCTIONS = (
+    KnownFunction("transfer(address,uint256)", ("to", "amount"), "erc20-transfer"),
+    KnownFunction("approve(address,uint256)", ("spender", "amount"), "erc20-approve"),
+    KnownFunction("transferFrom(address,address,uint256)", ("from", "to", "amount"), "erc20-transfer-from"),
+    KnownFunction("increaseAllowance(address,uint256)", ("spender", "addedValue"), "erc20-increase-allowance"),
+    KnownFunction("setApprovalForAll(address,bool)", ("operator", "approved"), "set-approval-for-all"),
+    # Payable no-argument names that drainer kits use to look like a harmless button.
+    KnownFunction("Claim()", (), "scam-payable-name"),
+    KnownFunction("claim()", (), "call"),
+    KnownFunction("SecurityUpdate()", (), "scam-payable-name"),
+    KnownFunction("ClaimReward()", (), "scam-payable-name"),
+    KnownFunction("ClaimRewards()", (), "scam-payable-name"),
+    KnownFunction("Connect()", (), "scam-payable-name"),
+    KnownFunction("Execute()", (), "scam-payable-name"),
+    KnownFunction("Multicall()", (), "scam-payable-name"),
+    KnownFunction("deposit()", (), "call"),
+    KnownFunction("withdraw(uint256)", ("amount",), "call"),
+)
+
+BY_SELECTOR: dict[Selector, tuple[KnownFunction, ...]] = {}
+for _fn in _FUNCTIONS:
+    BY_SELECTOR[_fn.selector] = (*BY_SELECTOR.get(_fn.selector, ()), _fn)
+
+# ERC-721 shares these selectors with ERC-20; which one applies depends on the contract,
+# which decoding (offline) cannot know. The ambiguity is reported, never resolved silently.
+SHARED_WITH_ERC721 = {
+    "approve(address,uint256)": "approve(address to, uint256 tokenId) on an ERC-721",
+    "transferFrom(address,address,uint256)": "transferFrom(from, to, uint256 tokenId) on an ERC-721",
+}

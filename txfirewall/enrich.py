@@ -1,0 +1,106 @@
+"""The enrich stage: facts about every address the request touches, and its tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from types import MappingProxyType
+
+from eth_utils import keccak
+
+from txfirewall.history import relationship
+from txfirewall.model.context import AnalysisContext
+from txfirewall.model.facts import AddressFacts, Label
+from txfirewall.model.primitives import Address, parse_data
+from txfirewall.rpc_client import RpcCallError, RpcClient
+from txfirewall.token_metadata import fetch_token_info
+
+
+def touched_addresses(ctx: AnalysisContext) -> dict[Address, list[str]]:
+    """Every counterparty with the roles it plays, the user's own address excluded."""
+    roles: dict[Address, list[str]] = {}
+    user = ctx.request.sender
+
+    def add(address: Address | None, role: str) -> None:
+        if address is None or address == user:
+            return
+        bucket = roles.setdefault(address, [])
+        if role not in bucket:
+            bucket.append(role)
+
+    tx = ctx.request.transaction
+    intent = ctx.intent
+    if tx is not None:
+        add(tx.to, "called" if tx.data else "recipient")
+    if intent is not None:
+        if intent.kind.value == "token-approval":
+            add(intent.counterparty, "spender")
+        else:
+            add(intent.counterparty, "recipient")
+        add(intent.owner, "token-owner")
+        add(intent.token, "token")
+    sim = ctx.simulation
+    if sim is not None and sim.ran:
+        for t in sim.transfers:
+            if t.sender == user:
+                add(t.recipient, "receives-your-assets")
+            elif t.recipient == user:
+                add(t.sender, "sends-you-assets")
+            else:
+                add(t.recipient, "receives-assets")
+        for a in sim.approvals:
+            add(a.spender, "spender")
+    return roles
+
+
+def token_addresses(ctx: AnalysisContext) -> list[Address]:
+    tokens: list[Address] = []
+    if ctx.intent is not None and ctx.intent.token is not None:
+        tokens.append(ctx.intent.token)
+    sim = ctx.simulation
+    if sim is not None and sim.ran:
+        tokens.extend(t.token for t in sim.transfers if t.token is not None)
+        tokens.extend(a.token for a in sim.approvals)
+    return list(dict.fromkeys(tokens))
+
+
+async def enrich(
+    ctx: AnalysisContext,
+    client: RpcClient | None,
+    labels: Mapping[Address, tuple[Label, ...]],
+    *,
+    block: str = "latest",
+) -> AnalysisContext:
+    roles = touched_addresses(ctx)
+    addresses = list(roles)
+    codes: dict[Address, bytes] = {}
+    tokens = {}
+    if client is not None and addresses:
+        replies = await client.batch([("eth_getCode", [a, block]) for a in addresses])
+        for address, reply in zip(addresses, replies):
+            if not isinstance(reply, RpcCallError):
+                codes[address] = parse_data(reply)
+    if client is not None:
+        token_list = [t for t in token_addresses(ctx) if codes.get(t, b"x")]
+        if token_list:
+            tokens = await fetch_token_info(client, token_list, block)
+    user = ctx.request.sender
+    facts: dict[Address, AddressFacts] = {}
+    for address in addresses:
+        code = codes.get(address)
+        rel = relationship(ctx.history, user, address) if ctx.history is not None and user else None
+        facts[address] = AddressFacts(
+            address=address,
+            roles=tuple(roles[address]),
+            is_contract=None if code is None else len(code) > 0,
+            code_size=None if code is None else len(code),
+            code_hash=None if not code else "0x" + keccak(code).hex(),
+            labels=labels.get(address, ()),
+            relationship=rel,
+        )
+    return replace(
+        ctx,
+        addresses=MappingProxyType(facts),
+        tokens=MappingProxyType(tokens),
+        code_known=client is not None and len(codes) == len(addresses),
+    )

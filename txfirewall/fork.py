@@ -1,0 +1,69 @@
+"""A pinned, never-mutated Anvil fork of the user's node, queried only with stateless calls.
+
+The fork is started at the upstream's head with ``--fork-block-number``, ``--fork-chain-id`` and
+``--accounts 0`` (fewest upstream round trips), so every simulation on it sees the same state and
+concurrent simulations cannot interfere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from txfirewall.anvil import AnvilNode, AnvilOptions
+from txfirewall.errors import EnvironmentFailure
+from txfirewall.model.primitives import ChainId, parse_quantity
+from txfirewall.rpc_client import RpcClient
+
+
+class ChainMismatchError(EnvironmentFailure):
+    """--chain-id names a different chain than the node serves."""
+
+    hint = "pass the --rpc of the chain you mean, or drop --chain-id"
+
+
+@dataclass(frozen=True)
+class UpstreamHead:
+    chain_id: ChainId
+    block_number: int
+
+
+async def read_head(client: RpcClient) -> UpstreamHead:
+    chain_hex, block_hex = await asyncio.gather(
+        client.call("eth_chainId", []), client.call("eth_blockNumber", [])
+    )
+    return UpstreamHead(ChainId(parse_quantity(chain_hex)), parse_quantity(block_hex))
+
+
+class Fork:
+    """``fork = await Fork.open(url)``; ``fork.client`` talks to the fork; ``await fork.close()``."""
+
+    def __init__(self, node: AnvilNode, client: RpcClient, head: UpstreamHead, upstream: str) -> None:
+        self.node = node
+        self.client = client
+        self.head = head
+        self.upstream_url = upstream
+
+    @classmethod
+    async def open(
+        cls, upstream_url: str, *, expected_chain_id: int | None = None, timeout: float = 30.0
+    ) -> Fork:
+        async with RpcClient(upstream_url, timeout=timeout) as upstream:
+            head = await read_head(upstream)
+        if expected_chain_id is not None and expected_chain_id != head.chain_id:
+            raise ChainMismatchError(
+                f"--chain-id is {expected_chain_id} but {upstream_url} serves chain {head.chain_id}"
+            )
+        options = AnvilOptions(
+            fork_url=upstream_url,
+            fork_block_number=head.block_number,
+            fork_chain_id=head.chain_id,
+            accounts=0,
+            no_storage_caching=True,
+        )
+        node = await asyncio.to_thread(AnvilNode.start, options, startup_timeout=timeout)
+        return cls(node, RpcClient(node.url, timeout=timeout), head, upstream_url)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        await asyncio.to_thread(self.node.stop)

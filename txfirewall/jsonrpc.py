@@ -1,0 +1,53 @@
+"""Strict JSON reading for requests: one meaning per document, or a typed error.
+
+Two parsers reading ``{"method":"eth_chainId","method":"eth_sendTransaction"}`` can disagree on
+which method it is (Python keeps the last key, others the first); Go's decoder matches keys
+case-insensitively. So duplicate keys and keys differing only by case are rejected outright.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from txfirewall.errors import MalformedJsonError, NonCanonicalKeyError
+
+MAX_REQUEST_BYTES = 5 * 1024 * 1024
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, str] = {}
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        folded = key.casefold()
+        if folded in seen:
+            other = seen[folded]
+            if other == key:
+                raise NonCanonicalKeyError(f"duplicate key {key!r}")
+            raise NonCanonicalKeyError(f"keys {other!r} and {key!r} differ only by case")
+        seen[folded] = key
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise MalformedJsonError(f"{name} is not valid JSON")
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """Parse JSON, rejecting duplicate/case-variant keys, NaN/Infinity and oversized input."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_REQUEST_BYTES:
+            raise MalformedJsonError(f"request is larger than {MAX_REQUEST_BYTES} bytes")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedJsonError(f"request is not UTF-8: {exc}") from exc
+    if len(text) > MAX_REQUEST_BYTES:
+        raise MalformedJsonError(f"request is larger than {MAX_REQUEST_BYTES} bytes")
+    try:
+        return json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise MalformedJsonError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise MalformedJsonError("JSON nested too deeply") from exc

@@ -1,0 +1,73 @@
+"""User-supplied address labels (``--labels``: CSV ``address,label[,source]``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+from txfirewall.errors import InputFileError
+from txfirewall.model.facts import Label, LabelCategory
+from txfirewall.model.primitives import Address, is_address, to_address
+
+# Checked in order: the first keyword found in the label text decides the category.
+_KEYWORDS: tuple[tuple[str, LabelCategory], ...] = (
+    ("formerly sanctioned", LabelCategory.FORMERLY_SANCTIONED),
+    ("formerly-sanctioned", LabelCategory.FORMERLY_SANCTIONED),
+    ("sanction", LabelCategory.SANCTIONED),
+    ("ofac", LabelCategory.SANCTIONED),
+    ("drainer", LabelCategory.DRAINER),
+    ("phish", LabelCategory.PHISHING),
+    ("heist", LabelCategory.HEIST),
+    ("exploit", LabelCategory.EXPLOIT),
+    ("hack", LabelCategory.EXPLOIT),
+    ("scam", LabelCategory.SCAM),
+    ("fake", LabelCategory.SCAM),
+    ("mixer", LabelCategory.MIXER),
+    ("tornado", LabelCategory.MIXER),
+    ("exchange", LabelCategory.EXCHANGE),
+    ("bridge", LabelCategory.BRIDGE),
+    ("protocol", LabelCategory.PROTOCOL),
+    ("benign", LabelCategory.BENIGN),
+)
+
+
+def categorise(label: str) -> LabelCategory:
+    text = label.casefold()
+    for keyword, category in _KEYWORDS:
+        if keyword in text:
+            return category
+    try:
+        return LabelCategory(text.strip())
+    except ValueError:
+        return LabelCategory.OTHER
+
+
+def parse_labels_csv(text: str, *, source: str = "labels") -> Mapping[Address, tuple[Label, ...]]:
+    labels: dict[Address, list[Label]] = {}
+    for number, row in enumerate(csv.reader(io.StringIO(text)), 1):
+        if not row or not any(cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
+            continue
+        if number == 1 and row[0].strip().casefold() == "address":
+            continue
+        if len(row) < 2 or len(row) > 3:
+            raise InputFileError(f"{source} line {number}: expected address,label[,source]")
+        address, label = row[0].strip(), row[1].strip()
+        if not is_address(address):
+            raise InputFileError(f"{source} line {number}: {address!r} is not an address")
+        if not label:
+            raise InputFileError(f"{source} line {number}: empty label")
+        origin = row[2].strip() if len(row) == 3 and row[2].strip() else source
+        addr = to_address(address)
+        labels.setdefault(addr, []).append(Label(addr, label, origin, categorise(label)))
+    return MappingProxyType({a: tuple(v) for a, v in labels.items()})
+
+
+def load_labels(path: Path) -> Mapping[Address, tuple[Label, ...]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"cannot read labels file {path}: {exc}") from exc
+    return parse_labels_csv(text, source=path.name)

@@ -1,0 +1,74 @@
+"""The analysis context: what every stage adds to, and what every rule reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from txfirewall.model.facts import AddressFacts, HistoryEntry, Label, TokenInfo
+from txfirewall.model.findings import Finding
+from txfirewall.model.intent import Intent
+from txfirewall.model.primitives import Address, ChainId
+from txfirewall.model.request import Request
+from txfirewall.model.simulation import Simulation
+
+
+class Fact(StrEnum):
+    """The parts of the context a rule may require."""
+
+    REQUEST = "request"
+    INTENT = "intent"
+    SIMULATION = "simulation"
+    ADDRESS_FACTS = "address_facts"
+    CODE = "code"
+    TOKENS = "tokens"
+    HISTORY = "history"
+
+
+def _empty() -> Mapping[Address, AddressFacts]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class StageFailure:
+    stage: str
+    error: str
+
+
+@dataclass(frozen=True)
+class AnalysisContext:
+    """Immutable; each stage returns a new context with more facts filled in."""
+
+    request: Request
+    chain_id: ChainId | None = None
+    intent: Intent | None = None
+    simulation: Simulation | None = None
+    addresses: Mapping[Address, AddressFacts] = field(default_factory=_empty)
+    tokens: Mapping[Address, TokenInfo] = field(default_factory=lambda: MappingProxyType({}))
+    history: tuple[HistoryEntry, ...] | None = None
+    labels: Mapping[Address, tuple[Label, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    findings: tuple[Finding, ...] = ()
+    failures: tuple[StageFailure, ...] = ()
+    code_known: bool = False
+    """True when ``addresses[*].is_contract`` was read from a node."""
+
+    def facts(self, address: Address | None) -> AddressFacts | None:
+        return None if address is None else self.addresses.get(address)
+
+    def available(self) -> frozenset[Fact]:
+        have = {Fact.REQUEST}
+        if self.intent is not None:
+            have.add(Fact.INTENT)
+        if self.simulation is not None and self.simulation.ran:
+            have.add(Fact.SIMULATION)
+        if self.addresses:
+            have.add(Fact.ADDRESS_FACTS)
+        if self.code_known:
+            have.add(Fact.CODE)
+        if self.tokens:
+            have.add(Fact.TOKENS)
+        if self.history is not None:
+            have.add(Fact.HISTORY)
+        return frozenset(have)

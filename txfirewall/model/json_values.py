@@ -1,0 +1,32 @@
+"""Turning internal values into JSON-safe values: big ints become decimal strings, bytes hex."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Union
+
+JsonValue = Union[None, bool, int, float, str, list["JsonValue"], dict[str, "JsonValue"]]
+
+# Integers beyond JavaScript's safe range are emitted as decimal strings so no client
+# silently rounds a token amount.
+_SAFE_INT = 2**53 - 1
+
+
+def to_json_value(value: object) -> JsonValue:
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value if -_SAFE_INT <= value <= _SAFE_INT else str(value)
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, Mapping):
+        return {str(k): to_json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return [to_json_value(v) for v in items]
+    to_json = getattr(value, "to_json", None)
+    if callable(to_json):
+        return to_json()  # type: ignore[no-any-return]
+    if hasattr(value, "value") and isinstance(getattr(value, "value"), (str, int)):
+        return to_json_value(getattr(value, "value"))
+    return str(value)

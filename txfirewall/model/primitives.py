@@ -1,0 +1,64 @@
+"""Primitive value types and strict hex helpers used across the model."""
+
+from __future__ import annotations
+
+import re
+from typing import NewType
+
+from eth_utils import to_checksum_address
+
+Address = NewType("Address", str)
+"""An EIP-55 checksummed 20-byte address, the one canonical spelling used internally."""
+
+ChainId = NewType("ChainId", int)
+Selector = NewType("Selector", str)
+"""A 4-byte function selector as 0x-prefixed lowercase hex."""
+
+MAX_UINT256 = 2**256 - 1
+ZERO_ADDRESS = Address("0x0000000000000000000000000000000000000000")
+NATIVE_TRANSFER_PSEUDO_ADDRESS = Address("0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE")
+
+_ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_HEX_RE = re.compile(r"^0x[0-9a-fA-F]*$")
+_QUANTITY_RE = re.compile(r"^0x(0|[1-9a-fA-F][0-9a-fA-F]*)$")
+
+
+def is_address(value: object) -> bool:
+    return isinstance(value, str) and bool(_ADDRESS_RE.match(value))
+
+
+def to_address(value: str) -> Address:
+    """Canonicalise a 0x-prefixed 20-byte hex address (raises ValueError otherwise)."""
+    if not is_address(value):
+        raise ValueError(f"not a 20-byte 0x-prefixed hex address: {value!r}")
+    return Address(to_checksum_address(value))
+
+
+def address_from_word(word: bytes) -> Address:
+    """The address in the low 20 bytes of a 32-byte ABI word or log topic."""
+    if len(word) != 32:
+        raise ValueError("an address word must be 32 bytes")
+    return Address(to_checksum_address(word[12:]))
+
+
+def parse_quantity(value: str) -> int:
+    """A JSON-RPC QUANTITY: 0x-prefixed hex without leading zeros (``0x0`` for zero)."""
+    if not isinstance(value, str) or not _QUANTITY_RE.match(value):
+        raise ValueError(f"not a canonical hex quantity: {value!r}")
+    return int(value, 16)
+
+
+def parse_data(value: str) -> bytes:
+    """JSON-RPC DATA: 0x-prefixed hex with an even number of digits."""
+    if not isinstance(value, str) or not _HEX_RE.match(value) or len(value) % 2:
+        raise ValueError(f"not 0x-prefixed hex bytes of even length: {value!r}")
+    return bytes.fromhex(value[2:])
+
+
+def to_quantity(value: int) -> str:
+    return hex(value)
+
+
+def short_address(address: str) -> str:
+    """``0xAbCd…1234`` for prose; evidence always carries the full address."""
+    return f"{address[:6]}…{address[-4:]}"

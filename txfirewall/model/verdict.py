@@ -1,0 +1,73 @@
+"""The verdict: allow, warn or block, with every reason and the facts behind it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from txfirewall.model.facts import AddressFacts, TokenInfo
+from txfirewall.model.findings import Finding
+from txfirewall.model.intent import Intent
+from txfirewall.model.json_values import JsonValue
+from txfirewall.model.simulation import Simulation
+
+SCHEMA_VERSION = 1
+
+
+class Decision(StrEnum):
+    ALLOW = "allow"
+    WARN = "warn"
+    BLOCK = "block"
+
+    @property
+    def exit_code(self) -> int:
+        """The CLI's exit code for this decision (0, 10, 20)."""
+        return {Decision.ALLOW: 0, Decision.WARN: 10, Decision.BLOCK: 20}[self]
+
+
+@dataclass(frozen=True)
+class SkippedRule:
+    rule: str
+    reason: str
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {"rule": self.rule, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The single output of Firewall.analyze. Serialises to the documented JSON schema."""
+
+    decision: Decision
+    score: int
+    findings: tuple[Finding, ...]
+    intent: Intent
+    simulation: Simulation
+    method: str
+    chain_id: int | None = None
+    origin: str | None = None
+    addresses: tuple[AddressFacts, ...] = ()
+    tokens: tuple[TokenInfo, ...] = ()
+    skipped_rules: tuple[SkippedRule, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {
+            "schema": SCHEMA_VERSION,
+            "verdict": self.decision.value,
+            "score": self.score,
+            "method": self.method,
+            "chain_id": self.chain_id,
+            "origin": self.origin,
+            "findings": [f.to_json() for f in self.findings],
+            "intent": self.intent.to_json(),
+            "simulation": self.simulation.to_json(),
+            "addresses": [a.to_json() for a in self.addresses],
+            "tokens": {t.address: t.to_json() for t in self.tokens},
+            "skipped_rules": [s.to_json() for s in self.skipped_rules],
+            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+        }
+
+    def to_json_text(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self.to_json(), indent=indent, ensure_ascii=False)

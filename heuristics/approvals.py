@@ -83,3 +83,44 @@ def unlimited_approval_to_eoa(ctx: AnalysisContext, params: UnlimitedApprovalPar
                 subject=spender,
             )
     return None
+
+
+@dataclass(frozen=True)
+class UnfamiliarSpenderParams:
+    unlimited_threshold: int = 2**255
+    min_past_interactions: int = 1
+    """How many past transactions with the spender make it "used before"."""
+
+
+@rule(
+    id="unlimited-approval-to-unfamiliar-contract",
+    title="Unlimited approval to a contract you never used",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    requires=(Fact.INTENT, Fact.CODE),
+    params=UnfamiliarSpenderParams,
+)
+def unlimited_approval_to_unfamiliar_contract(
+    ctx: AnalysisContext, params: UnfamiliarSpenderParams
+) -> Hit | None:
+    """Drainers ask for ``setApprovalForAll`` or an unlimited allowance to a fresh contract. A
+    router or marketplace the user already used does not fire; a new one needs confirmation."""
+    for token, spender, what in _unlimited_grants(ctx, params.unlimited_threshold):
+        facts = ctx.facts(spender)
+        if facts is None or not facts.is_contract:
+            continue
+        rel = facts.relationship
+        used = rel.sent_count if rel else 0
+        if used >= params.min_past_interactions:
+            continue
+        return Hit(
+            message=(
+                f"You would give contract {spender}, which you have never used, an {what} over "
+                f"token {token}. It could move those tokens at any time. Only confirm if you know "
+                "and trust this app."
+            ),
+            evidence={"token": token, "spender": spender, "grant": what,
+                      "past_transactions_with_spender": "not provided" if ctx.history is None else used},
+            subject=spender,
+        )
+    return None

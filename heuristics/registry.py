@@ -7,10 +7,16 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 from typing import Any
 
-from txfirewall.heuristics.approvals import unlimited_approval_to_eoa
+from txfirewall.heuristics.approvals import unlimited_approval_to_eoa, unlimited_approval_to_unfamiliar_contract
 from txfirewall.heuristics.counterparties import illicit_counterparty
 from txfirewall.heuristics.rule import Rule
-from txfirewall.heuristics.signing import chain_id_mismatch, eth_sign_raw_hash, unanalysed_signing_request
+from txfirewall.heuristics.scam_calls import value_to_scam_selector
+from txfirewall.heuristics.signing import (
+    chain_id_mismatch,
+    eth_sign_raw_hash,
+    opaque_message_signature,
+    unanalysed_signing_request,
+)
 from txfirewall.heuristics.simulation import analysis_stage_failed, simulation_reverted, simulation_unavailable
 from txfirewall.heuristics.transfers import assets_to_unfamiliar_contract, first_transfer_to_address
 
@@ -18,7 +24,10 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     eth_sign_raw_hash,
     chain_id_mismatch,
     unanalysed_signing_request,
+    opaque_message_signature,
     unlimited_approval_to_eoa,
+    unlimited_approval_to_unfamiliar_contract,
+    value_to_scam_selector,
     assets_to_unfamiliar_contract,
     first_transfer_to_address,
     illicit_counterparty,

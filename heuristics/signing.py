@@ -73,3 +73,24 @@ def chain_id_mismatch(ctx: AnalysisContext, params: NoParams) -> Hit | None:
         message=f"The transaction names chain {tx.chain_id} but you are on chain {ctx.chain_id}.",
         evidence={"request_chain_id": tx.chain_id, "active_chain_id": ctx.chain_id},
     )
+
+
+@rule(
+    id="opaque-message-signature",
+    title="Message to sign is not readable",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    requires=(Fact.INTENT,),
+)
+def opaque_message_signature(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """personal_sign of bytes that are not text: the user cannot know what they agree to. (The
+    personal_sign prefix keeps it from being a transaction, so this warns rather than blocks.)"""
+    intent = ctx.intent
+    if intent is None or intent.kind.value != "message-signature" or intent.message is not None:
+        return None
+    msg = ctx.request.message
+    size = len(msg.payload) if msg else 0
+    return Hit(
+        message=f"You are asked to sign {size} bytes that are not readable text. Refuse unless you know why.",
+        evidence={"payload_length": size, "payload": "0x" + (msg.payload[:64].hex() if msg else "")},
+    )

@@ -9,6 +9,7 @@ from txfirewall.model.primitives import MAX_UINT256, Address
 from txfirewall.model.request import Method, Request, TransactionRequest
 from txfirewall.signatures.calldata import decode_calldata
 from txfirewall.signatures.intent_text import describe
+from txfirewall.signatures.messages import decode_personal_message
 
 # Anything at or above 2**255 is "unlimited" in practice: no token has that supply, and
 # drainers use values just below 2**256-1 to dodge equality checks.
@@ -22,6 +23,8 @@ def is_unlimited(amount: int) -> bool:
 def decode_request(request: Request) -> Intent:
     if request.transaction is not None:
         intent = _decode_transaction(request.transaction)
+    elif request.method is Method.PERSONAL_SIGN and request.message is not None:
+        intent = decode_personal_message(request.message.payload)
     elif request.method is Method.SIGN and request.message is not None:
         payload = request.message.payload
         notes = () if len(payload) == 32 else (f"payload is {len(payload)} bytes, not a 32-byte hash",)

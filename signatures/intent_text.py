@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from txfirewall.model.facts import TokenInfo
 from txfirewall.model.intent import Intent, IntentKind
 from txfirewall.model.primitives import Address, short_address
-from txfirewall.model.text import display_symbol, format_units
+from txfirewall.model.text import display_symbol, format_units, safe_text
 
 NATIVE_SYMBOL = "ETH"
 NATIVE_DECIMALS = 18
@@ -58,6 +58,11 @@ def describe(intent: Intent, tokens: Mapping[Address, TokenInfo], *, method: str
     if kind is IntentKind.CONTRACT_CREATION:
         value = f" with {native_amount(intent.value)}" if intent.value else ""
         return f"Deploy a new contract{value}"
+    if kind is IntentKind.MESSAGE_SIGNATURE:
+        if intent.message is None:
+            return "Sign a message that is not readable text (opaque bytes)"
+        first = intent.message.strip().splitlines()[0] if intent.message.strip() else ""
+        return f'Sign a text message: "{safe_text(first, limit=80)}"'
     if kind is IntentKind.RAW_HASH_SIGNATURE:
         return "Sign a raw hash with eth_sign: it can authorise anything, including a transaction"
     return f"{method or 'Request'}: not decoded by this version; review it in your wallet"

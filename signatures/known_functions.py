@@ -40,15 +40,16 @@ _FUNCTIONS = (
     KnownFunction("transferFrom(address,address,uint256)", ("from", "to", "amount"), "erc20-transfer-from"),
     KnownFunction("increaseAllowance(address,uint256)", ("spender", "addedValue"), "erc20-increase-allowance"),
     KnownFunction("setApprovalForAll(address,bool)", ("operator", "approved"), "set-approval-for-all"),
-    # Payable no-argument names that drainer kits use to look like a harmless button.
-    KnownFunction("Claim()", (), "scam-payable-name"),
-    KnownFunction("claim()", (), "call"),
-    KnownFunction("SecurityUpdate()", (), "scam-payable-name"),
-    KnownFunction("ClaimReward()", (), "scam-payable-name"),
-    KnownFunction("ClaimRewards()", (), "scam-payable-name"),
-    KnownFunction("Connect()", (), "scam-payable-name"),
-    KnownFunction("Execute()", (), "scam-payable-name"),
-    KnownFunction("Multicall()", (), "scam-payable-name"),
+    # Payable no-argument names that drainer kits use to look like a harmless button
+    # (HEURISTICS_CATALOGUE item 76, after Revoke.cash's SuspectedScamDecoder).
+    *(
+        KnownFunction(f"{name}()", (), "scam-payable-name")
+        for name in (
+            "SecurityUpdate", "securityUpdate", "ClaimReward", "claimReward", "ClaimRewards",
+            "claimRewards", "Claim", "claim", "SafeClaim", "safeClaim", "ClaimAirdrop",
+            "claimAirdrop", "NetworkMerge", "networkMerge", "Verify", "verify", "Connect", "Execute",
+        )
+    ),
     KnownFunction("deposit()", (), "call"),
     KnownFunction("withdraw(uint256)", ("amount",), "call"),
 )
@@ -63,3 +64,7 @@ SHARED_WITH_ERC721 = {
     "approve(address,uint256)": "approve(address to, uint256 tokenId) on an ERC-721",
     "transferFrom(address,address,uint256)": "transferFrom(from, to, uint256 tokenId) on an ERC-721",
 }
+
+SCAM_PAYABLE_SELECTORS: frozenset[Selector] = frozenset(
+    fn.selector for fn in _FUNCTIONS if fn.role == "scam-payable-name"
+)

@@ -58,7 +58,7 @@ def read_log_effects(logs: Iterable[Mapping[str, Any]]) -> LogEffects:
     for log in logs:
         try:
             effect = _read_one(log)
-        except (ValueError, KeyError, TypeError, DecodingError):
+        except (ValueError, KeyError, IndexError, TypeError, DecodingError):
             skipped += 1
             continue
         if effect is None:
@@ -99,6 +99,8 @@ def _read_one(log: Mapping[str, Any]) -> ApprovalChange | list[Transfer] | None:
 
 
 def _transfer(emitter: Address, topics: list[str], data: bytes) -> Transfer:
+    if len(topics) not in (3, 4):
+        raise ValueError("Transfer log with the wrong number of topics")
     sender = address_from_word(_word(topics[1]))
     recipient = address_from_word(_word(topics[2]))
     if len(topics) == 3:
@@ -114,6 +116,8 @@ def _transfer(emitter: Address, topics: list[str], data: bytes) -> Transfer:
 
 
 def _approval(emitter: Address, topics: list[str], data: bytes) -> ApprovalChange:
+    if len(topics) not in (3, 4):
+        raise ValueError("Approval log with the wrong number of topics")
     owner = address_from_word(_word(topics[1]))
     spender = address_from_word(_word(topics[2]))
     if len(topics) == 3 and len(data) == 32:

@@ -69,7 +69,9 @@ def parse_request(source: str | bytes | Mapping[str, Any], *, origin: str | None
             raise InvalidParamsError(f"{method.value} takes exactly one transaction object")
         return _transaction_request(method, req_id, dict(params[0]), obj, origin)
     if method is Method.SIGN:
-        return _eth_sign_request(req_id, params, obj, origin)
+        return _message_request(method, req_id, params, obj, origin, signer_index=0)
+    if method is Method.PERSONAL_SIGN:
+        return _message_request(method, req_id, params, obj, origin, signer_index=1)
     # Known signing methods that later decoders handle; kept, so they are never allowed blindly.
     return Request(method=method, id=req_id, origin=origin, raw=obj)
 
@@ -145,15 +147,21 @@ def _transaction_request(
     return Request(method=method, id=req_id, transaction=transaction, origin=origin, raw=raw)
 
 
-def _eth_sign_request(req_id: Any, params: list[Any], raw: dict[str, Any], origin: str | None) -> Request:
+def _message_request(
+    method: Method, req_id: Any, params: list[Any], raw: dict[str, Any], origin: str | None,
+    *, signer_index: int,
+) -> Request:
+    """eth_sign is ``[address, data]``; personal_sign is ``[data, address]`` (an optional third
+    param, a password, is refused: a site has no business sending one)."""
+    shape = "[address, data]" if signer_index == 0 else "[data, address]"
     if len(params) != 2 or not all(isinstance(p, str) for p in params):
-        raise InvalidParamsError("eth_sign takes [address, data]")
+        raise InvalidParamsError(f"{method.value} takes {shape}")
     try:
-        signer = to_address(params[0])
-        payload = parse_data(params[1])
+        signer = to_address(params[signer_index])
+        payload = parse_data(params[1 - signer_index])
     except ValueError as exc:
-        raise InvalidParamsError(f"eth_sign: {exc}") from exc
+        raise InvalidParamsError(f"{method.value} takes {shape}: {exc}") from exc
     return Request(
-        method=Method.SIGN, id=req_id, message=MessageRequest(signer=signer, payload=payload),
+        method=method, id=req_id, message=MessageRequest(signer=signer, payload=payload),
         origin=origin, raw=raw,
     )

@@ -104,3 +104,14 @@ class RpcClient:
                 raise UpstreamError(f"batch reply is missing the answer to {method}")
             out.append(self._result(method, by_id[req_id]))
         return out
+
+
+def probe_chain_id(url: str, *, timeout: float = 2.0) -> int | None:
+    """Blocking readiness probe: the node's chain id, or None while it does not answer."""
+    body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+    try:
+        resp = httpx.post(url, json=body, timeout=timeout)
+        result = resp.json().get("result") if resp.status_code == 200 else None
+        return int(result, 16) if isinstance(result, str) else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None

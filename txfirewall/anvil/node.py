@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-import httpx
-
 from txfirewall.anvil.provision import ensure_anvil
 from txfirewall.errors import AnvilStartError
+from txfirewall.rpc_client import probe_chain_id
 
 _LIVE: "weakref.WeakSet[AnvilNode]" = weakref.WeakSet()
 
@@ -130,24 +129,16 @@ class AnvilNode:
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
-        with httpx.Client(timeout=2.0) as client:
-            while True:
-                if self._proc.poll() is not None:
-                    raise AnvilStartError(
-                        f"anvil exited with code {self._proc.returncode}: {self.log_tail()}"
-                    )
-                try:
-                    resp = client.post(self.url, json=body)
-                    if resp.status_code == 200 and "result" in resp.json():
-                        return
-                except (httpx.HTTPError, ValueError):
-                    pass
-                if time.monotonic() > deadline:
-                    raise AnvilStartError(
-                        f"anvil did not answer on {self.url} within {timeout:.0f}s: {self.log_tail()}"
-                    )
-                time.sleep(0.01)
+        while True:
+            if self._proc.poll() is not None:
+                raise AnvilStartError(f"anvil exited with code {self._proc.returncode}: {self.log_tail()}")
+            if probe_chain_id(self.url) is not None:
+                return
+            if time.monotonic() > deadline:
+                raise AnvilStartError(
+                    f"anvil did not answer on {self.url} within {timeout:.0f}s: {self.log_tail()}"
+                )
+            time.sleep(0.01)
 
     def log_tail(self, lines: int = 8) -> str:
         try:

@@ -17,6 +17,7 @@ class IntentKind(StrEnum):
     CONTRACT_CALL = "contract-call"
     CONTRACT_CREATION = "contract-creation"
     RAW_HASH_SIGNATURE = "raw-hash-signature"
+    MESSAGE_SIGNATURE = "message-signature"
     UNANALYSED = "unanalysed"
 
 
@@ -74,6 +75,8 @@ class Intent:
     unlimited: bool = False
     value: int = 0
     selector: Selector | None = None
+    message: str | None = None
+    """The text of a message signature, raw (untrusted; escape before showing)."""
     notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, JsonValue]:
@@ -89,5 +92,6 @@ class Intent:
             "value": str(self.value),
             "selector": self.selector,
             "call": self.call.to_json() if self.call else None,
+            "message": self.message,
             "notes": list(self.notes),
         }

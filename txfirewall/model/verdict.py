@@ -45,6 +45,7 @@ class Verdict:
     intent: Intent
     simulation: Simulation
     method: str
+    sender: str | None = None
     chain_id: int | None = None
     origin: str | None = None
     addresses: tuple[AddressFacts, ...] = ()
@@ -58,6 +59,7 @@ class Verdict:
             "verdict": self.decision.value,
             "score": self.score,
             "method": self.method,
+            "sender": self.sender,
             "chain_id": self.chain_id,
             "origin": self.origin,
             "findings": [f.to_json() for f in self.findings],

@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each sets itself up first:
+# a .venv with the package (editable) and its dev extras, and anvil (pinned npm build) in the
+# per-user cache when it is not on PATH.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: setup demo test bench fixtures clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/txfirewall setup
+
+demo: setup
+	$(BIN)/txfirewall demo --fixtures anvil_fixtures
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/run.py --out docs/benchmarks.md
+
+# Rebuild the fixture chain from its Solidity sources (needs npm for solc; not needed for demo/test).
+fixtures: setup
+	$(BIN)/python anvil_fixtures/compile.py
+	$(BIN)/python anvil_fixtures/deploy.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

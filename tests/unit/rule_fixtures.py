@@ -1,0 +1,123 @@
+"""One context that must fire and one that must not, for every built-in rule.
+
+Contexts are built from real parsed requests and decoded intents; only the facts a node would
+supply (code, simulation results) are written in, in the exact model the pipeline produces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from types import MappingProxyType
+
+from eth_abi import encode
+from eth_utils import keccak
+
+from txfirewall.model.context import AnalysisContext, StageFailure
+from txfirewall.model.facts import AddressFacts, Label, LabelCategory, Relationship
+from txfirewall.model.primitives import MAX_UINT256, Address, ChainId, to_address
+from txfirewall.model.simulation import AssetKind, Simulation, SimulationStatus, Transfer, net_changes
+from txfirewall.parse import parse_request
+from txfirewall.signatures import decode_request
+
+ALICE = to_address("0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4")
+BOB = to_address("0x000000000000000000000000000000000000b0B0")
+TOKEN = to_address("0x38A41bE4b4161A4d6bb4Facb9151020420D1b769")
+DRAINER = to_address("0x3Da56E1e6d91D7c783580b1b8fC2775efa54f8e0")
+ROUTER = to_address("0x93e757e078Ad92ABade5a1238931cEB1a15bd53E")
+
+
+def _calldata(signature: str, types: list[str], args: list[object]) -> str:
+    return "0x" + (keccak(text=signature)[:4] + encode(types, args)).hex()
+
+
+def ctx_for(request: object, **changes: object) -> AnalysisContext:
+    req = parse_request(request)  # type: ignore[arg-type]
+    ctx = AnalysisContext(request=req, chain_id=ChainId(7357), intent=decode_request(req))
+    return replace(ctx, **changes)  # type: ignore[arg-type]
+
+
+def tx(to: str, data: str = "0x", value: int = 0, **extra: str) -> dict[str, object]:
+    return {"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction",
+            "params": [{"from": ALICE, "to": to, "data": data, "value": hex(value), **extra}]}
+
+
+def facts(address: Address, *, contract: bool | None, sent: int | None = None,
+          labels: tuple[Label, ...] = ()) -> AddressFacts:
+    rel = None if sent is None else Relationship(sent, 0, None, None)
+    return AddressFacts(address, ("test",), is_contract=contract, code_size=None, labels=labels, relationship=rel)
+
+
+def with_facts(ctx: AnalysisContext, *items: AddressFacts, code_known: bool = True) -> AnalysisContext:
+    return replace(ctx, addresses=MappingProxyType({f.address: f for f in items}), code_known=code_known)
+
+
+def simulated(ctx: AnalysisContext, *transfers: Transfer, status: SimulationStatus = SimulationStatus.SUCCESS,
+              revert_reason: str | None = None) -> AnalysisContext:
+    sim = Simulation(status=status, block_number=51, gas_used=50_000, transfers=transfers,
+                     changes=net_changes(transfers), revert_reason=revert_reason)
+    return replace(ctx, simulation=sim)
+
+
+APPROVE_MAX = _calldata("approve(address,uint256)", ["address", "uint256"], [BOB, MAX_UINT256])
+APPROVE_FINITE = _calldata("approve(address,uint256)", ["address", "uint256"], [BOB, 500])
+APPROVE_ALL = _calldata("setApprovalForAll(address,bool)", ["address", "bool"], [DRAINER, True])
+CLAIM = "0x" + keccak(text="Claim()")[:4].hex()
+ETH_OUT = Transfer(AssetKind.NATIVE, None, ALICE, DRAINER, 10**18)
+
+
+def _eth_sign() -> AnalysisContext:
+    return ctx_for({"jsonrpc": "2.0", "id": 1, "method": "eth_sign", "params": [ALICE, "0x" + "ab" * 32]})
+
+
+def _personal(payload: bytes) -> AnalysisContext:
+    return ctx_for({"jsonrpc": "2.0", "id": 1, "method": "personal_sign", "params": ["0x" + payload.hex(), ALICE]})
+
+
+Pair = tuple[Callable[[], AnalysisContext], Callable[[], AnalysisContext]]
+
+RULE_FIXTURES: dict[str, Pair] = {
+    "eth-sign-raw-hash": (_eth_sign, lambda: _personal(b"hello")),
+    "chain-id-mismatch": (lambda: ctx_for(tx(BOB, chainId="0x1")), lambda: ctx_for(tx(BOB, chainId="0x1cbd"))),
+    "unanalysed-signing-request": (
+        lambda: ctx_for({"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [ALICE, "{}"]}),
+        _eth_sign,
+    ),
+    "opaque-message-signature": (lambda: _personal(b"\xff" * 32), lambda: _personal(b"Sign in to example")),
+    "unlimited-approval-to-eoa": (
+        lambda: with_facts(ctx_for(tx(TOKEN, APPROVE_MAX)), facts(BOB, contract=False)),
+        lambda: with_facts(ctx_for(tx(TOKEN, APPROVE_FINITE)), facts(BOB, contract=False)),
+    ),
+    "unlimited-approval-to-unfamiliar-contract": (
+        lambda: with_facts(ctx_for(tx(TOKEN, APPROVE_ALL)), facts(DRAINER, contract=True, sent=0)),
+        lambda: with_facts(ctx_for(tx(TOKEN, APPROVE_ALL)), facts(DRAINER, contract=True, sent=3)),
+    ),
+    "value-to-scam-selector": (lambda: ctx_for(tx(DRAINER, CLAIM, 10**18)), lambda: ctx_for(tx(DRAINER, CLAIM, 0))),
+    "assets-to-unfamiliar-contract": (
+        lambda: with_facts(simulated(ctx_for(tx(DRAINER, CLAIM, 10**18)), ETH_OUT), facts(DRAINER, contract=True)),
+        lambda: with_facts(simulated(ctx_for(tx(DRAINER, CLAIM, 10**18)), ETH_OUT),
+                           facts(DRAINER, contract=True, sent=2)),
+    ),
+    "first-transfer-to-address": (
+        lambda: with_facts(ctx_for(tx(BOB, value=1), history=()), facts(BOB, contract=False, sent=0)),
+        lambda: with_facts(ctx_for(tx(BOB, value=1), history=()), facts(BOB, contract=False, sent=1)),
+    ),
+    "illicit-counterparty": (
+        lambda: with_facts(ctx_for(tx(BOB, value=1)), facts(BOB, contract=False, labels=(
+            Label(BOB, "Fake_Phishing123", "test", LabelCategory.PHISHING),))),
+        lambda: with_facts(ctx_for(tx(BOB, value=1)), facts(BOB, contract=False, labels=(
+            Label(BOB, "Binance 14", "test", LabelCategory.EXCHANGE),))),
+    ),
+    "simulation-reverted": (
+        lambda: simulated(ctx_for(tx(ROUTER, "0x12345678")), status=SimulationStatus.REVERTED, revert_reason="EXPIRED"),
+        lambda: simulated(ctx_for(tx(ROUTER, "0x12345678"))),
+    ),
+    "simulation-unavailable": (
+        lambda: replace(ctx_for(tx(BOB, value=1)), simulation=Simulation(SimulationStatus.FAILED, error="timeout")),
+        lambda: simulated(ctx_for(tx(BOB, value=1))),
+    ),
+    "analysis-stage-failed": (
+        lambda: replace(ctx_for(tx(BOB, value=1)), failures=(StageFailure("enrich", "timed out"),)),
+        lambda: ctx_for(tx(BOB, value=1)),
+    ),
+}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from txfirewall.heuristics.familiarity import unfamiliar_contract
 from txfirewall.heuristics.rule import Hit, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
@@ -106,12 +107,8 @@ def unlimited_approval_to_unfamiliar_contract(
     """Drainers ask for ``setApprovalForAll`` or an unlimited allowance to a fresh contract. A
     router or marketplace the user already used does not fire; a new one needs confirmation."""
     for token, spender, what in _unlimited_grants(ctx, params.unlimited_threshold):
-        facts = ctx.facts(spender)
-        if facts is None or not facts.is_contract:
-            continue
-        rel = facts.relationship
-        used = rel.sent_count if rel else 0
-        if used >= params.min_past_interactions:
+        past = unfamiliar_contract(ctx, spender, params.min_past_interactions)
+        if past is None:
             continue
         return Hit(
             message=(
@@ -120,7 +117,7 @@ def unlimited_approval_to_unfamiliar_contract(
                 "and trust this app."
             ),
             evidence={"token": token, "spender": spender, "grant": what,
-                      "past_transactions_with_spender": "not provided" if ctx.history is None else used},
+                      "past_transactions_with_spender": past},
             subject=spender,
         )
     return None

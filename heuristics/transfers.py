@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from txfirewall.heuristics.familiarity import unfamiliar_contract
 from txfirewall.heuristics.rule import Hit, NoParams, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.intent import IntentKind
 from txfirewall.model.findings import Confidence, Severity
-from txfirewall.model.json_values import JsonValue
 from txfirewall.model.primitives import Address
 
 
@@ -48,14 +48,9 @@ def assets_to_unfamiliar_contract(ctx: AnalysisContext, params: UnfamiliarContra
         if t.sender == sender and t.recipient not in receivers:
             receivers.append(t.recipient)
     for receiver in receivers:
-        facts = ctx.facts(receiver)
-        if facts is None or not facts.is_contract:
+        past = unfamiliar_contract(ctx, receiver, params.min_past_interactions)
+        if past is None:
             continue
-        rel = facts.relationship
-        used = rel.sent_count if rel else 0
-        if used >= params.min_past_interactions:
-            continue
-        history: JsonValue = "not provided" if ctx.history is None else used
         return Hit(
             message=(
                 f"This sends your assets to contract {receiver}, which you have never used before, "
@@ -65,7 +60,7 @@ def assets_to_unfamiliar_contract(ctx: AnalysisContext, params: UnfamiliarContra
                 "contract": receiver,
                 "you_lose": [c.to_json() for c in outgoing],
                 "you_receive": [],
-                "past_transactions_with_contract": history,
+                "past_transactions_with_contract": past,
             },
             subject=receiver,
         )

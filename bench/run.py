@@ -1,5 +1,9 @@
 """Benchmarks for txfirewall. ``make bench`` runs this and writes docs/benchmarks.md.
 
+Other benchmarks plug in as ``bench/bench_<name>.py`` modules exposing ``run() -> list[str]``
+(markdown lines of their own section, starting with a ``## `` heading); they run after the
+pipeline section, in name order.
+
 Ratios are taken within one run (machines are noisy): the full pipeline against a bare
 ``eth_simulateV1`` of the same request on the same fork.
 """
@@ -9,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import importlib.util
 import json
 import os
 import platform
@@ -180,6 +185,13 @@ def main() -> None:
         *forks,
         "",
     ]
+    for path in sorted(Path(__file__).parent.glob("bench_*.py")):
+        print(f"bench: {path.stem}...", file=sys.stderr)
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        lines += [*module.run(), ""]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))

@@ -8,6 +8,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from txfirewall.heuristics.approvals import unlimited_approval_to_eoa, unlimited_approval_to_unfamiliar_contract
+from txfirewall.heuristics.code_changes import account_delegation_set, ownership_transferred, proxy_upgraded
 from txfirewall.heuristics.counterparties import illicit_counterparty
 from txfirewall.heuristics.rule import Rule
 from txfirewall.heuristics.scam_calls import value_to_scam_selector
@@ -17,7 +18,12 @@ from txfirewall.heuristics.signing import (
     opaque_message_signature,
     unanalysed_signing_request,
 )
-from txfirewall.heuristics.simulation import analysis_stage_failed, simulation_reverted, simulation_unavailable
+from txfirewall.heuristics.simulation import (
+    analysis_stage_failed,
+    simulation_divergence,
+    simulation_reverted,
+    simulation_unavailable,
+)
 from txfirewall.heuristics.transfers import assets_to_unfamiliar_contract, first_transfer_to_address
 
 BUILTIN_RULES: tuple[Rule[Any], ...] = (
@@ -32,6 +38,10 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     first_transfer_to_address,
     illicit_counterparty,
     simulation_reverted,
+    simulation_divergence,
+    account_delegation_set,
+    proxy_upgraded,
+    ownership_transferred,
     simulation_unavailable,
     analysis_stage_failed,
 )

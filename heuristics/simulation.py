@@ -73,3 +73,26 @@ def analysis_stage_failed(ctx: AnalysisContext, params: NoParams) -> Hit | None:
         message=f"Some checks could not run: {stages}. Treat this request with care.",
         evidence={"failures": [{"stage": f.stage, "error": f.error} for f in ctx.failures]},
     )
+
+
+@rule(
+    id="simulation-divergence",
+    title="Behaves differently when it thinks it is watched",
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    requires=(Fact.SIMULATION,),
+)
+def simulation_divergence(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """Simulation evasion: a contract that checks ``block.coinbase``, the timestamp or the gas
+    limit to look harmless in a simulator and drain on a real block. Honest contracts do not
+    move assets differently between two plausible next blocks."""
+    sim = ctx.simulation
+    if sim is None or sim.divergence is None:
+        return None
+    d = sim.divergence
+    return Hit(
+        message=(f"This transaction changes its behaviour with the block it lands in: {d.description}. "
+                 "Contracts that do this are hiding what they do from simulators."),
+        evidence={"description": d.description, "realistic_block_only": list(d.primary),
+                  "other_environment_only": list(d.variant)},
+    )

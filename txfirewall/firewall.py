@@ -111,6 +111,7 @@ class Firewall:
             rules=self.rules,
             chain_id=self._chain_id,
             sim_client=fork_client,
+            block_env=self._fork.head.env if self._fork else None,
             facts_client=fork_client or self._upstream,
             skip_reason="simulation is turned off" if not self.config.simulate else "no node",
             history=self.config.history,

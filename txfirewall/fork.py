@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 from txfirewall.anvil import AnvilNode, AnvilOptions
-from txfirewall.errors import EnvironmentFailure
+from txfirewall.block_env import BlockEnv, next_block_env
+from txfirewall.errors import EnvironmentFailure, UpstreamError
 from txfirewall.model.primitives import ChainId, parse_quantity
-from txfirewall.rpc_client import RpcClient
+from txfirewall.rpc_client import RpcCallError, RpcClient
 
 
 class ChainMismatchError(EnvironmentFailure):
@@ -26,13 +28,23 @@ class ChainMismatchError(EnvironmentFailure):
 class UpstreamHead:
     chain_id: ChainId
     block_number: int
+    block: dict[str, Any] | None = None
+    """The head block header (``eth_getBlockByNumber``), for a realistic simulation environment."""
+
+    @property
+    def env(self) -> BlockEnv | None:
+        return next_block_env(self.block) if self.block else None
 
 
 async def read_head(client: RpcClient) -> UpstreamHead:
-    chain_hex, block_hex = await asyncio.gather(
-        client.call("eth_chainId", []), client.call("eth_blockNumber", [])
-    )
-    return UpstreamHead(ChainId(parse_quantity(chain_hex)), parse_quantity(block_hex))
+    """Chain id and head block, in one batched round trip."""
+    chain_hex, block = await client.batch([("eth_chainId", []), ("eth_getBlockByNumber", ["latest", False])])
+    for reply in (chain_hex, block):
+        if isinstance(reply, RpcCallError):
+            raise reply
+    if not isinstance(block, dict) or "number" not in block:
+        raise UpstreamError("eth_getBlockByNumber returned no block")
+    return UpstreamHead(ChainId(parse_quantity(chain_hex)), parse_quantity(block["number"]), block)
 
 
 class Fork:

@@ -28,6 +28,7 @@ from txfirewall.policy import Policy
 from txfirewall.rpc_client import RpcClient
 from txfirewall.signatures import decode_request, describe
 from txfirewall.simulator import simulate_transaction
+from txfirewall.block_env import BlockEnv, differential_variants
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Services:
     sim_client: RpcClient | None = None
     facts_client: RpcClient | None = None
     skip_reason: str = "simulation is turned off"
+    block_env: BlockEnv | None = None
+    """Realistic next-block environment of the pinned fork; a variant of it runs alongside."""
     history: tuple[HistoryEntry, ...] | None = None
     labels: Mapping[Address, tuple[Label, ...]] = field(default_factory=lambda: MappingProxyType({}))
     timeouts: StageTimeouts = StageTimeouts()
@@ -91,7 +94,9 @@ async def run_pipeline(request: Request, services: Services, timings: dict[str, 
         elif services.sim_client is None:
             sim = Simulation(status=SimulationStatus.SKIPPED, error=services.skip_reason)
         else:
-            sim = await simulate_transaction(services.sim_client, tx)
+            env = services.block_env
+            sim = await simulate_transaction(services.sim_client, tx, env=env,
+                                             variants=differential_variants(env) if env else ())
         return replace(c, simulation=sim)
 
     async def enrich_stage(c: AnalysisContext) -> AnalysisContext:

@@ -66,7 +66,7 @@ async def test_eth_transfer_is_simulated_on_the_fork(firewall: Firewall, manifes
     alice, bob = manifest["accounts"]["alice"]["address"], manifest["accounts"]["bob"]["address"]
     verdict = await firewall.analyze(send({"from": alice, "to": bob, "value": hex(5 * 10**17)}))
     sim = verdict.simulation
-    assert sim.status is SimulationStatus.SUCCESS and sim.block_number == manifest["head"]["number"]
+    assert sim.status is SimulationStatus.SUCCESS and sim.block_number == manifest["head"]["number"] + 1
     deltas = {(c.address, c.kind): c.delta for c in sim.changes}
     assert deltas == {(alice, AssetKind.NATIVE): -(5 * 10**17), (bob, AssetKind.NATIVE): 5 * 10**17}
     assert verdict.intent.summary == f"Send 0.5 ETH to {bob[:6]}…{bob[-4:]}"

@@ -16,7 +16,16 @@ from eth_utils import keccak
 from txfirewall.model.context import AnalysisContext, StageFailure
 from txfirewall.model.facts import AddressFacts, Label, LabelCategory, Relationship
 from txfirewall.model.primitives import MAX_UINT256, Address, ChainId, to_address
-from txfirewall.model.simulation import AssetKind, Simulation, SimulationStatus, Transfer, net_changes
+from txfirewall.model.simulation import (
+    AssetKind,
+    CodeChange,
+    CodeChangeKind,
+    Divergence,
+    Simulation,
+    SimulationStatus,
+    Transfer,
+    net_changes,
+)
 from txfirewall.parse import parse_request
 from txfirewall.signatures import decode_request
 
@@ -53,9 +62,11 @@ def with_facts(ctx: AnalysisContext, *items: AddressFacts, code_known: bool = Tr
 
 
 def simulated(ctx: AnalysisContext, *transfers: Transfer, status: SimulationStatus = SimulationStatus.SUCCESS,
-              revert_reason: str | None = None) -> AnalysisContext:
+              revert_reason: str | None = None, code: tuple[CodeChange, ...] = (),
+              divergence: Divergence | None = None) -> AnalysisContext:
     sim = Simulation(status=status, block_number=51, gas_used=50_000, transfers=transfers,
-                     changes=net_changes(transfers), revert_reason=revert_reason)
+                     changes=net_changes(transfers), revert_reason=revert_reason, code_changes=code,
+                     divergence=divergence)
     return replace(ctx, simulation=sim)
 
 
@@ -119,5 +130,28 @@ RULE_FIXTURES: dict[str, Pair] = {
     "analysis-stage-failed": (
         lambda: replace(ctx_for(tx(BOB, value=1)), failures=(StageFailure("enrich", "timed out"),)),
         lambda: ctx_for(tx(BOB, value=1)),
+    ),
+    "simulation-divergence": (
+        lambda: simulated(ctx_for(tx(DRAINER, CLAIM, 10**18)), ETH_OUT,
+                          divergence=Divergence("differs", ("a",), ("b",))),
+        lambda: simulated(ctx_for(tx(DRAINER, CLAIM, 10**18)), ETH_OUT),
+    ),
+    "account-delegation-set": (
+        lambda: simulated(ctx_for(tx(ALICE, value=0)), code=(
+            CodeChange(CodeChangeKind.DELEGATION_SET, ALICE, None, DRAINER),)),
+        lambda: simulated(ctx_for(tx(ALICE, value=0)), code=(
+            CodeChange(CodeChangeKind.DELEGATION_CLEARED, ALICE, DRAINER, None),)),
+    ),
+    "proxy-upgraded": (
+        lambda: simulated(ctx_for(tx(ROUTER, "0x3659cfe6")), code=(
+            CodeChange(CodeChangeKind.IMPLEMENTATION_CHANGED, ROUTER, BOB, DRAINER),)),
+        lambda: simulated(ctx_for(tx(ROUTER, "0x3659cfe6")), code=(
+            CodeChange(CodeChangeKind.CONTRACT_CREATED, DRAINER, None, None, code_size=10),)),
+    ),
+    "ownership-transferred": (
+        lambda: simulated(ctx_for(tx(ROUTER, "0xf2fde38b")), code=(
+            CodeChange(CodeChangeKind.OWNER_CHANGED, ROUTER, BOB, DRAINER),)),
+        lambda: simulated(ctx_for(tx(ROUTER, "0xf2fde38b")), code=(
+            CodeChange(CodeChangeKind.OWNER_CHANGED, ROUTER, None, BOB),)),
     ),
 }

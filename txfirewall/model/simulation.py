@@ -93,6 +93,72 @@ class AssetChange:
         }
 
 
+class CodeChangeKind(StrEnum):
+    DELEGATION_SET = "delegation-set"
+    DELEGATION_CLEARED = "delegation-cleared"
+    IMPLEMENTATION_CHANGED = "implementation-changed"
+    ADMIN_CHANGED = "admin-changed"
+    BEACON_CHANGED = "beacon-changed"
+    OWNER_CHANGED = "owner-changed"
+    CONTRACT_CREATED = "contract-created"
+    CODE_DESTROYED = "code-destroyed"
+
+
+@dataclass(frozen=True)
+class CodeChange:
+    """Who controls what changed: a 7702 delegation, a proxy slot, an owner, new code."""
+
+    kind: CodeChangeKind
+    address: Address
+    before: Address | None
+    after: Address | None
+    code_size: int | None = None
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {"kind": self.kind.value, "address": self.address, "before": self.before,
+                "after": self.after, "code_size": self.code_size}
+
+
+@dataclass(frozen=True)
+class CallFrame:
+    """One frame of the call tree (depth-first order)."""
+
+    depth: int
+    call_type: str
+    caller: Address
+    target: Address | None
+    value: int
+    selector: str | None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {"depth": self.depth, "type": self.call_type, "from": self.caller, "to": self.target,
+                "value": str(self.value), "selector": self.selector, "error": self.error}
+
+
+@dataclass(frozen=True)
+class FundsPull:
+    """A token movement and the contract whose call made the token move it."""
+
+    transfer: Transfer
+    pulled_by: Address
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {**self.transfer.to_json(), "pulled_by": self.pulled_by}
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """The request did different things in two equally plausible block environments."""
+
+    description: str
+    primary: tuple[str, ...]
+    variant: tuple[str, ...]
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {"description": self.description, "primary": list(self.primary), "variant": list(self.variant)}
+
+
 @dataclass(frozen=True)
 class Simulation:
     """The outcome of simulating a request on a pinned fork."""
@@ -106,6 +172,12 @@ class Simulation:
     approvals: tuple[ApprovalChange, ...] = ()
     changes: tuple[AssetChange, ...] = field(default=())
     engine: str = "eth_simulateV1"
+    code_changes: tuple[CodeChange, ...] = ()
+    frames: tuple[CallFrame, ...] = ()
+    pulls: tuple[FundsPull, ...] = ()
+    divergence: Divergence | None = None
+    environment: dict[str, JsonValue] | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def ran(self) -> bool:
@@ -125,6 +197,12 @@ class Simulation:
             "transfers": [t.to_json() for t in self.transfers],
             "approvals": [a.to_json() for a in self.approvals],
             "asset_changes": [c.to_json() for c in self.changes],
+            "code_changes": [c.to_json() for c in self.code_changes],
+            "pulls": [p.to_json() for p in self.pulls],
+            "call_frames": [f.to_json() for f in self.frames],
+            "divergence": self.divergence.to_json() if self.divergence else None,
+            "environment": self.environment,
+            "notes": list(self.notes),
         }
 
 

@@ -1,0 +1,85 @@
+"""Rules about who controls code after the request: EIP-7702 delegations, proxy upgrades, owners.
+
+Deliberately not reported: contracts created by the request (deployments are their own intent);
+delegations cleared (that gives control back).
+"""
+
+from __future__ import annotations
+
+from txfirewall.heuristics.rule import Hit, NoParams, rule
+from txfirewall.model.context import AnalysisContext, Fact
+from txfirewall.model.findings import Confidence, Severity
+from txfirewall.model.simulation import CodeChangeKind
+
+_PROXY_KINDS = (CodeChangeKind.IMPLEMENTATION_CHANGED, CodeChangeKind.ADMIN_CHANGED, CodeChangeKind.BEACON_CHANGED)
+
+
+@rule(
+    id="account-delegation-set",
+    title="Your account's code is delegated to a contract",
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    requires=(Fact.SIMULATION,),
+)
+def account_delegation_set(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """EIP-7702: after this, the delegate's code runs as your account and can move everything
+    you hold, now and later. Sweeper delegates are the 2025 drainer of choice."""
+    sim = ctx.simulation
+    if sim is None:
+        return None
+    for change in sim.code_changes:
+        if change.kind is CodeChangeKind.DELEGATION_SET:
+            return Hit(
+                message=(f"Account {change.address} would run the code of {change.after} from now on. "
+                         "That code controls everything the account holds. Only delegate to a wallet "
+                         "implementation you chose yourself."),
+                evidence=change.to_json(),
+                subject=change.after,
+            )
+    return None
+
+
+@rule(
+    id="proxy-upgraded",
+    title="A proxy's implementation or admin changes",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    requires=(Fact.SIMULATION,),
+)
+def proxy_upgraded(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """An EIP-1967 implementation, admin or beacon slot is written: the contract will behave
+    differently afterwards (rug pulls and malicious upgrades look like this)."""
+    sim = ctx.simulation
+    if sim is None:
+        return None
+    for change in sim.code_changes:
+        if change.kind in _PROXY_KINDS:
+            what = change.kind.value.replace("-changed", "")
+            return Hit(
+                message=f"This changes the {what} of proxy {change.address} from {change.before} to {change.after}.",
+                evidence=change.to_json(),
+            )
+    return None
+
+
+@rule(
+    id="ownership-transferred",
+    title="A contract changes owner",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    requires=(Fact.SIMULATION,),
+)
+def ownership_transferred(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """``OwnershipTransferred`` fires: whoever is the new owner controls the contract's admin
+    functions. Expected after a deployment you made; suspicious anywhere else."""
+    sim = ctx.simulation
+    if sim is None:
+        return None
+    for change in sim.code_changes:
+        if change.kind is CodeChangeKind.OWNER_CHANGED and change.before is not None:
+            return Hit(
+                message=f"Ownership of {change.address} passes from {change.before} to {change.after}.",
+                evidence=change.to_json(),
+                subject=change.after,
+            )
+    return None

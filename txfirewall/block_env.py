@@ -1,0 +1,72 @@
+"""The block environment a simulation runs in.
+
+``eth_simulateV1`` defaults to coinbase 0, the fork's own timestamp and block number: exactly the
+environment a simulation-evading contract checks for. So the primary run uses a *realistic* next
+block (the head's real fee recipient, +12 s, +1), and a second run uses a *variant* (another
+coinbase, an hour later, a different gas limit). A request whose effects differ between the two
+behaves differently when watched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from txfirewall.model.primitives import Address, parse_quantity, to_address, to_quantity
+
+VARIANT_COINBASE = to_address("0x4838b106fce9647bdf1e7877bf73ce8b0bad5f97")
+"""A real, busy builder fee recipient: any non-zero address a contract might allow-list."""
+
+
+@dataclass(frozen=True)
+class BlockEnv:
+    coinbase: Address
+    timestamp: int
+    number: int
+    gas_limit: int
+    base_fee: int | None = None
+
+    def overrides(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "feeRecipient": self.coinbase,
+            "time": to_quantity(self.timestamp),
+            "number": to_quantity(self.number),
+            "gasLimit": to_quantity(self.gas_limit),
+        }
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"coinbase": self.coinbase, "timestamp": self.timestamp, "number": self.number,
+                "gas_limit": self.gas_limit}
+
+
+def next_block_env(head_block: dict[str, Any]) -> BlockEnv:
+    """The realistic environment of the block after ``head_block`` (an eth_getBlockByNumber result)."""
+    miner = to_address(head_block.get("miner") or "0x" + "00" * 20)
+    return BlockEnv(
+        coinbase=miner if int(miner, 16) else VARIANT_COINBASE,
+        timestamp=parse_quantity(head_block["timestamp"]) + 12,
+        number=parse_quantity(head_block["number"]) + 1,
+        gas_limit=parse_quantity(head_block["gasLimit"]),
+        base_fee=parse_quantity(head_block["baseFeePerGas"]) if head_block.get("baseFeePerGas") else None,
+    )
+
+
+def variant_env(env: BlockEnv) -> BlockEnv:
+    """A second, equally plausible environment that differs in every field a contract can test."""
+    other = VARIANT_COINBASE if env.coinbase != VARIANT_COINBASE else to_address("0x" + "95222290dd7278aa3ddd389cc1e1d165cc4bafe5")
+    return BlockEnv(
+        coinbase=other,
+        timestamp=env.timestamp + 3600,
+        number=env.number + 300,
+        gas_limit=env.gas_limit * 5 // 4,
+        base_fee=env.base_fee,
+    )
+
+
+def differential_variants(env: BlockEnv) -> tuple[tuple[str, BlockEnv | None], ...]:
+    """What to compare the realistic run with: a naive simulator's view, and a later block."""
+    return (
+        ("the node's default simulation environment (coinbase 0, as naive simulators use)", None),
+        ("a block an hour later from another builder", variant_env(env)),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
@@ -10,7 +11,7 @@ from eth_utils import keccak
 
 from txfirewall.history import relationship
 from txfirewall.model.context import AnalysisContext
-from txfirewall.model.facts import AddressFacts, Label
+from txfirewall.model.facts import AddressFacts, Label, TokenInfo
 from txfirewall.model.primitives import Address, parse_data
 from txfirewall.rpc_client import RpcCallError, RpcClient
 from txfirewall.token_metadata import fetch_token_info
@@ -64,6 +65,10 @@ def token_addresses(ctx: AnalysisContext) -> list[Address]:
     return list(dict.fromkeys(tokens))
 
 
+async def _no_tokens() -> dict[Address, TokenInfo]:
+    return {}
+
+
 async def enrich(
     ctx: AnalysisContext,
     client: RpcClient | None,
@@ -75,15 +80,18 @@ async def enrich(
     addresses = list(roles)
     codes: dict[Address, bytes] = {}
     tokens = {}
-    if client is not None and addresses:
-        replies = await client.batch([("eth_getCode", [a, block]) for a in addresses])
-        for address, reply in zip(addresses, replies):
+    if client is not None:
+        # Code and token metadata in parallel: one round trip, not two.
+        token_list = token_addresses(ctx)
+        code_replies, token_info = await asyncio.gather(
+            client.batch([("eth_getCode", [a, block]) for a in addresses]),
+            fetch_token_info(client, token_list, block) if token_list else _no_tokens(),
+        )
+        for address, reply in zip(addresses, code_replies):
             if not isinstance(reply, RpcCallError):
                 codes[address] = parse_data(reply)
-    if client is not None:
-        token_list = [t for t in token_addresses(ctx) if codes.get(t, b"x")]
-        if token_list:
-            tokens = await fetch_token_info(client, token_list, block)
+        tokens = {t: info for t, info in token_info.items()
+                  if info.symbol is not None or info.decimals is not None or info.name is not None}
     user = ctx.request.sender
     facts: dict[Address, AddressFacts] = {}
     for address in addresses:

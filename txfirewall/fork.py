@@ -14,7 +14,7 @@ from typing import Any
 from txfirewall.anvil import AnvilNode, AnvilOptions
 from txfirewall.block_env import BlockEnv, next_block_env
 from txfirewall.errors import EnvironmentFailure, UpstreamError
-from txfirewall.model.primitives import ChainId, parse_quantity
+from txfirewall.model.primitives import ChainId, parse_quantity, to_quantity
 from txfirewall.rpc_client import RpcCallError, RpcClient
 
 
@@ -36,9 +36,10 @@ class UpstreamHead:
         return next_block_env(self.block) if self.block else None
 
 
-async def read_head(client: RpcClient) -> UpstreamHead:
-    """Chain id and head block, in one batched round trip."""
-    chain_hex, block = await client.batch([("eth_chainId", []), ("eth_getBlockByNumber", ["latest", False])])
+async def read_head(client: RpcClient, block_number: int | None = None) -> UpstreamHead:
+    """Chain id and the head block (or block ``block_number``), in one batched round trip."""
+    tag = "latest" if block_number is None else to_quantity(block_number)
+    chain_hex, block = await client.batch([("eth_chainId", []), ("eth_getBlockByNumber", [tag, False])])
     for reply in (chain_hex, block):
         if isinstance(reply, RpcCallError):
             raise reply
@@ -55,13 +56,26 @@ class Fork:
         self.client = client
         self.head = head
         self.upstream_url = upstream
+        self.warm_senders: set[str] = set()
+        """Senders whose state this fork has already fetched (their next simulation is warm)."""
+
+    @property
+    def pinned_tag(self) -> str:
+        """The pinned block as a JSON-RPC tag, for reads that must match the fork's state."""
+        return to_quantity(self.head.block_number)
 
     @classmethod
     async def open(
-        cls, upstream_url: str, *, expected_chain_id: int | None = None, timeout: float = 30.0
+        cls,
+        upstream_url: str,
+        *,
+        expected_chain_id: int | None = None,
+        timeout: float = 30.0,
+        block_number: int | None = None,
     ) -> Fork:
+        """Start a fork pinned at ``block_number`` (default: the upstream's head)."""
         async with RpcClient(upstream_url, timeout=timeout) as upstream:
-            head = await read_head(upstream)
+            head = await read_head(upstream, block_number)
         if expected_chain_id is not None and expected_chain_id != head.chain_id:
             raise ChainMismatchError(
                 f"--chain-id is {expected_chain_id} but {upstream_url} serves chain {head.chain_id}"

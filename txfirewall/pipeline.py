@@ -50,6 +50,9 @@ class Services:
     facts_client: RpcClient | None = None
     skip_reason: str = "simulation is turned off"
     block_env: BlockEnv | None = None
+    block_tag: str = "latest"
+    """Block to simulate on and read from: ``latest`` on the pinned fork, its number upstream."""
+    route: str = "fork"
     """Realistic next-block environment of the pinned fork; a variant of it runs alongside."""
     history: tuple[HistoryEntry, ...] | None = None
     labels: Mapping[Address, tuple[Label, ...]] = field(default_factory=lambda: MappingProxyType({}))
@@ -96,11 +99,13 @@ async def run_pipeline(request: Request, services: Services, timings: dict[str, 
         else:
             env = services.block_env
             sim = await simulate_transaction(services.sim_client, tx, env=env,
-                                             variants=differential_variants(env) if env else ())
+                                             variants=differential_variants(env) if env else (),
+                                             block=services.block_tag)
+            sim = replace(sim, engine=f"eth_simulateV1 on the {services.route}")
         return replace(c, simulation=sim)
 
     async def enrich_stage(c: AnalysisContext) -> AnalysisContext:
-        c = await enrich(c, services.facts_client, services.labels)
+        c = await enrich(c, services.facts_client, services.labels, block=services.block_tag)
         if c.intent is not None:
             c = replace(c, intent=replace(c.intent, summary=describe(c.intent, c.tokens, method=request.method.value)))
         return c

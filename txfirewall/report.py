@@ -33,7 +33,7 @@ def describe_change(change: AssetChange, tokens: dict[Address, TokenInfo]) -> st
 
 def _wrap(label: str, text: str) -> list[str]:
     pad = " " * 14
-    lines = textwrap.wrap(text, WIDTH - 14) or [""]
+    lines = textwrap.wrap(text, WIDTH - 14, break_on_hyphens=False) or [""]
     return [f"  {label:<12}{lines[0]}"] + [pad + line for line in lines[1:]]
 
 

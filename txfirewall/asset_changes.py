@@ -30,7 +30,13 @@ APPROVAL_FOR_ALL_TOPIC = "0x17307eab39ab6107e8899845ad3d59bd9653f200f220920489ca
 TRANSFER_SINGLE_TOPIC = "0xc3d58168c5ae7397731d063d5bbf3d657854427343f4c083240f7aacaa2d0f62"
 TRANSFER_BATCH_TOPIC = "0x4a39dc06d4c0dbc64b70af90fd698a233a518aa5d07e595d983b8c0526c8f7fb"
 
+# Permit2 (AllowanceTransfer) events: the allowance lives in Permit2, keyed by token.
+PERMIT2_APPROVAL_TOPIC = "0xda9fa7c1b00402c17d0161b249b1ab8bbec047c5a52207b9c112deffd817036b"
+PERMIT2_PERMIT_TOPIC = "0xc6a377bfc4eb120024a8ac08eef205be16b817020812c73223e81d1bdb9708ec"
+
 UNLIMITED_THRESHOLD = 2**255
+PERMIT2_UNLIMITED = 2**159
+"""Permit2 amounts are uint160; anything at or above half of that range is effectively unlimited."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,15 @@ def _read_one(log: Mapping[str, Any]) -> ApprovalChange | list[Transfer] | None:
         return [_transfer(emitter, topics, data)]
     if head == APPROVAL_TOPIC:
         return _approval(emitter, topics, data)
+    if head in (PERMIT2_APPROVAL_TOPIC, PERMIT2_PERMIT_TOPIC) and len(topics) == 4:
+        types = ["uint160", "uint48"] if head == PERMIT2_APPROVAL_TOPIC else ["uint160", "uint48", "uint48"]
+        values = abi_decode(types, data, strict=True)
+        amount, expiration = int(values[0]), int(values[1])
+        return ApprovalChange(
+            kind=AssetKind.ERC20, token=address_from_word(_word(topics[2])),
+            owner=address_from_word(_word(topics[1])), spender=address_from_word(_word(topics[3])),
+            amount=amount, unlimited=amount >= PERMIT2_UNLIMITED, via=emitter, expiration=expiration,
+        )
     if head == APPROVAL_FOR_ALL_TOPIC and len(topics) == 3:
         (approved,) = abi_decode(["bool"], data, strict=True)
         return ApprovalChange(

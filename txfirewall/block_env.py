@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from txfirewall.model.primitives import Address, parse_quantity, to_address, to_quantity
+from txfirewall.model.primitives import ZERO_ADDRESS, Address, parse_quantity, to_address, to_quantity
 
 VARIANT_COINBASE = to_address("0x4838b106fce9647bdf1e7877bf73ce8b0bad5f97")
 """A real, busy builder fee recipient: any non-zero address a contract might allow-list."""
@@ -64,9 +64,15 @@ def variant_env(env: BlockEnv) -> BlockEnv:
     )
 
 
+def naive_env(env: BlockEnv) -> BlockEnv:
+    """What a naive simulator runs in: coinbase 0, the pinned block's own number and time."""
+    return BlockEnv(coinbase=ZERO_ADDRESS, timestamp=env.timestamp - 12, number=env.number - 1,
+                    gas_limit=env.gas_limit, base_fee=env.base_fee)
+
+
 def differential_variants(env: BlockEnv) -> tuple[tuple[str, BlockEnv | None], ...]:
     """What to compare the realistic run with: a naive simulator's view, and a later block."""
     return (
-        ("the node's default simulation environment (coinbase 0, as naive simulators use)", None),
+        ("a naive simulation environment (coinbase 0, the pinned block)", naive_env(env)),
         ("a block an hour later from another builder", variant_env(env)),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from txfirewall.errors import InputFileError
 from txfirewall.model.facts import HistoryEntry, Relationship
 from txfirewall.model.primitives import Address, is_address, to_address
+
+
+_DECIMAL = re.compile(r"[0-9]+", re.ASCII)
+"""ASCII digits only: str.isdigit() accepts '²' and Arabic-Indic digits."""
 
 
 class _HistoryLine(BaseModel):
@@ -36,7 +41,7 @@ class _HistoryLine(BaseModel):
     @field_validator("value")
     @classmethod
     def _decimal(cls, v: str) -> str:
-        if not v.isdigit():
+        if not _DECIMAL.fullmatch(v):
             raise ValueError("value must be a non-negative decimal string (wei or token base units)")
         return v
 

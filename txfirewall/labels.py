@@ -47,11 +47,14 @@ def categorise(label: str) -> LabelCategory:
 
 def parse_labels_csv(text: str, *, source: str = "labels") -> Mapping[Address, tuple[Label, ...]]:
     labels: dict[Address, list[Label]] = {}
-    for number, row in enumerate(csv.reader(io.StringIO(text)), 1):
+    seen_data = False
+    for number, row in enumerate(csv.reader(io.StringIO(text.removeprefix("\ufeff"))), 1):
         if not row or not any(cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
             continue
-        if number == 1 and row[0].strip().casefold() == "address":
+        if not seen_data and row[0].strip().casefold() == "address":
+            seen_data = True  # the header: allowed once, before any data row
             continue
+        seen_data = True
         if len(row) < 2 or len(row) > 3:
             raise InputFileError(f"{source} line {number}: expected address,label[,source]")
         address, label = row[0].strip(), row[1].strip()

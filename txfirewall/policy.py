@@ -60,25 +60,47 @@ def _severity(value: object, where: str) -> Severity:
         ) from None
 
 
-def policy_from_mapping(data: Mapping[str, Any], *, source: str = "policy") -> Policy:
-    unknown = set(data) - {"thresholds", "rules", "allowlist"}
+def _table(value: object, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InputFileError(f"{where} must be a table")
+    return value
+
+
+def _only(table: Mapping[str, Any], allowed: tuple[str, ...], where: str, what: str = "key") -> None:
+    unknown = set(table) - set(allowed)
     if unknown:
-        raise InputFileError(f"{source}: unknown section(s) {', '.join(sorted(unknown))}")
-    thresholds = data.get("thresholds", {})
+        raise InputFileError(f"{where}: unknown {what}(s) {', '.join(sorted(unknown))}; "
+                             f"allowed {what}s are {', '.join(allowed)}")
+
+
+def policy_from_mapping(data: Mapping[str, Any], *, source: str = "policy") -> Policy:
+    _only(data, ("thresholds", "rules", "allowlist"), source, "section")
+    thresholds = _table(data.get("thresholds", {}), f"{source} [thresholds]")
+    _only(thresholds, ("warn", "block"), f"{source} [thresholds]")
     warn_at = _severity(thresholds.get("warn", "medium"), f"{source} [thresholds] warn")
     block_at = _severity(thresholds.get("block", "high"), f"{source} [thresholds] block")
     if block_at < warn_at:
         raise InputFileError(f"{source}: [thresholds] block must not be below warn")
     rules: dict[str, RuleOverride] = {}
-    for rule_id, cfg in data.get("rules", {}).items():
-        if not isinstance(cfg, Mapping) or set(cfg) - {"enabled", "severity", "params"}:
-            raise InputFileError(f"{source} [rules.{rule_id}]: allowed keys are enabled, severity, params")
+    for rule_id, raw in _table(data.get("rules", {}), f"{source} [rules]").items():
+        where = f"{source} [rules.{rule_id}]"
+        if not isinstance(raw, Mapping):
+            raise InputFileError(f"{where} must be a table; allowed keys are enabled, severity, params")
+        cfg = raw
+        _only(cfg, ("enabled", "severity", "params"), where)
+        enabled = cfg.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise InputFileError(f"{where}: enabled must be true or false, not {enabled!r}")
         rules[rule_id] = RuleOverride(
-            enabled=bool(cfg.get("enabled", True)),
-            severity=_severity(cfg["severity"], f"{source} [rules.{rule_id}]") if "severity" in cfg else None,
-            params=MappingProxyType(dict(cfg.get("params", {}))),
+            enabled=enabled,
+            severity=_severity(cfg["severity"], where) if "severity" in cfg else None,
+            params=MappingProxyType(dict(_table(cfg.get("params", {}), f"{where} params"))),
         )
-    allow = data.get("allowlist", {}).get("addresses", [])
+    allowlist = _table(data.get("allowlist", {}), f"{source} [allowlist]")
+    _only(allowlist, ("addresses",), f"{source} [allowlist]")
+    allow = allowlist.get("addresses", [])
+    if not isinstance(allow, list):
+        raise InputFileError(f"{source} [allowlist] addresses must be a list of addresses")
     bad = [a for a in allow if not is_address(a)]
     if bad:
         raise InputFileError(f"{source} [allowlist]: not addresses: {', '.join(map(str, bad))}")

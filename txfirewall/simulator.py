@@ -22,9 +22,9 @@ from txfirewall.call_frames import read_call_tree
 from txfirewall.code_changes import code_changes_from_diff, ownership_changes
 from txfirewall.differential import compare
 from txfirewall.errors import UpstreamError
-from txfirewall.model.primitives import parse_data, parse_quantity, to_quantity
+from txfirewall.model.primitives import Address, parse_data, parse_quantity, to_quantity
 from txfirewall.model.request import TransactionRequest
-from txfirewall.model.simulation import Simulation, SimulationStatus, net_changes
+from txfirewall.model.simulation import CodeChange, CodeChangeKind, Simulation, SimulationStatus, net_changes
 from txfirewall.rpc_client import RpcCallError, RpcClient
 
 _ERROR_SELECTOR = bytes.fromhex("08c379a0")
@@ -113,17 +113,21 @@ async def simulate_calls(
     env: BlockEnv | None = None,
     variants: Sequence[tuple[str, BlockEnv | None]] = (),
     state_overrides: Mapping[str, Any] | None = None,
+    delegations: Mapping[Address, Address] | None = None,
     trace: bool = True,
     block: str = "latest",
 ) -> Simulation:
     """Simulate ``calls`` in order, as their real senders with their real gas limits and values.
 
-    ``env`` is the environment reported; each of ``variants`` (label, env; None = the node's
+    ``delegations`` maps each EIP-7702 authority whose authorization applies to its delegate
+    (the zero address clears): the designator is installed as a state override, so the calls run
+    the delegated code, and the change is reported. ``env`` is the environment reported; each of ``variants`` (label, env; None = the node's
     default environment, what a naive simulator sees) runs too and any difference is reported.
 
     Transport errors raise (the pipeline records them and fails closed); a call the node refuses
     (e.g. ``-32003`` insufficient funds) is a FAILED simulation carrying the node's message.
     """
+    state_overrides, delegated = _with_delegations(state_overrides, delegations or {})
     batch: list[tuple[str, list[Any]]] = [("eth_simulateV1", [_simulate_payload(calls, env, state_overrides), block])]
     for _, variant_env_ in variants:
         batch.append(("eth_simulateV1", [_simulate_payload(calls, variant_env_, state_overrides), block]))
@@ -146,7 +150,7 @@ async def simulate_calls(
         found = compare(sim, read_simulate_result(variant_reply), label)
         if found is not None and divergence is None:
             divergence = found
-    code_changes = list(sim.code_changes)
+    code_changes = delegated + list(sim.code_changes) if sim.ran else list(sim.code_changes)
     frames: tuple = ()
     pulls: tuple = ()
     if traced:
@@ -170,6 +174,19 @@ async def simulate_calls(
         changes=sim.changes, code_changes=tuple(code_changes), frames=frames, pulls=pulls,
         divergence=divergence, environment=env.to_json() if env else None, notes=tuple(notes),
     )
+
+
+def _with_delegations(
+    state: Mapping[str, Any] | None, delegations: Mapping[Address, Address]
+) -> tuple[dict[str, Any], list[CodeChange]]:
+    merged: dict[str, Any] = {k: dict(v) for k, v in (state or {}).items()}
+    changes: list[CodeChange] = []
+    for authority, delegate in delegations.items():
+        cleared = int(delegate, 16) == 0
+        merged.setdefault(authority, {})["code"] = "0x" if cleared else "0xef0100" + delegate[2:].lower()
+        kind = CodeChangeKind.DELEGATION_CLEARED if cleared else CodeChangeKind.DELEGATION_SET
+        changes.append(CodeChange(kind, authority, None, None if cleared else delegate))
+    return merged, changes
 
 
 async def simulate_transaction(client: RpcClient, tx: TransactionRequest, **kwargs: Any) -> Simulation:

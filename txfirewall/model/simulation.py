@@ -59,6 +59,9 @@ class ApprovalChange:
     approved: bool | None = None
     token_id: int | None = None
     unlimited: bool = False
+    via: Address | None = None
+    """The allowance manager (Permit2) holding this allowance, when it is not the token itself."""
+    expiration: int | None = None
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -70,6 +73,8 @@ class ApprovalChange:
             "approved": self.approved,
             "token_id": None if self.token_id is None else str(self.token_id),
             "unlimited": self.unlimited,
+            "via": self.via,
+            "expiration": self.expiration,
         }
 
 

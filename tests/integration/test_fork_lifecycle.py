@@ -1,0 +1,118 @@
+"""The fork's life: cold start through a slow upstream, re-pinning, crashes, and failures.
+
+Each test gets a private "mainnet" so mining blocks or killing nodes cannot disturb other tests.
+Round trips are counted by the delaying loopback proxy; no test asserts on time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from txfirewall.anvil import AnvilNode, AnvilOptions
+from txfirewall.firewall import Firewall, FirewallConfig
+from txfirewall.history import load_history
+from txfirewall.model.simulation import SimulationStatus
+from txfirewall.model.verdict import Decision
+from txfirewall.pipeline import StageTimeouts
+
+from ..conftest import FIXTURES, load_request
+from ..support.delay_proxy import DelayProxy
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+
+@pytest.fixture
+def private_mainnet(manifest: dict[str, Any]) -> Iterator[AnvilNode]:
+    options = AnvilOptions(load_state=FIXTURES / "state.json", chain_id=manifest["chain_id"], accounts=0)
+    with AnvilNode.start(options) as node:
+        yield node
+
+
+def rules(verdict: Any) -> set[str]:
+    return {f.rule for f in verdict.findings}
+
+
+async def test_cold_start_prefers_one_upstream_round_trip(private_mainnet: AnvilNode) -> None:
+    claim = load_request("e_drainer_claim.json")
+    async with DelayProxy(private_mainnet.url, delay=0.02) as proxy:
+        async with Firewall(FirewallConfig(rpc_url=proxy.url, cold_start="fork", repin_interval=None)) as fw:
+            proxy.reset()
+            slow = await fw.analyze(claim)
+            fork_rounds = proxy.rounds()
+        async with Firewall(FirewallConfig(rpc_url=proxy.url, cold_start="upstream", repin_interval=None)) as fw:
+            proxy.reset()
+            fast = await fw.analyze(claim)
+            upstream_rounds = proxy.rounds()
+            assert "upstream" in fast.simulation.engine
+            await asyncio.sleep(0.5)  # let the background warm-up finish
+            proxy.reset()
+            again = await fw.analyze(load_request("f_drainer_security_update.json"))
+            warm_requests = proxy.count()
+            assert "on the fork" in again.simulation.engine
+    assert fork_rounds >= 8, "a cold fork fetches state one slot after another"
+    assert upstream_rounds <= 2, "simulation and facts: one round trip each"
+    assert warm_requests == 0, "the warmed fork answers the same sender without the upstream"
+    assert slow.decision is fast.decision is Decision.BLOCK
+    assert [t.to_json() for t in slow.simulation.transfers] == [t.to_json() for t in fast.simulation.transfers]
+
+
+async def test_repin_moves_to_the_new_head(private_mainnet: AnvilNode) -> None:
+    config = FirewallConfig(rpc_url=private_mainnet.url, repin_interval=None)
+    async with Firewall(config) as fw:
+        forks = fw.forks
+        assert forks is not None
+        first = forks.current
+        assert await forks.repin() is False, "head did not move"
+        httpx.post(private_mainnet.url, json={"jsonrpc": "2.0", "id": 1, "method": "evm_mine", "params": []})
+        async with forks.lease() as leased:
+            assert await forks.repin() is True
+            assert leased is first and leased.node.running, "a leased fork survives the switch"
+        second = forks.current
+        assert second.head.block_number == first.head.block_number + 1
+        assert not first.node.running, "the old fork closes once its lease ends"
+        verdict = await fw.analyze(load_request("a_eth_to_bob.json"))
+        assert verdict.simulation.block_number == second.head.block_number + 1
+        assert forks.stats.repins == 1
+
+
+async def test_a_dead_fork_is_restarted(private_mainnet: AnvilNode) -> None:
+    async with Firewall(FirewallConfig(rpc_url=private_mainnet.url, repin_interval=None)) as fw:
+        forks = fw.forks
+        assert forks is not None
+        dead = forks.current
+        os.kill(dead.node.pid, signal.SIGKILL)
+        await asyncio.sleep(0.2)
+        verdict = await fw.analyze(load_request("a_eth_to_bob.json"))
+        assert verdict.decision is Decision.ALLOW
+        assert forks.stats.restarts == 1 and forks.current is not dead
+        assert forks.current.head.block_number == dead.head.block_number, "restarted at the same pin"
+
+
+async def test_upstream_gone_is_a_warning_not_an_allow(private_mainnet: AnvilNode) -> None:
+    config = FirewallConfig(rpc_url=private_mainnet.url, repin_interval=None, rpc_timeout=2.0,
+                            history=load_history(FIXTURES / "history.jsonl"))
+    async with Firewall(config) as fw:
+        private_mainnet.stop()
+        verdict = await fw.analyze(load_request("a_eth_to_bob.json"))
+    assert verdict.decision is not Decision.ALLOW
+    assert verdict.simulation.status is SimulationStatus.FAILED
+    assert rules(verdict) & {"simulation-unavailable", "analysis-stage-failed"}
+
+
+async def test_simulation_timeout_is_a_warning(private_mainnet: AnvilNode) -> None:
+    async with DelayProxy(private_mainnet.url, delay=0.0) as proxy:
+        config = FirewallConfig(rpc_url=proxy.url, repin_interval=None, cold_start="upstream",
+                                timeouts=StageTimeouts(simulate=0.3, enrich=0.3))
+        async with Firewall(config) as fw:
+            proxy.delay = 1.0
+            verdict = await fw.analyze(load_request("a_eth_to_bob.json"))
+    assert verdict.decision is Decision.WARN
+    assert verdict.simulation.status is SimulationStatus.FAILED
+    assert "timed out" in (verdict.simulation.error or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NewType
 
 from eth_utils import to_checksum_address
@@ -27,18 +28,25 @@ def is_address(value: object) -> bool:
     return isinstance(value, str) and bool(_ADDRESS_RE.match(value))
 
 
+@lru_cache(maxsize=1 << 16)
+def _checksum(lower_hex: str) -> Address:
+    # EIP-55. Cached: a simulation names the same few addresses hundreds of times, and the
+    # keccak behind each checksum was over half of the simulator's Python time.
+    return Address(to_checksum_address("0x" + lower_hex))
+
+
 def to_address(value: str) -> Address:
     """Canonicalise a 0x-prefixed 20-byte hex address (raises ValueError otherwise)."""
     if not is_address(value):
         raise ValueError(f"not a 20-byte 0x-prefixed hex address: {value!r}")
-    return Address(to_checksum_address(value))
+    return _checksum(value[2:].lower())
 
 
 def address_from_word(word: bytes) -> Address:
     """The address in the low 20 bytes of a 32-byte ABI word or log topic."""
     if len(word) != 32:
         raise ValueError("an address word must be 32 bytes")
-    return Address(to_checksum_address(word[12:]))
+    return _checksum(word[12:].hex())
 
 
 def parse_quantity(value: str) -> int:

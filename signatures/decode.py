@@ -6,10 +6,13 @@ from dataclasses import replace
 
 from txfirewall.model.intent import Intent, IntentKind
 from txfirewall.model.primitives import MAX_UINT256, Address
-from txfirewall.model.request import Method, Request, TransactionRequest
+from txfirewall.model.request import Method, Request, TransactionRequest, TypedDataRequest
+from txfirewall.signatures.batch import decode_batch, with_raw_tx_facts
 from txfirewall.signatures.calldata import decode_calldata
 from txfirewall.signatures.intent_text import describe
 from txfirewall.signatures.messages import decode_personal_message
+from txfirewall.signatures.nested import decode_tree
+from txfirewall.signatures.typed_data import decode_typed_data
 
 # Anything at or above 2**255 is "unlimited" in practice: no token has that supply, and
 # drainers use values just below 2**256-1 to dodge equality checks.
@@ -21,8 +24,14 @@ def is_unlimited(amount: int) -> bool:
 
 
 def decode_request(request: Request) -> Intent:
-    if request.transaction is not None:
+    if request.calls is not None:
+        intent = decode_batch(request.calls)
+    elif request.transaction is not None:
         intent = _decode_transaction(request.transaction)
+        if request.raw_tx is not None:
+            intent = with_raw_tx_facts(intent, request.raw_tx, request.transaction.chain_id)
+    elif request.typed_data is not None:
+        intent = _decode_typed(request.typed_data)
     elif request.method is Method.PERSONAL_SIGN and request.message is not None:
         intent = decode_personal_message(request.message.payload)
     elif request.method is Method.SIGN and request.message is not None:
@@ -38,6 +47,17 @@ def decode_request(request: Request) -> Intent:
     return _with_summary(intent, request)
 
 
+def _decode_typed(td: TypedDataRequest) -> Intent:
+    """Typed data was validated against its own types, but a hostile document can still declare
+    a known field name with an unexpected type; then it is described generically, never guessed."""
+    try:
+        return decode_typed_data(td)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return Intent(kind=IntentKind.TYPED_DATA, summary="", primary_type=td.primary_type,
+                      target=td.verifying_contract,
+                      notes=(f"{td.primary_type} has the field names of a known signature but not its shape",))
+
+
 def _with_summary(intent: Intent, request: Request) -> Intent:
     return replace(intent, summary=describe(intent, {}, method=request.method.value))
 
@@ -51,8 +71,10 @@ def _decode_transaction(tx: TransactionRequest) -> Intent:
                       counterparty=tx.to, value=tx.value, amount=tx.value)
     decoding = decode_calldata(tx.data)
     call = decoding.call
+    tree = decode_tree(tx.to, tx.value, tx.data, decoding)
     base = Intent(kind=IntentKind.CONTRACT_CALL, summary="", call=call, target=tx.to,
-                  value=tx.value, selector=decoding.selector, notes=decoding.notes)
+                  value=tx.value, selector=decoding.selector, notes=(*decoding.notes, *tree.notes),
+                  children=tree.children, allowances=tree.allowances, ambiguous=decoding.ambiguous)
     if call is None or decoding.role is None:
         return base
     if decoding.role == "erc20-transfer":

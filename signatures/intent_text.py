@@ -8,6 +8,7 @@ from txfirewall.model.facts import TokenInfo
 from txfirewall.model.intent import Intent, IntentKind
 from txfirewall.model.primitives import Address, short_address
 from txfirewall.model.text import display_symbol, format_units, safe_text
+from txfirewall.signatures.signature_text import _delegations, _hidden, describe_signature
 
 NATIVE_SYMBOL = "ETH"
 NATIVE_DECIMALS = 18
@@ -32,7 +33,7 @@ def describe(intent: Intent, tokens: Mapping[Address, TokenInfo], *, method: str
     kind = intent.kind
     to = short_address(intent.counterparty) if intent.counterparty else "?"
     if kind is IntentKind.NATIVE_TRANSFER:
-        return f"Send {native_amount(intent.value)} to {to}"
+        return f"Send {native_amount(intent.value)} to {to}{_delegations(intent)}"
     if kind is IntentKind.TOKEN_TRANSFER:
         return f"Send {token_amount(intent.amount, intent.token, tokens)} to {to}"
     if kind is IntentKind.TOKEN_TRANSFER_FROM:
@@ -53,8 +54,10 @@ def describe(intent: Intent, tokens: Mapping[Address, TokenInfo], *, method: str
     if kind is IntentKind.CONTRACT_CALL:
         target = short_address(intent.target) if intent.target else "?"
         what = intent.call.signature if intent.call else f"unknown function {intent.selector}"
+        if intent.ambiguous:
+            what = "one of " + " / ".join(intent.ambiguous)
         value = f", sending {native_amount(intent.value)}" if intent.value else ""
-        return f"Call {what} on {target}{value}"
+        return f"Call {what} on {target}{value}{_hidden(intent, tokens)}{_delegations(intent)}"
     if kind is IntentKind.CONTRACT_CREATION:
         value = f" with {native_amount(intent.value)}" if intent.value else ""
         return f"Deploy a new contract{value}"
@@ -65,4 +68,7 @@ def describe(intent: Intent, tokens: Mapping[Address, TokenInfo], *, method: str
         return f'Sign a text message: "{safe_text(first, limit=80)}"'
     if kind is IntentKind.RAW_HASH_SIGNATURE:
         return "Sign a raw hash with eth_sign: it can authorise anything, including a transaction"
+    extra = describe_signature(intent, tokens)
+    if extra is not None:
+        return extra
     return f"{method or 'Request'}: not decoded by this version; review it in your wallet"

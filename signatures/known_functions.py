@@ -1,7 +1,7 @@
-"""A small, curated table of functions decoded with full argument names.
+"""The curated security core plus the ABI registry: functions decoded with argument names.
 
-The issue that adds the big selector database keeps this table as the security core that wins
-over the big lists.
+These win over the big selector lists: a selector found here is decoded only against these
+entries (the big lists may hold junk collisions for ``approve`` or ``permit``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from eth_utils import keccak
 
 from txfirewall.model.primitives import Selector
+from txfirewall.signatures.abi_registry import REGISTRY
+from txfirewall.signatures.abi_types import signature_types
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,7 @@ class KnownFunction:
     names: tuple[str, ...]
     role: str
     """What the function means for the user: ``erc20-transfer``, ``erc20-approve``, ..."""
+    protocol: str = ""
 
     @property
     def name(self) -> str:
@@ -26,8 +29,10 @@ class KnownFunction:
 
     @property
     def types(self) -> tuple[str, ...]:
-        inner = self.signature[len(self.name) + 1 : -1]
-        return tuple(t for t in inner.split(",") if t)
+        types = signature_types(self.signature)
+        if types is None:
+            raise ValueError(f"malformed built-in signature {self.signature}")
+        return types
 
     @property
     def selector(self) -> Selector:
@@ -50,8 +55,7 @@ _FUNCTIONS = (
             "claimAirdrop", "NetworkMerge", "networkMerge", "Verify", "verify", "Connect", "Execute",
         )
     ),
-    KnownFunction("deposit()", (), "call"),
-    KnownFunction("withdraw(uint256)", ("amount",), "call"),
+    *(KnownFunction(sig, names, role, protocol) for sig, names, role, protocol in REGISTRY),
 )
 
 BY_SELECTOR: dict[Selector, tuple[KnownFunction, ...]] = {}

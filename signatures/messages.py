@@ -1,7 +1,7 @@
 """Message signatures (personal_sign): readable text, or opaque bytes.
 
-Full SIWE parsing comes with the message decoder; here a message is text when it is valid UTF-8
-without control characters other than line breaks and tabs.
+A message is text when it is valid UTF-8 without control characters other than line breaks and
+tabs; text in the EIP-4361 format is a login, parsed into its fields.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 
 from txfirewall.model.intent import Intent, IntentKind
+from txfirewall.signatures.siwe import parse_siwe
 
 MAX_MESSAGE_BYTES = 64 * 1024
 
@@ -35,4 +36,7 @@ def decode_personal_message(payload: bytes) -> Intent:
         if len(payload) == 32:
             note += " (looks like a 32-byte hash)"
         return Intent(kind=IntentKind.MESSAGE_SIGNATURE, summary="", notes=(note,))
+    login = parse_siwe(text)
+    if login is not None:
+        return Intent(kind=IntentKind.LOGIN, summary="", message=text, login=login)
     return Intent(kind=IntentKind.MESSAGE_SIGNATURE, summary="", message=text)

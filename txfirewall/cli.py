@@ -15,8 +15,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from txfirewall.cli_graph import register as register_graph
+from txfirewall.cli_graph import run as run_graph
+from txfirewall.cli_intel import register as register_intel
+from txfirewall.cli_intel import run as run_intel
 from txfirewall.errors import EnvironmentFailure, InputFileError, InvalidParamsError, InvalidRequestError
+from txfirewall.evaluate import validate_policy
 from txfirewall.firewall import Firewall, FirewallConfig
+from txfirewall.heuristics.registry import load_rules
 from txfirewall.history import load_history
 from txfirewall.jsonrpc import loads_strict
 from txfirewall.labels import load_labels
@@ -47,12 +53,19 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--chain-id", type=int, help="the chain you are on (checked against --rpc)")
     check.add_argument("--no-simulate", action="store_true", help="decode and check without simulating")
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    check.add_argument("--graph", type=Path, help="address graph directory (txfirewall graph build)")
+    check.add_argument("--intel", type=Path, default=None,
+                       help="your intel store (imports, allow/deny lists; default: $TXFIREWALL_INTEL if set)")
+    check.add_argument("--no-shipped-intel", action="store_true",
+                       help="do not use the public label lists shipped with txfirewall")
 
     demo = sub.add_parser("demo", help="run the bundled sample requests on the fixture chain")
     demo.add_argument("--fixtures", type=Path, default=Path("anvil_fixtures"), help="fixture folder")
     demo.add_argument("--json", action="store_true", help="print every verdict as JSON lines")
 
     sub.add_parser("setup", help="make sure anvil is installed (npm @foundry-rs/anvil, pinned)")
+    register_intel(sub)
+    register_graph(sub)
     return parser
 
 
@@ -90,8 +103,11 @@ async def _check(args: argparse.Namespace) -> int:
         history = load_history(args.history) if args.history else None
         labels = load_labels(args.labels) if args.labels else {}
         policy = load_policy(args.policy) if args.policy else Policy()
+        validate_policy(policy, load_rules(), source=str(args.policy or "policy"))
+        intel, graph = _intel_and_graph(args)
         if not args.no_simulate and not args.rpc:
-            raise InputFileError("no --rpc given: pass --rpc URL (or set TXFIREWALL_RPC), or use --no-simulate")
+            raise InputFileError("no --rpc given: pass --rpc URL (or set TXFIREWALL_RPC), or use --no-simulate",
+                                 hint="")
     except InputFileError as exc:
         _emit_error(args, "usage", exc)
         return EXIT_USAGE
@@ -106,6 +122,7 @@ async def _check(args: argparse.Namespace) -> int:
     config = FirewallConfig(
         rpc_url=args.rpc, chain_id=args.chain_id, simulate=not args.no_simulate,
         history=history, labels=labels, policy=policy,
+        intel=intel, graph=graph,
     )
     try:
         async with Firewall(config) as firewall:
@@ -121,10 +138,32 @@ def _print_verdict(verdict: Verdict, *, as_json: bool) -> None:
     print(verdict.to_json_text() if as_json else render_verdict(verdict))
 
 
+def _intel_and_graph(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The intel store (shipped lists unless turned off, plus the user's store) and the graph index."""
+    from txfirewall.intel.store import IntelStore
+
+    store_path = args.intel or (Path(os.environ["TXFIREWALL_INTEL"]) if os.environ.get("TXFIREWALL_INTEL") else None)
+    if store_path is not None and not store_path.exists():
+        raise InputFileError(f"intel store {store_path} does not exist (create it with `txfirewall intel import`)")
+    intel = None
+    if store_path is not None or not args.no_shipped_intel:
+        intel = IntelStore(store_path, shipped=not args.no_shipped_intel)
+    graph = None
+    if args.graph is not None:
+        from txfirewall.graph.index import ProximityIndex
+
+        graph = ProximityIndex.open(args.graph)
+    return intel, graph
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check":
         code = asyncio.run(_check(args))
+    elif args.command == "intel":
+        code = run_intel(args)
+    elif args.command == "graph":
+        code = run_graph(args)
     elif args.command == "demo":
         from txfirewall.demo import run_demo
 

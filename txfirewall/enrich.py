@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from eth_utils import keccak
 
@@ -14,7 +15,11 @@ from txfirewall.model.context import AnalysisContext
 from txfirewall.model.facts import AddressFacts, Label, TokenInfo
 from txfirewall.model.primitives import Address, parse_data
 from txfirewall.rpc_client import RpcCallError, RpcClient
-from txfirewall.token_metadata import fetch_token_info
+from txfirewall.token_metadata import TokenCache, fetch_token_info
+
+if TYPE_CHECKING:
+    from txfirewall.graph.index import ProximityIndex
+    from txfirewall.intel.store import IntelStore
 
 
 def touched_addresses(ctx: AnalysisContext) -> dict[Address, list[str]]:
@@ -75,6 +80,9 @@ async def enrich(
     labels: Mapping[Address, tuple[Label, ...]],
     *,
     block: str = "latest",
+    token_cache: TokenCache | None = None,
+    intel: IntelStore | None = None,
+    graph: ProximityIndex | None = None,
 ) -> AnalysisContext:
     roles = touched_addresses(ctx)
     addresses = list(roles)
@@ -85,7 +93,7 @@ async def enrich(
         token_list = token_addresses(ctx)
         code_replies, token_info = await asyncio.gather(
             client.batch([("eth_getCode", [a, block]) for a in addresses]),
-            fetch_token_info(client, token_list, block) if token_list else _no_tokens(),
+            fetch_token_info(client, token_list, block, token_cache) if token_list else _no_tokens(),
         )
         for address, reply in zip(addresses, code_replies):
             if not isinstance(reply, RpcCallError):
@@ -103,12 +111,17 @@ async def enrich(
             is_contract=None if code is None else len(code) > 0,
             code_size=None if code is None else len(code),
             code_hash=None if not code else "0x" + keccak(code).hex(),
-            labels=labels.get(address, ()),
+            labels=labels.get(address, ()) + (intel.lookup(address) if intel is not None else ()),
             relationship=rel,
         )
+        if graph is not None:
+            found = graph.lookup(address)
+            if found is not None:
+                facts[address] = replace(facts[address], proximity=found.proximity, first_seen=found.first_seen)
     return replace(
         ctx,
         addresses=MappingProxyType(facts),
         tokens=MappingProxyType(tokens),
         code_known=client is not None and len(codes) == len(addresses),
+        proximity_known=graph is not None,
     )

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from txfirewall.errors import InputFileError
 from txfirewall.heuristics.rule import Rule
 from txfirewall.model.context import AnalysisContext
 from txfirewall.model.findings import Confidence, Finding, Severity
@@ -71,3 +72,31 @@ def evaluate(ctx: AnalysisContext, rules: Sequence[Rule[Any]], policy: Policy) -
         )
     findings.sort(key=Finding.sort_key)
     return Evaluation(tuple(findings), tuple(skipped))
+
+
+def validate_policy(policy: Policy, rules: Sequence[Rule[Any]], *, source: str = "policy") -> None:
+    """Reject, up front, overrides that name no rule or set parameters a rule does not have
+    (otherwise a typo silently drops a stricter setting, or crashes the rule on every request)."""
+    known = {r.id: r for r in rules}
+    for rule_id, override in policy.rules.items():
+        rule = known.get(rule_id)
+        if rule is None:
+            close = sorted(known, key=lambda k: _distance(k, rule_id))[:1]
+            raise InputFileError(f"{source} [rules.{rule_id}]: no such rule"
+                                 + (f" (did you mean {close[0]}?)" if close else ""),
+                                 hint="`txfirewall` README lists the rule ids")
+        try:
+            rule.params_with(override.params)
+        except ValueError as exc:
+            raise InputFileError(f"{source} [rules.{rule_id}] params: {exc}") from exc
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance, for 'did you mean'."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]

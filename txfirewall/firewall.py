@@ -18,10 +18,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType, TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from txfirewall.errors import InvalidRequestError, TxFirewallError
 from txfirewall.block_env import differential_variants
+from txfirewall.evaluate import validate_policy
 from txfirewall.fork import Fork, read_head
 from txfirewall.fork_manager import ForkManager
 from txfirewall.heuristics.registry import load_rules
@@ -38,6 +39,11 @@ from txfirewall.pipeline import Services, StageTimeouts, run_pipeline
 from txfirewall.policy import Policy
 from txfirewall.rpc_client import RpcClient
 from txfirewall.simulator import simulate_transaction
+from txfirewall.token_metadata import TokenCache
+
+if TYPE_CHECKING:
+    from txfirewall.graph.index import ProximityIndex
+    from txfirewall.intel.store import IntelStore
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,10 @@ class FirewallConfig:
     policy: Policy = field(default_factory=Policy)
     timeouts: StageTimeouts = field(default_factory=StageTimeouts)
     rpc_timeout: float = 10.0
+    intel: IntelStore | None = None
+    """Address labels (shipped lists and your imports); None: only ``labels``."""
+    graph: ProximityIndex | None = None
+    """A built address graph (``txfirewall graph build``) for proximity to illicit seeds."""
     repin_interval: float | None = 60.0
     cold_start: str = "upstream"
     """``upstream``: a sender new to the fork is simulated directly on the upstream with
@@ -72,6 +82,7 @@ class Firewall:
     def __init__(self, config: FirewallConfig, *, rules: tuple[Rule[Any], ...] | None = None) -> None:
         self.config = config
         self.rules = rules if rules is not None else load_rules()
+        validate_policy(config.policy, self.rules)
         self._forks: ForkManager | None = None
         self._upstream: RpcClient | None = None
         self._chain_id: ChainId | None = ChainId(config.chain_id) if config.chain_id is not None else None
@@ -79,6 +90,7 @@ class Firewall:
         self._lock = asyncio.Lock()
         self._upstream_simulates = False
         self._warming: set[asyncio.Task[None]] = set()
+        self.token_cache = TokenCache()
 
     async def __aenter__(self) -> Firewall:
         await self.start()
@@ -150,11 +162,14 @@ class Firewall:
             chain_id=self._chain_id,
             sim_client=fork_client,
             block_env=fork.head.env if fork else None,
+            token_cache=self.token_cache,
             facts_client=fork_client or self._upstream,
             skip_reason="simulation is turned off" if not self.config.simulate else "no node",
             history=self.config.history,
             labels=self.config.labels,
             timeouts=self.config.timeouts,
+            intel=self.config.intel,
+            graph=self.config.graph,
         )
 
     async def analyze(

@@ -46,11 +46,40 @@ class _HistoryLine(BaseModel):
         return v
 
 
+MAX_LINE_DEPTH = 8
+"""A history line is one flat object. Deeper nesting is rejected before json sees it: with
+eth-account imported the recursion limit is 100,000 and a line of "[" would crash the process."""
+
+
+def _too_deep(line: str, limit: int = MAX_LINE_DEPTH) -> bool:
+    depth = 0
+    in_string = escaped = False
+    for ch in line:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
 def parse_history_lines(lines: Iterable[str], *, source: str = "history") -> tuple[HistoryEntry, ...]:
     entries: list[HistoryEntry] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
+        if _too_deep(line):
+            raise InputFileError(f"{source} line {number}: nested too deeply to be a history line")
         try:
             raw = _HistoryLine.model_validate(json.loads(line))
         except (json.JSONDecodeError, ValidationError) as exc:

@@ -8,11 +8,16 @@ case-insensitively. So duplicate keys and keys differing only by case are reject
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 from txfirewall.errors import MalformedJsonError, NonCanonicalKeyError
 
 MAX_REQUEST_BYTES = 5 * 1024 * 1024
+MAX_JSON_RECURSION = 2_000
+"""json's C scanner recurses per nesting level; py_ecc (imported by eth-account) raises the
+interpreter's recursion limit to 100,000, past what the C stack holds, so "[" * 100_000 would
+crash the process instead of raising RecursionError. The limit is lowered around parsing."""
 
 
 def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -45,9 +50,13 @@ def loads_strict(text: str | bytes) -> Any:
             raise MalformedJsonError(f"request is not UTF-8: {exc}") from exc
     if len(text) > MAX_REQUEST_BYTES:
         raise MalformedJsonError(f"request is larger than {MAX_REQUEST_BYTES} bytes")
+    previous = sys.getrecursionlimit()
     try:
+        sys.setrecursionlimit(min(previous, MAX_JSON_RECURSION))
         return json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise MalformedJsonError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     except RecursionError as exc:
         raise MalformedJsonError("JSON nested too deeply") from exc
+    finally:
+        sys.setrecursionlimit(previous)

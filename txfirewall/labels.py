@@ -48,7 +48,9 @@ def categorise(label: str) -> LabelCategory:
 def parse_labels_csv(text: str, *, source: str = "labels") -> Mapping[Address, tuple[Label, ...]]:
     labels: dict[Address, list[Label]] = {}
     seen_data = False
-    for number, row in enumerate(csv.reader(io.StringIO(text.removeprefix("\ufeff"))), 1):
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    for row in reader:
+        number = reader.line_num  # the file line where this record ends (quoted fields may span lines)
         if not row or not any(cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
             continue
         if not seen_data and row[0].strip().casefold() == "address":

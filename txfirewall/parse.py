@@ -1,4 +1,8 @@
-"""The parse stage: a JSON-RPC request object (or a bare transaction object) to a ``Request``."""
+"""The parse stage: a JSON-RPC request object (or a bare transaction object) to a ``Request``.
+
+Every signing method has a strict shape here; raw transactions and typed data have their own
+modules (``raw_tx``, ``typed_data_request``), batches of calls are in ``calls_request``.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +16,20 @@ from txfirewall.errors import (
     NonCanonicalKeyError,
     UnsupportedMethodError,
 )
+from txfirewall.calls_request import parse_send_calls
 from txfirewall.jsonrpc import loads_strict
-from txfirewall.model.primitives import ChainId, parse_data, parse_quantity, to_address
+from txfirewall.model.primitives import ChainId, is_address, parse_data, parse_quantity, to_address
 from txfirewall.model.request import (
     TRANSACTION_METHODS,
+    TYPED_DATA_METHODS,
     MessageRequest,
     Method,
     Request,
     TransactionRequest,
 )
+from txfirewall.raw_tx import decode_raw_transaction
+from txfirewall.typed_data_legacy import parse_legacy_typed_data
+from txfirewall.typed_data_request import parse_typed_data
 
 _ENVELOPE_KEYS = frozenset({"jsonrpc", "id", "method", "params"})
 _TX_KEYS = frozenset(
@@ -29,6 +38,8 @@ _TX_KEYS = frozenset(
         "maxPriorityFeePerGas", "nonce", "chainId", "type", "accessList",
     }
 )
+_KNOWN_TX_TYPES = frozenset({0, 1, 2})
+"""Types a wallet builds from a JSON object; blob and set-code transactions arrive raw."""
 _UINT64_MAX = 2**64 - 1
 _UINT256_MAX = 2**256 - 1
 
@@ -72,8 +83,50 @@ def parse_request(source: str | bytes | Mapping[str, Any], *, origin: str | None
         return _message_request(method, req_id, params, obj, origin, signer_index=0)
     if method is Method.PERSONAL_SIGN:
         return _message_request(method, req_id, params, obj, origin, signer_index=1)
-    # Known signing methods that later decoders handle; kept, so they are never allowed blindly.
-    return Request(method=method, id=req_id, origin=origin, raw=obj)
+    if method is Method.SEND_RAW_TRANSACTION:
+        return _raw_transaction_request(req_id, params, obj, origin)
+    if method in TYPED_DATA_METHODS:
+        return _typed_data(method, req_id, params, obj, origin)
+    return parse_send_calls(req_id, params, obj, origin)
+
+
+def _raw_transaction_request(req_id: Any, params: list[Any], raw: dict[str, Any], origin: str | None) -> Request:
+    if len(params) != 1 or not isinstance(params[0], str):
+        raise InvalidParamsError("eth_sendRawTransaction takes [signedTransactionHex]")
+    try:
+        payload = parse_data(params[0])
+    except ValueError as exc:
+        raise InvalidParamsError(f"eth_sendRawTransaction: {exc}") from exc
+    tx, decoded = decode_raw_transaction(payload)
+    return Request(method=Method.SEND_RAW_TRANSACTION, id=req_id, transaction=tx, origin=origin, raw=raw,
+                   raw_tx=decoded)
+
+
+def _typed_data(method: Method, req_id: Any, params: list[Any], raw: dict[str, Any], origin: str | None) -> Request:
+    """v3/v4 take ``[address, typedData]``; the legacy form (``eth_signTypedData``/``_v1``) takes
+    ``[typedDataArray, address]``. The document may be a JSON string or an object."""
+    if len(params) != 2:
+        raise InvalidParamsError(f"{method.value} takes exactly two params")
+    legacy_shape = isinstance(params[0], (list, str)) and not is_address(params[0])
+    if method is Method.SIGN_TYPED_DATA_V1 or (method is Method.SIGN_TYPED_DATA and legacy_shape):
+        document, signer = params
+        try:
+            address = to_address(signer)
+        except (ValueError, TypeError) as exc:
+            raise InvalidParamsError(f"{method.value} takes [typedData, address]: {exc}") from exc
+        if not isinstance(document, (list, str)):
+            raise InvalidParamsError(f"{method.value} takes a legacy typed-data array")
+        typed = parse_legacy_typed_data(address, document)
+    else:
+        signer, document = params
+        try:
+            address = to_address(signer)
+        except (ValueError, TypeError) as exc:
+            raise InvalidParamsError(f"{method.value} takes [address, typedData]: {exc}") from exc
+        if not isinstance(document, (Mapping, str)):
+            raise InvalidParamsError(f"{method.value}: typed data must be a JSON object or its text")
+        typed = parse_typed_data(address, document, allow_arrays=method is not Method.SIGN_TYPED_DATA_V3)
+    return Request(method=method, id=req_id, origin=origin, raw=raw, typed_data=typed)
 
 
 def _check_keys(obj: Mapping[str, Any], allowed: frozenset[str], what: str) -> None:
@@ -129,6 +182,18 @@ def _transaction_request(
         raise InvalidParamsError("gasPrice cannot be combined with maxFeePerGas/maxPriorityFeePerGas")
     if max_fee is not None and max_priority is not None and max_priority > max_fee:
         raise InvalidParamsError("maxPriorityFeePerGas is larger than maxFeePerGas")
+    if max_priority is not None and max_fee is None:
+        raise InvalidParamsError("maxPriorityFeePerGas is set without maxFeePerGas")
+    tx_type = _quantity(tx, "type", limit=0xFF)
+    if tx_type is not None:
+        if tx_type not in _KNOWN_TX_TYPES:
+            raise InvalidParamsError(f"transaction type {tx_type:#x} cannot be sent as a JSON object")
+        if tx_type == 2 and gas_price is not None:
+            raise InvalidParamsError("a type-2 transaction takes maxFeePerGas, not gasPrice")
+        if tx_type in (0, 1) and max_fee is not None:
+            raise InvalidParamsError(f"a type-{tx_type} transaction takes gasPrice, not maxFeePerGas")
+    if tx.get("accessList") is not None and not isinstance(tx["accessList"], list):
+        raise InvalidParamsError("accessList must be an array")
     if to is None and not data:
         raise InvalidParamsError("contract creation without code")
     chain_id = _quantity(tx, "chainId", limit=_UINT64_MAX)
@@ -143,6 +208,7 @@ def _transaction_request(
         max_priority_fee_per_gas=max_priority,
         nonce=_quantity(tx, "nonce", limit=_UINT64_MAX),
         chain_id=None if chain_id is None else ChainId(chain_id),
+        tx_type=tx_type,
     )
     return Request(method=method, id=req_id, transaction=transaction, origin=origin, raw=raw)
 

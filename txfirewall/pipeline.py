@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from txfirewall.enrich import enrich
 from txfirewall.evaluate import evaluate
@@ -28,7 +28,12 @@ from txfirewall.policy import Policy
 from txfirewall.rpc_client import RpcClient
 from txfirewall.signatures import decode_request, describe
 from txfirewall.simulator import simulate_transaction
+from txfirewall.token_metadata import TokenCache
 from txfirewall.block_env import BlockEnv, differential_variants
+
+if TYPE_CHECKING:
+    from txfirewall.graph.index import ProximityIndex
+    from txfirewall.intel.store import IntelStore
 
 
 @dataclass(frozen=True)
@@ -53,10 +58,15 @@ class Services:
     block_tag: str = "latest"
     """Block to simulate on and read from: ``latest`` on the pinned fork, its number upstream."""
     route: str = "fork"
+    token_cache: TokenCache | None = None
     """Realistic next-block environment of the pinned fork; a variant of it runs alongside."""
     history: tuple[HistoryEntry, ...] | None = None
     labels: Mapping[Address, tuple[Label, ...]] = field(default_factory=lambda: MappingProxyType({}))
     timeouts: StageTimeouts = StageTimeouts()
+    intel: IntelStore | None = None
+    """Shipped and imported address labels, merged with ``labels`` in the enrich stage."""
+    graph: ProximityIndex | None = None
+    """Precomputed address-graph proximity (``txfirewall graph build``)."""
 
 
 Stage = Callable[[AnalysisContext], Awaitable[AnalysisContext]]
@@ -105,7 +115,8 @@ async def run_pipeline(request: Request, services: Services, timings: dict[str, 
         return replace(c, simulation=sim)
 
     async def enrich_stage(c: AnalysisContext) -> AnalysisContext:
-        c = await enrich(c, services.facts_client, services.labels, block=services.block_tag)
+        c = await enrich(c, services.facts_client, services.labels, block=services.block_tag,
+                         intel=services.intel, graph=services.graph, token_cache=services.token_cache)
         if c.intent is not None:
             c = replace(c, intent=replace(c.intent, summary=describe(c.intent, c.tokens, method=request.method.value)))
         return c

@@ -39,8 +39,36 @@ def _decode_decimals(raw: bytes) -> int | None:
     return value if value <= 77 else None
 
 
-async def fetch_token_info(client: RpcClient, tokens: Iterable[Address], block: str = "latest") -> dict[Address, TokenInfo]:
-    ordered = list(dict.fromkeys(tokens))
+class TokenCache:
+    """Token metadata per chain, kept for the life of a Firewall: symbols and decimals of a
+    deployed token do not change between blocks in practice, and re-reading them costs a
+    round trip per analysis."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._entries: dict[Address, TokenInfo] = {}
+        self.max_entries = max_entries
+
+    def get(self, token: Address) -> TokenInfo | None:
+        return self._entries.get(token)
+
+    def put(self, info: TokenInfo) -> None:
+        if len(self._entries) >= self.max_entries:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[info.address] = info
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+async def fetch_token_info(
+    client: RpcClient, tokens: Iterable[Address], block: str = "latest", cache: TokenCache | None = None
+) -> dict[Address, TokenInfo]:
+    """Metadata for ``tokens``; cached entries are served without a call, misses in one batch."""
+    wanted = list(dict.fromkeys(tokens))
+    cached = {t: hit for t in wanted if cache is not None and (hit := cache.get(t)) is not None}
+    ordered = [t for t in wanted if t not in cached]
+    if not ordered:
+        return cached
     calls = [
         ("eth_call", [{"to": token, "data": selector}, block])
         for token in ordered
@@ -59,4 +87,6 @@ async def fetch_token_info(client: RpcClient, tokens: Iterable[Address], block: 
         name = _decode_text(raw[1]) if raw[1] else None
         decimals = _decode_decimals(raw[2]) if raw[2] else None
         info[token] = TokenInfo(token, symbol, name, decimals)
-    return info
+        if cache is not None and (symbol is not None or decimals is not None):
+            cache.put(info[token])
+    return {**cached, **info}

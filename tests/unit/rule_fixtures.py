@@ -14,7 +14,7 @@ from eth_abi import encode
 from eth_utils import keccak
 
 from txfirewall.model.context import AnalysisContext, StageFailure
-from txfirewall.model.facts import AddressFacts, Label, LabelCategory, Relationship
+from txfirewall.model.facts import AddressFacts, ClusterInfo, Label, LabelCategory, Proximity, Relationship, TokenInfo
 from txfirewall.model.primitives import MAX_UINT256, Address, ChainId, to_address
 from txfirewall.model.simulation import (
     AssetKind,
@@ -87,6 +87,12 @@ def _personal(payload: bytes) -> AnalysisContext:
 
 Pair = tuple[Callable[[], AnalysisContext], Callable[[], AnalysisContext]]
 
+def _near(hops_from: int | None, hops_to: int | None) -> AnalysisContext:
+    prox = Proximity(hops_from, hops_to, 0.5, (DRAINER, BOB), ClusterInfo(0, 3, ("Fake_Phishing1",), ("phishing",)))
+    ctx = with_facts(ctx_for(tx(BOB, value=1)), replace(facts(BOB, contract=False), proximity=prox))
+    return replace(ctx, proximity_known=True)
+
+
 RULE_FIXTURES: dict[str, Pair] = {
     "eth-sign-raw-hash": (_eth_sign, lambda: _personal(b"hello")),
     "chain-id-mismatch": (lambda: ctx_for(tx(BOB, chainId="0x1")), lambda: ctx_for(tx(BOB, chainId="0x1cbd"))),
@@ -119,6 +125,7 @@ RULE_FIXTURES: dict[str, Pair] = {
         lambda: with_facts(ctx_for(tx(BOB, value=1)), facts(BOB, contract=False, labels=(
             Label(BOB, "Binance 14", "test", LabelCategory.EXCHANGE),))),
     ),
+    "counterparty-near-illicit": (lambda: _near(1, None), lambda: _near(None, None)),
     "simulation-reverted": (
         lambda: simulated(ctx_for(tx(ROUTER, "0x12345678")), status=SimulationStatus.REVERTED, revert_reason="EXPIRED"),
         lambda: simulated(ctx_for(tx(ROUTER, "0x12345678"))),
@@ -154,4 +161,78 @@ RULE_FIXTURES: dict[str, Pair] = {
         lambda: simulated(ctx_for(tx(ROUTER, "0xf2fde38b")), code=(
             CodeChange(CodeChangeKind.OWNER_CHANGED, ROUTER, None, BOB),)),
     ),
+    "lookalike-token-symbol": (
+        lambda: replace(ctx_for(tx(TOKEN, value=0)), tokens=MappingProxyType(
+            {TOKEN: TokenInfo(TOKEN, "USD\u0422", "Tether USD", 6)})),
+        lambda: replace(ctx_for(tx(TOKEN, value=0)), tokens=MappingProxyType(
+            {TOKEN: TokenInfo(TOKEN, "USDT", "Tether USD", 6)})),
+    ),
 }
+
+
+# --- parse/decode rules (issue 3): typed data, permits, raw transactions, calldata, sign-in ---
+
+def _typed(chain_id: int, spender: str = BOB, value: int = MAX_UINT256) -> AnalysisContext:
+    import json as _json
+
+    doc = {"types": {"EIP712Domain": [{"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"},
+                                      {"name": "verifyingContract", "type": "address"}],
+                     "Permit": [{"name": n, "type": t} for n, t in (("owner", "address"), ("spender", "address"),
+                                ("value", "uint256"), ("nonce", "uint256"), ("deadline", "uint256"))]},
+           "primaryType": "Permit", "domain": {"name": "Test USD", "chainId": chain_id, "verifyingContract": TOKEN},
+           "message": {"owner": ALICE, "spender": spender, "value": str(value), "nonce": "0",
+                       "deadline": "1825027200"}}
+    return ctx_for({"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [ALICE, _json.dumps(doc)]})
+
+
+def _raw(**tx_fields: object) -> AnalysisContext:
+    from eth_account import Account
+
+    acct = Account.from_key("0x" + "11" * 32)
+    base: dict[str, object] = {"nonce": 0, "gas": 60_000, "to": BOB.lower(), "value": 1, "data": b""}
+    signed = acct.sign_transaction({**base, **tx_fields})
+    return ctx_for({"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction",
+                    "params": ["0x" + bytes(signed.raw_transaction).hex()]})
+
+
+def _set_code(auth_chain: int) -> AnalysisContext:
+    from eth_account import Account
+
+    acct = Account.from_key("0x" + "11" * 32)
+    auth = acct.sign_authorization({"chainId": auth_chain, "address": DRAINER, "nonce": 1})
+    return _raw(type=4, chainId=7357, maxFeePerGas=10, maxPriorityFeePerGas=1, accessList=[],
+                authorizationList=[auth])
+
+
+def _siwe(origin: str) -> AnalysisContext:
+    text = (f"app.example wants you to sign in with your Ethereum account:\n{ALICE}\n\nSign in.\n\n"
+            "URI: https://app.example\nVersion: 1\nChain ID: 7357\nNonce: 12345678\nIssued At: 2026-01-01T00:00:00Z")
+    ctx = _personal(text.encode())
+    return replace(ctx, request=replace(ctx.request, origin=origin))
+
+
+def _unanalysed() -> AnalysisContext:
+    from txfirewall.model.request import Method, Request
+
+    req = Request(method=Method.SIGN_TYPED_DATA_V4, id=1)
+    return AnalysisContext(request=req, chain_id=ChainId(7357), intent=decode_request(req))
+
+
+_AMBIGUOUS = "0x00000000" + encode(["uint256"], [5]).hex()
+
+RULE_FIXTURES["unanalysed-signing-request"] = (_unanalysed, _eth_sign)
+RULE_FIXTURES.update({
+    "typed-data-chain-mismatch": (lambda: _typed(1), lambda: _typed(7357)),
+    "permit-to-eoa": (lambda: with_facts(_typed(7357), facts(BOB, contract=False)),
+                      lambda: with_facts(_typed(7357), facts(BOB, contract=True, sent=2))),
+    "permit-to-unfamiliar-spender": (lambda: with_facts(_typed(7357), facts(BOB, contract=True, sent=0)),
+                                     lambda: with_facts(_typed(7357), facts(BOB, contract=True, sent=3))),
+    "delegation-any-chain": (lambda: _set_code(0), lambda: _set_code(7357)),
+    "unprotected-raw-transaction": (lambda: _raw(gasPrice=10), lambda: _raw(gasPrice=10, chainId=7357)),
+    "ambiguous-selector": (lambda: ctx_for(tx(ROUTER, _AMBIGUOUS)), lambda: ctx_for(tx(TOKEN, APPROVE_FINITE))),
+    "undecodable-calldata-to-contract": (
+        lambda: with_facts(ctx_for(tx(ROUTER, "0xdeadbeef")), facts(ROUTER, contract=True)),
+        lambda: with_facts(ctx_for(tx(ROUTER, "0xdeadbeef")), facts(ROUTER, contract=False)),
+    ),
+    "siwe-domain-mismatch": (lambda: _siwe("https://evil.example"), lambda: _siwe("https://app.example")),
+})

@@ -101,9 +101,9 @@ def test_eth_sign_and_personal_sign_param_orders() -> None:
         parse_request(rpc("eth_sign", [ALICE, digest, "password"]))
 
 
-def test_known_but_undecoded_signing_methods_are_kept() -> None:
-    req = parse_request(rpc("eth_signTypedData_v4", [ALICE, "{}"]))
-    assert req.method is Method.SIGN_TYPED_DATA_V4 and req.transaction is None
+def test_typed_data_without_its_parts_is_a_typed_error() -> None:
+    with pytest.raises(InvalidParamsError, match="missing"):
+        parse_request(rpc("eth_signTypedData_v4", [ALICE, "{}"]))
 
 
 def test_oversized_request_is_rejected() -> None:

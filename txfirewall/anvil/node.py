@@ -113,6 +113,7 @@ class AnvilNode:
                 )
             except OSError as exc:
                 log.close()
+                Path(log.name).unlink(missing_ok=True)
                 raise AnvilStartError(f"cannot run {exe}: {exc}") from exc
             log.close()
             node = cls(proc, port, Path(log.name))

@@ -25,6 +25,7 @@ class Fact(StrEnum):
     CODE = "code"
     TOKENS = "tokens"
     HISTORY = "history"
+    PROXIMITY = "proximity"
 
 
 def _empty() -> Mapping[Address, AddressFacts]:
@@ -53,6 +54,8 @@ class AnalysisContext:
     failures: tuple[StageFailure, ...] = ()
     code_known: bool = False
     """True when ``addresses[*].is_contract`` was read from a node."""
+    proximity_known: bool = False
+    """True when an address graph was consulted for ``addresses[*].proximity``."""
 
     def facts(self, address: Address | None) -> AddressFacts | None:
         return None if address is None else self.addresses.get(address)
@@ -71,4 +74,6 @@ class AnalysisContext:
             have.add(Fact.TOKENS)
         if self.history is not None:
             have.add(Fact.HISTORY)
+        if self.proximity_known:
+            have.add(Fact.PROXIMITY)
         return frozenset(have)

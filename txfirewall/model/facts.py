@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from txfirewall.model.json_values import JsonValue
 from txfirewall.model.primitives import Address
+from txfirewall.model.text import text_flags
 
 
 class LabelCategory(StrEnum):
@@ -43,9 +44,14 @@ class Label:
     label: str
     source: str
     category: LabelCategory
+    date: str | None = None
+    """When the source listed it (ISO date), if it says."""
 
     def to_json(self) -> dict[str, JsonValue]:
-        return {"label": self.label, "source": self.source, "category": self.category.value}
+        out: dict[str, JsonValue] = {"label": self.label, "source": self.source, "category": self.category.value}
+        if self.date is not None:
+            out["date"] = self.date
+        return out
 
 
 @dataclass(frozen=True)
@@ -92,8 +98,59 @@ class TokenInfo:
     name: str | None
     decimals: int | None
 
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """Look-alike letters, control or invisible characters in the symbol or name."""
+        return tuple(dict.fromkeys((*text_flags(self.symbol), *text_flags(self.name))))
+
     def to_json(self) -> dict[str, JsonValue]:
-        return {"symbol": self.symbol, "name": self.name, "decimals": self.decimals}
+        return {"symbol": self.symbol, "name": self.name, "decimals": self.decimals,
+                "flags": {"symbol": list(text_flags(self.symbol)), "name": list(text_flags(self.name))}}
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """A group of illicit seeds linked by direct transfers or a common funder."""
+
+    id: int
+    size: int
+    labels: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {"id": self.id, "size": self.size, "labels": list(self.labels),
+                "categories": list(self.categories)}
+
+
+@dataclass(frozen=True)
+class Proximity:
+    """How close an address is to illicit seeds in the address graph (precomputed).
+
+    ``hops_from_illicit``: transfers from the nearest seed to this address (it received tainted
+    funds); ``hops_to_illicit``: transfers from this address to the nearest seed. None: no trail
+    within the graph's hop bound. ``path`` runs seed -> address or address -> seed.
+    """
+
+    hops_from_illicit: int | None
+    hops_to_illicit: int | None
+    score: float
+    path: tuple[Address, ...] = ()
+    cluster: ClusterInfo | None = None
+
+    @property
+    def hops(self) -> int | None:
+        known = [h for h in (self.hops_from_illicit, self.hops_to_illicit) if h is not None]
+        return min(known) if known else None
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {
+            "hops": self.hops,
+            "hops_from_illicit": self.hops_from_illicit,
+            "hops_to_illicit": self.hops_to_illicit,
+            "score": self.score,
+            "path": list(self.path),
+            "cluster": self.cluster.to_json() if self.cluster else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -111,6 +168,10 @@ class AddressFacts:
     code_hash: str | None = None
     labels: tuple[Label, ...] = ()
     relationship: Relationship | None = None
+    proximity: Proximity | None = None
+    """None when no address graph was given or the address is not in it."""
+    first_seen: int | None = None
+    """Timestamp of its first transfer in the address graph."""
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -121,4 +182,6 @@ class AddressFacts:
             "code_hash": self.code_hash,
             "labels": [label.to_json() for label in self.labels],
             "history": self.relationship.to_json() if self.relationship else None,
+            "proximity": self.proximity.to_json() if self.proximity else None,
+            "first_seen": self.first_seen,
         }

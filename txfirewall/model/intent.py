@@ -19,6 +19,11 @@ class IntentKind(StrEnum):
     RAW_HASH_SIGNATURE = "raw-hash-signature"
     MESSAGE_SIGNATURE = "message-signature"
     UNANALYSED = "unanalysed"
+    PERMIT = "permit"
+    ORDER = "order"
+    LOGIN = "login"
+    TYPED_DATA = "typed-data"
+    CALL_BATCH = "call-batch"
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,86 @@ class DecodedCall:
 
 
 @dataclass(frozen=True)
+class Allowance:
+    """A right to move the user's tokens, granted by a call or a signature, wherever it sits in
+    the call tree (``path``). ``expiration`` is unix seconds (None: never expires)."""
+
+    token: Address | None
+    spender: Address
+    amount: int | None
+    unlimited: bool
+    source: str
+    expiration: int | None = None
+    deadline: int | None = None
+    path: str = ""
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {
+            "token": self.token, "spender": self.spender,
+            "amount": None if self.amount is None else str(self.amount), "unlimited": self.unlimited,
+            "source": self.source, "expiration": self.expiration, "deadline": self.deadline, "path": self.path,
+        }
+
+
+@dataclass(frozen=True)
+class CallNode:
+    """One call in a decoded tree (multicall, Safe, router commands, batches). ``operation`` is
+    ``call`` or ``delegatecall``; ``label`` says where it came from (``multicall[2]``)."""
+
+    label: str
+    target: Address | None
+    value: int = 0
+    call: DecodedCall | None = None
+    selector: Selector | None = None
+    operation: str = "call"
+    children: tuple[CallNode, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {
+            "label": self.label, "target": self.target, "value": str(self.value),
+            "selector": self.selector, "operation": self.operation,
+            "call": self.call.to_json() if self.call else None,
+            "children": [c.to_json() for c in self.children], "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class AssetAmount:
+    """An asset in an order: ``kind`` is native / erc20 / erc721 / erc1155."""
+
+    kind: str
+    token: Address | None
+    amount: int | None
+    token_id: int | None = None
+    recipient: Address | None = None
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {"kind": self.kind, "token": self.token,
+                "amount": None if self.amount is None else str(self.amount),
+                "token_id": None if self.token_id is None else str(self.token_id), "recipient": self.recipient}
+
+
+@dataclass(frozen=True)
+class Login:
+    """A sign-in message (EIP-4361 SIWE), parsed; every field is untrusted text."""
+
+    domain: str
+    address: str
+    uri: str | None = None
+    chain_id: int | None = None
+    nonce: str | None = None
+    issued_at: str | None = None
+    expiration_time: str | None = None
+    statement: str | None = None
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {"domain": self.domain, "address": self.address, "uri": self.uri, "chain_id": self.chain_id,
+                "nonce": self.nonce, "issued_at": self.issued_at, "expiration_time": self.expiration_time,
+                "statement": self.statement}
+
+
+@dataclass(frozen=True)
 class Intent:
     """The decoded meaning of a request, with a one-line plain-words summary."""
 
@@ -78,6 +163,19 @@ class Intent:
     message: str | None = None
     """The text of a message signature, raw (untrusted; escape before showing)."""
     notes: tuple[str, ...] = ()
+    allowances: tuple[Allowance, ...] = ()
+    """Every allowance the request grants, including ones nested deep in a call tree."""
+    children: tuple[CallNode, ...] = ()
+    """The decoded call tree under the top call (or the calls of a batch)."""
+    ambiguous: tuple[str, ...] = ()
+    """Signatures that all decode the calldata: the selector alone cannot tell which is meant."""
+    primary_type: str | None = None
+    gives: tuple[AssetAmount, ...] = ()
+    receives: tuple[AssetAmount, ...] = ()
+    login: Login | None = None
+    delegations: tuple[tuple[Address, Address], ...] = ()
+    """EIP-7702 (authority, delegate) pairs that take effect."""
+    deadline: int | None = None
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -94,4 +192,13 @@ class Intent:
             "call": self.call.to_json() if self.call else None,
             "message": self.message,
             "notes": list(self.notes),
+            "allowances": [a.to_json() for a in self.allowances],
+            "children": [c.to_json() for c in self.children],
+            "ambiguous": list(self.ambiguous),
+            "primary_type": self.primary_type,
+            "gives": [a.to_json() for a in self.gives],
+            "receives": [a.to_json() for a in self.receives],
+            "login": self.login.to_json() if self.login else None,
+            "delegations": [{"authority": a, "delegate": d} for a, d in self.delegations],
+            "deadline": self.deadline,
         }

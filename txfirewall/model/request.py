@@ -1,4 +1,9 @@
-"""A signing request, parsed from the JSON-RPC request object a wallet would receive."""
+"""A signing request, parsed from the JSON-RPC request object a wallet would receive.
+
+Raw signed transactions, EIP-712 typed data and ``wallet_sendCalls`` batches each have their own
+parsed shape (``raw_tx``, ``typed_data``, ``calls``); ``transaction`` is filled for anything that
+will execute as one transaction, so simulation and transaction rules see it the same way.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,9 @@ class Method(StrEnum):
 
 
 TRANSACTION_METHODS = frozenset({Method.SEND_TRANSACTION, Method.SIGN_TRANSACTION})
+TYPED_DATA_METHODS = frozenset(
+    {Method.SIGN_TYPED_DATA, Method.SIGN_TYPED_DATA_V1, Method.SIGN_TYPED_DATA_V3, Method.SIGN_TYPED_DATA_V4}
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,108 @@ class TransactionRequest:
     max_priority_fee_per_gas: int | None = None
     nonce: int | None = None
     chain_id: ChainId | None = None
+    tx_type: int | None = None
+    """The EIP-2718 type when the request states it (``type`` field or the raw envelope)."""
+    access_list: tuple[tuple[Address, tuple[bytes, ...]], ...] = ()
+
+    @property
+    def fee_cap(self) -> int | None:
+        """The most per unit of gas the sender may pay (gasPrice or maxFeePerGas)."""
+        return self.gas_price if self.gas_price is not None else self.max_fee_per_gas
+
+    @property
+    def max_fee(self) -> int | None:
+        """gas x fee cap: the most this transaction can cost in fees, when both are stated."""
+        cap = self.fee_cap
+        return None if cap is None or self.gas is None else cap * self.gas
+
+
+@dataclass(frozen=True)
+class SetCodeAuthorization:
+    """One EIP-7702 authorization tuple, its recovered authority and why it is invalid, if it is.
+
+    ``problem`` covers what is wrong on every chain (s > n/2, bad y-parity, nonce overflow, a
+    signature that recovers nothing); whether ``chain_id`` fits the active chain is decided later.
+    """
+
+    index: int
+    chain_id: int
+    address: Address
+    nonce: int
+    y_parity: int
+    r: int
+    s: int
+    authority: Address | None
+    problem: str | None = None
+
+    def valid_on(self, chain_id: int | None) -> bool:
+        if self.problem is not None or self.authority is None:
+            return False
+        return self.chain_id == 0 or chain_id is None or self.chain_id == chain_id
+
+
+@dataclass(frozen=True)
+class RawTransaction:
+    """A decoded signed transaction (``eth_sendRawTransaction``): envelope facts beyond the fields."""
+
+    tx_type: int
+    raw: bytes
+    hash: bytes
+    sender: Address
+    eip155: bool
+    """False for a legacy transaction signed without a chain id (replayable on every chain)."""
+    signature: tuple[int, int, int]
+    blob_hashes: tuple[bytes, ...] = ()
+    max_fee_per_blob_gas: int | None = None
+    blob_sidecar: bool = False
+    authorizations: tuple[SetCodeAuthorization, ...] = ()
+
+    def applied_authorizations(self, chain_id: int | None) -> tuple[SetCodeAuthorization, ...]:
+        """The tuples that take effect: per authority the last valid one (EIP-7702 processes them
+        in order, and a later tuple overwrites the delegation an earlier one set)."""
+        last: dict[Address, SetCodeAuthorization] = {}
+        for auth in self.authorizations:
+            if auth.valid_on(chain_id) and auth.authority is not None:
+                last[auth.authority] = auth
+        return tuple(sorted(last.values(), key=lambda a: a.index))
+
+
+@dataclass(frozen=True)
+class TypedDataRequest:
+    """An EIP-712 request after strict validation. ``message`` keeps JSON values as given;
+    ``digest`` is the EIP-712 signing hash (None for the legacy v1 array format when unhashable)."""
+
+    signer: Address
+    primary_type: str
+    domain: dict[str, Any]
+    types: dict[str, tuple[tuple[str, str], ...]]
+    message: dict[str, Any]
+    digest: bytes | None
+    domain_chain_id: int | None = None
+    verifying_contract: Address | None = None
+    legacy: bool = False
+    addresses: tuple[tuple[str, Address], ...] = ()
+    """Every address-typed field in domain and message, by path (capped)."""
+
+
+@dataclass(frozen=True)
+class BatchCall:
+    """One call in a ``wallet_sendCalls`` batch."""
+
+    to: Address | None
+    value: int = 0
+    data: bytes = b""
+
+
+@dataclass(frozen=True)
+class CallsRequest:
+    """An EIP-5792 ``wallet_sendCalls`` batch."""
+
+    sender: Address | None
+    chain_id: ChainId | None
+    calls: tuple[BatchCall, ...]
+    atomic_required: bool = False
+    version: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +171,9 @@ class Request:
     message: MessageRequest | None = None
     origin: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    raw_tx: RawTransaction | None = None
+    typed_data: TypedDataRequest | None = None
+    calls: CallsRequest | None = None
 
     @property
     def sender(self) -> Address | None:
@@ -69,4 +182,19 @@ class Request:
             return self.transaction.sender
         if self.message is not None:
             return self.message.signer
+        if self.typed_data is not None:
+            return self.typed_data.signer
+        if self.calls is not None:
+            return self.calls.sender
+        return None
+
+    @property
+    def request_chain_id(self) -> ChainId | None:
+        """The chain the request itself names (transaction, typed-data domain or batch)."""
+        if self.transaction is not None and self.transaction.chain_id is not None:
+            return self.transaction.chain_id
+        if self.typed_data is not None and self.typed_data.domain_chain_id is not None:
+            return ChainId(self.typed_data.domain_chain_id)
+        if self.calls is not None:
+            return self.calls.chain_id
         return None

@@ -1,0 +1,73 @@
+"""Rules from the address graph: how close a counterparty is to illicit money.
+
+Blocklists miss fresh addresses; the money trail does not. The graph precompute gives, per address,
+hops from / to the nearest illicit seed (stopping at exchanges, bridges, protocols and hubs) and a
+value-weighted exposure score; this rule grades them.
+
+Deliberately not reported: addresses that are themselves labelled illicit (``illicit-counterparty``
+says that, with more confidence); trails longer than ``max_hops``; a trail that only passes through
+a service address (the precompute already stops there); the user's own address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from txfirewall.heuristics.rule import Hit, rule
+from txfirewall.model.context import AnalysisContext, Fact
+from txfirewall.model.facts import ILLICIT_CATEGORIES, AddressFacts
+from txfirewall.model.findings import Confidence, Severity
+
+
+@dataclass(frozen=True)
+class NearIllicitParams:
+    """``max_hops``: report trails up to this long; at most ``high_hops`` or a score of at least
+    ``high_score`` the finding is high, otherwise medium."""
+
+    max_hops: int = 2
+    high_hops: int = 1
+    high_score: float = 0.25
+
+
+def _nearest(ctx: AnalysisContext, params: NearIllicitParams) -> tuple[AddressFacts, int] | None:
+    best: tuple[AddressFacts, int] | None = None
+    for address in sorted(ctx.addresses):
+        facts = ctx.addresses[address]
+        prox = facts.proximity
+        if prox is None or prox.hops is None or prox.hops == 0 or prox.hops > params.max_hops:
+            continue
+        if any(label.category in ILLICIT_CATEGORIES for label in facts.labels):
+            continue
+        if best is None or prox.hops < best[1]:
+            best = (facts, prox.hops)
+    return best
+
+
+@rule(
+    id="counterparty-near-illicit",
+    title="Counterparty is a few transfers away from illicit funds",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    requires=(Fact.ADDRESS_FACTS, Fact.PROXIMITY),
+    params=NearIllicitParams,
+)
+def counterparty_near_illicit(ctx: AnalysisContext, params: NearIllicitParams) -> Hit | None:
+    """An address the request touches received funds from, or sends funds to, a labelled illicit
+    address within a few hops of the transfer graph (services such as exchanges break the trail)."""
+    found = _nearest(ctx, params)
+    if found is None:
+        return None
+    facts, hops = found
+    prox = facts.proximity
+    assert prox is not None
+    direction = "received funds from" if prox.hops_from_illicit == hops else "sends funds to"
+    cluster = prox.cluster
+    about = f" (cluster of {cluster.size}: {', '.join(cluster.categories)})" if cluster and cluster.categories else ""
+    high = hops <= params.high_hops or prox.score >= params.high_score
+    return Hit(
+        message=(f"{facts.address} ({', '.join(facts.roles)}) {direction} illicit addresses {hops} "
+                 f"transfer{'s' if hops > 1 else ''} away{about}; exposure score {prox.score:.2f}."),
+        evidence={"address": facts.address, "roles": list(facts.roles), **prox.to_json()},
+        severity=Severity.HIGH if high else None,
+        subject=facts.address,
+    )

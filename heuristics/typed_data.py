@@ -1,0 +1,119 @@
+"""Rules about signed permits and typed data, and allowances hidden in call trees.
+
+Deliberately not reported here: a top-level ``approve`` call (approvals.py covers it); permits to
+contracts the user already used (routers ask for Permit2 signatures every day); finite permits
+with an expiry to unfamiliar contracts (the amount and expiry are the user's stated intent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from txfirewall.heuristics.familiarity import unfamiliar_contract
+from txfirewall.heuristics.rule import Hit, NoParams, rule
+from txfirewall.model.context import AnalysisContext, Fact
+from txfirewall.model.findings import Confidence, Severity
+from txfirewall.model.intent import Allowance, IntentKind
+
+_NO_EXPIRY = 2**47
+"""Expirations at or beyond this (year ~4.4 million) mean "never"; Permit2 uses 2**48-1."""
+
+
+def _grants(ctx: AnalysisContext) -> list[Allowance]:
+    """Allowances from signatures, and from calls nested under the top call."""
+    intent = ctx.intent
+    if intent is None:
+        return []
+    if intent.kind is IntentKind.PERMIT:
+        return list(intent.allowances)
+    return [a for a in intent.allowances if a.path not in ("", "top")]
+
+
+def _long_lived(a: Allowance) -> bool:
+    end = a.expiration if a.expiration is not None else None
+    return a.source in ("eip2612-permit", "dai-permit") or end is None or end >= _NO_EXPIRY
+
+
+@rule(
+    id="typed-data-chain-mismatch",
+    title="Signature is for another chain",
+    severity=Severity.CRITICAL,
+    confidence=Confidence.HIGH,
+    requires=(Fact.REQUEST,),
+)
+def typed_data_chain_mismatch(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """EIP-712 says a wallet should refuse a domain chainId other than the active chain; 40+
+    wallets did not, and the signature was replayed elsewhere."""
+    td = ctx.request.typed_data
+    if td is None or td.domain_chain_id is None or ctx.chain_id is None or td.domain_chain_id == ctx.chain_id:
+        return None
+    return Hit(
+        message=f"The typed data names chain {td.domain_chain_id} but you are on chain {ctx.chain_id}. "
+                "A signature for another chain is never needed by the site you are on.",
+        evidence={"domain_chain_id": td.domain_chain_id, "active_chain_id": ctx.chain_id,
+                  "primary_type": td.primary_type},
+    )
+
+
+@dataclass(frozen=True)
+class PermitParams:
+    min_past_interactions: int = 1
+
+
+@rule(
+    id="permit-to-eoa",
+    title="Permit or nested approval to an address with no code",
+    severity=Severity.CRITICAL,
+    confidence=Confidence.HIGH,
+    requires=(Fact.INTENT,),
+)
+def permit_to_eoa(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """A gasless permit (EIP-2612, DAI, Permit2) or an approval buried in a multicall that lets a
+    plain account move your tokens: the Permit2 phishing pattern. Without a node to tell whether
+    the spender has code, unlimited or never-expiring grants still warn (fail closed)."""
+    for a in _grants(ctx):
+        facts = ctx.facts(a.spender)
+        is_contract = facts.is_contract if facts else None
+        evidence = {"spender": a.spender, "token": a.token, "amount": None if a.amount is None else str(a.amount),
+                    "unlimited": a.unlimited, "source": a.source, "expiration": a.expiration, "path": a.path,
+                    "spender_is_contract": is_contract}
+        if is_contract is False:
+            return Hit(
+                message=f"This {a.source} signature lets {a.spender}, a plain account with no code, move your "
+                        "tokens without asking again. No app needs that; this is how permit phishing drains wallets.",
+                evidence=evidence, subject=a.spender,
+                severity=Severity.CRITICAL if a.unlimited or _long_lived(a) else Severity.HIGH,
+            )
+        if is_contract is None and (a.unlimited or _long_lived(a)):
+            return Hit(
+                message=f"This {a.source} grants {a.spender} an unlimited or long-lived allowance, and "
+                        "txfirewall could not check whether that address is a contract. Verify it first.",
+                evidence=evidence, subject=a.spender, severity=Severity.MEDIUM,
+            )
+    return None
+
+
+@rule(
+    id="permit-to-unfamiliar-spender",
+    title="Unlimited or long-lived permit to a contract you never used",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    requires=(Fact.INTENT, Fact.CODE),
+    params=PermitParams,
+)
+def permit_to_unfamiliar_spender(ctx: AnalysisContext, params: PermitParams) -> Hit | None:
+    """Drainer contracts collect Permit2 batches; a router the user already used does not fire."""
+    for a in _grants(ctx):
+        if not (a.unlimited or _long_lived(a)):
+            continue
+        past = unfamiliar_contract(ctx, a.spender, params.min_past_interactions)
+        if past is None:
+            continue
+        return Hit(
+            message=f"This {a.source} lets contract {a.spender}, which you have never used, move your tokens "
+                    "with no practical limit. Only sign if you know and trust this app.",
+            evidence={"spender": a.spender, "token": a.token, "source": a.source, "unlimited": a.unlimited,
+                      "expiration": a.expiration, "past_transactions_with_spender": past},
+            subject=a.spender,
+        )
+    return None

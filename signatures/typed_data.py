@@ -1,0 +1,159 @@
+"""EIP-712 messages to intents: the signatures that move or unlock assets, recognised by shape.
+
+Recognised by their fields and primary type, not by the domain name (a phishing site picks any
+name): EIP-2612 and DAI permits, Permit2 allowance and signature-transfer permits (witness
+variants included, which is how UniswapX orders arrive), Seaport, Blur and 0x orders. Anything
+else is described by its primary type, domain and the addresses it names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from txfirewall.model.intent import Allowance, AssetAmount, Intent, IntentKind
+from txfirewall.model.primitives import MAX_UINT256, Address
+from txfirewall.model.request import TypedDataRequest
+
+PERMIT2_ADDRESS = Address("0x000000000022D473030F116dDEE9F6B43aC78BA3")
+_SEAPORT_ITEM = {0: "native", 1: "erc20", 2: "erc721", 3: "erc1155", 4: "erc721", 5: "erc1155"}
+
+
+def unlimited_amount(amount: int, bits: int = 256) -> bool:
+    """At or above half the type's range counts as unlimited (drainers dodge exact max checks)."""
+    return amount >= 2 ** (bits - 1)
+
+
+def _fields(td: TypedDataRequest, type_name: str) -> set[str]:
+    return {name for name, _ in td.types.get(type_name, ())}
+
+
+def _type_of(td: TypedDataRequest, type_name: str, field: str) -> str | None:
+    return next((t for n, t in td.types.get(type_name, ()) if n == field), None)
+
+
+def decode_typed_data(td: TypedDataRequest) -> Intent:
+    msg = td.message
+    fields = _fields(td, td.primary_type)
+    base = Intent(kind=IntentKind.TYPED_DATA, summary="", primary_type=td.primary_type,
+                  target=td.verifying_contract)
+    if {"owner", "spender", "value", "nonce", "deadline"} <= fields:
+        return _eip2612(td, base)
+    if {"holder", "spender", "nonce", "expiry", "allowed"} <= fields:
+        return _dai(td, base)
+    if "details" in fields and "spender" in fields and "sigDeadline" in fields:
+        return _permit2_allowance(td, base)
+    if {"permitted", "spender", "nonce", "deadline"} <= fields:
+        return _permit2_transfer(td, base)
+    if {"offerer", "offer", "consideration"} <= fields:
+        return _seaport(td, base)
+    if {"trader", "side", "collection", "price", "paymentToken"} <= fields:
+        return _blur(td, base)
+    if {"makerToken", "takerToken", "makerAmount", "takerAmount", "maker"} <= fields:
+        return _zeroex(td, base)
+    if isinstance(msg.get("statement"), str) or "Login" in td.primary_type or "SignIn" in td.primary_type:
+        return replace(base, notes=("looks like a sign-in message as typed data",))
+    return base
+
+
+def _eip2612(td: TypedDataRequest, base: Intent) -> Intent:
+    m = td.message
+    amount = int(m["value"])
+    grant = Allowance(token=td.verifying_contract, spender=m["spender"], amount=amount,
+                      unlimited=unlimited_amount(amount), source="eip2612-permit", deadline=int(m["deadline"]))
+    return _permit(base, (grant,), owner=m["owner"], deadline=int(m["deadline"]))
+
+
+def _dai(td: TypedDataRequest, base: Intent) -> Intent:
+    m = td.message
+    allowed = bool(m["allowed"])
+    expiry = int(m["expiry"])
+    grant = Allowance(token=td.verifying_contract, spender=m["spender"], amount=MAX_UINT256 if allowed else 0,
+                      unlimited=allowed, source="dai-permit", deadline=expiry or None)
+    return _permit(base, (grant,), owner=m["holder"], deadline=expiry or None)
+
+
+def _permit2_allowance(td: TypedDataRequest, base: Intent) -> Intent:
+    m = td.message
+    details = m["details"] if isinstance(m["details"], list) else [m["details"]]
+    source = "permit2-batch" if isinstance(m["details"], list) else "permit2-single"
+    grants = tuple(
+        Allowance(token=d["token"], spender=m["spender"], amount=int(d["amount"]),
+                  unlimited=unlimited_amount(int(d["amount"]), 160), source=source,
+                  expiration=int(d["expiration"]), deadline=int(m["sigDeadline"]), path=f"details[{i}]")
+        for i, d in enumerate(details) if isinstance(d, Mapping)
+    )
+    return _permit(base, grants, owner=td.signer, deadline=int(m["sigDeadline"]))
+
+
+def _permit2_transfer(td: TypedDataRequest, base: Intent) -> Intent:
+    """SignatureTransfer: the spender may pull each amount once before the deadline."""
+    m = td.message
+    permitted = m["permitted"] if isinstance(m["permitted"], list) else [m["permitted"]]
+    witness = [n for n, _ in td.types[td.primary_type] if n not in ("permitted", "spender", "nonce", "deadline")]
+    source = "permit2-witness-transfer" if witness else "permit2-transfer"
+    grants = tuple(
+        Allowance(token=p["token"], spender=m["spender"], amount=int(p["amount"]),
+                  unlimited=unlimited_amount(int(p["amount"])), source=source,
+                  expiration=int(m["deadline"]), deadline=int(m["deadline"]), path=f"permitted[{i}]")
+        for i, p in enumerate(permitted) if isinstance(p, Mapping)
+    )
+    intent = _permit(base, grants, owner=td.signer, deadline=int(m["deadline"]))
+    if witness:
+        wtype = _type_of(td, td.primary_type, witness[0]) or "?"
+        intent = replace(intent, notes=(*intent.notes, f"carries a {wtype} witness (an order)"))
+    return intent
+
+
+def _permit(base: Intent, grants: tuple[Allowance, ...], *, owner: Any, deadline: int | None) -> Intent:
+    if not grants:
+        raise ValueError("a permit that grants nothing does not have a known shape")
+    first = grants[0]
+    return Intent(
+        kind=IntentKind.PERMIT, summary="", primary_type=base.primary_type, target=base.target,
+        token=first.token if first and len(grants) == 1 else None,
+        counterparty=first.spender if first else None, owner=owner,
+        amount=first.amount if first and len(grants) == 1 else None,
+        unlimited=any(g.unlimited for g in grants), allowances=grants, deadline=deadline,
+    )
+
+
+def _seaport(td: TypedDataRequest, base: Intent) -> Intent:
+    m = td.message
+    offerer = m["offerer"]
+    gives = tuple(_seaport_item(o, None) for o in m["offer"] if isinstance(o, Mapping))
+    items = [c for c in m["consideration"] if isinstance(c, Mapping)]
+    receives = tuple(_seaport_item(c, c.get("recipient")) for c in items if c.get("recipient") == offerer)
+    others = len(items) - len(receives)
+    notes = (f"{others} consideration item(s) go to other addresses (fees, royalties or a thief)",) if others else ()
+    return Intent(kind=IntentKind.ORDER, summary="", primary_type=td.primary_type, target=td.verifying_contract,
+                  owner=offerer, gives=gives, receives=receives, deadline=int(m.get("endTime", 0)) or None,
+                  notes=notes)
+
+
+def _seaport_item(item: Mapping[str, Any], recipient: Any) -> AssetAmount:
+    kind = _SEAPORT_ITEM.get(int(item.get("itemType", -1)), "unknown")
+    amount = int(item.get("startAmount", item.get("endAmount", 0)))
+    token_id = int(item.get("identifierOrCriteria", 0)) if kind in ("erc721", "erc1155") else None
+    return AssetAmount(kind=kind, token=item.get("token"), amount=amount, token_id=token_id, recipient=recipient)
+
+
+def _blur(td: TypedDataRequest, base: Intent) -> Intent:
+    m = td.message
+    nft = AssetAmount("erc721", m["collection"], int(m.get("amount", 1)), token_id=int(m["tokenId"])
+                      if "tokenId" in m else None)
+    pay = AssetAmount("erc20" if int(m["paymentToken"], 16) else "native", m["paymentToken"], int(m["price"]))
+    selling = int(m["side"]) == 1
+    gives, receives = ((nft,), (pay,)) if selling else ((pay,), (nft,))
+    return Intent(kind=IntentKind.ORDER, summary="", primary_type=td.primary_type, target=td.verifying_contract,
+                  owner=m["trader"], gives=gives, receives=receives,
+                  deadline=int(m.get("expirationTime", 0)) or None)
+
+
+def _zeroex(td: TypedDataRequest, base: Intent) -> Intent:
+    m = td.message
+    gives = (AssetAmount("erc20", m["makerToken"], int(m["makerAmount"])),)
+    receives = (AssetAmount("erc20", m["takerToken"], int(m["takerAmount"])),)
+    return Intent(kind=IntentKind.ORDER, summary="", primary_type=td.primary_type, target=td.verifying_contract,
+                  owner=m["maker"], gives=gives, receives=receives, deadline=int(m.get("expiry", 0)) or None)

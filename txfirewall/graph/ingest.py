@@ -1,0 +1,175 @@
+"""Read transfer edge lists: CSV, JSON lines (either gzipped) or Parquet (with pyarrow).
+
+Columns: ``from,to[,value][,timestamp][,token][,tx_hash]``. ``value`` is an integer in base
+units; ``value_eth`` / ``total_eth`` (decimal ether, as in some public dumps) is converted to wei.
+``timestamp`` is unix seconds or ISO 8601. A row without ``to`` (contract creation) is skipped.
+Bad rows are ``InputFileError`` with the line number: these files come from outside.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import numpy as np
+
+from txfirewall.errors import InputFileError
+
+_FROM = ("from", "from_address", "sender", "src")
+_TO = ("to", "to_address", "recipient", "dst")
+_VALUE = ("value", "amount")
+_VALUE_ETH = ("value_eth", "total_eth")
+_TIME = ("timestamp", "block_time", "block_timestamp")
+
+
+@dataclass(frozen=True)
+class EdgeBatch:
+    """Edges as arrays: 20-byte address keys, value as float64 weight, timestamp (-1 unknown)."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    weight: np.ndarray
+    timestamp: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.src.size)
+
+    @staticmethod
+    def concat(batches: Iterable[EdgeBatch]) -> EdgeBatch:
+        items = list(batches)
+        if not items:
+            return EdgeBatch(np.empty(0, "S20"), np.empty(0, "S20"), np.empty(0), np.empty(0, np.int64))
+        return EdgeBatch(*(np.concatenate([getattr(b, f) for b in items]) for f in ("src", "dst", "weight", "timestamp")))
+
+
+def address_key(text: str) -> bytes:
+    """The 20 raw bytes of a 0x address; ValueError otherwise."""
+    if not isinstance(text, str) or len(text) != 42 or text[:2] not in ("0x", "0X"):
+        raise ValueError(f"not an address: {text!r}")
+    return bytes.fromhex(text[2:])
+
+
+def _pick(row: Mapping[str, object], names: tuple[str, ...]) -> object:
+    for name in names:
+        value = row.get(name)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def _int_value(raw: object) -> int:
+    if isinstance(raw, bool):
+        raise ValueError("boolean value")
+    if isinstance(raw, int):
+        return raw
+    text = str(raw).strip()
+    return int(text, 16) if text.startswith(("0x", "0X")) else int(text)
+
+
+def _timestamp(raw: object) -> int:
+    if raw is None:
+        return -1
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    text = str(raw).strip()
+    if text.isdigit():
+        return int(text)
+    stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.timezone.utc)
+    return int(stamp.timestamp())
+
+
+def parse_row(row: Mapping[str, object]) -> tuple[bytes, bytes, int, int] | None:
+    """One transfer (src, dst, value in base units, timestamp) or None for a creation row."""
+    src, dst = _pick(row, _FROM), _pick(row, _TO)
+    if dst is None:
+        return None
+    raw_value, raw_eth = _pick(row, _VALUE), _pick(row, _VALUE_ETH)
+    if raw_value is not None:
+        value = _int_value(raw_value)
+    elif raw_eth is not None:
+        value = int(Decimal(str(raw_eth)) * 10**18)
+    else:
+        value = 0
+    if value < 0:
+        raise ValueError("negative value")
+    return address_key(str(src)), address_key(str(dst)), value, _timestamp(_pick(row, _TIME))
+
+
+def _rows_csv(text: Iterable[str]) -> Iterator[tuple[int, Mapping[str, object]]]:
+    reader = csv.DictReader(text)
+    if reader.fieldnames is None:
+        return
+    reader.fieldnames = [f.strip().lower() for f in reader.fieldnames]
+    for row in reader:
+        yield reader.line_num, row
+
+
+def _rows_jsonl(text: Iterable[str]) -> Iterator[tuple[int, Mapping[str, object]]]:
+    for number, line in enumerate(text, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            raise InputFileError(f"line {number}: not JSON ({exc})") from exc
+        if not isinstance(obj, dict):
+            raise InputFileError(f"line {number}: a line must be a JSON object")
+        yield number, obj
+
+
+def _rows_parquet(path: Path) -> Iterator[tuple[int, Mapping[str, object]]]:
+    try:
+        import pyarrow.parquet as pq  # type: ignore[import-not-found]
+    except ImportError as exc:
+        raise InputFileError(f"{path}: reading Parquet needs pyarrow", hint="pip install pyarrow, or export CSV") from exc
+    for number, row in enumerate(pq.read_table(path).to_pylist(), 2):
+        yield number, row
+
+
+def read_edges(path: Path) -> EdgeBatch:
+    """All transfers in one file; the format comes from the suffix (``.gz`` accepted)."""
+    name = path.name.lower()
+    base = name[:-3] if name.endswith(".gz") else name
+    src: list[bytes] = []
+    dst: list[bytes] = []
+    weight: list[float] = []
+    stamps: list[int] = []
+    number = 0
+    try:
+        if base.endswith(".parquet"):
+            rows = _rows_parquet(path)
+        else:
+            raw = path.read_bytes()
+            if raw[:2] == b"\x1f\x8b":
+                raw = gzip.decompress(raw)
+            stream = io.StringIO(raw.decode("utf-8"))
+            rows = _rows_jsonl(stream) if base.endswith((".jsonl", ".ndjson", ".json")) else _rows_csv(stream)
+        for number, row in rows:
+            edge = parse_row(row)
+            if edge is None:
+                continue
+            src.append(edge[0])
+            dst.append(edge[1])
+            weight.append(float(edge[2]))
+            stamps.append(edge[3])
+    except InputFileError as exc:
+        if str(exc).startswith("line "):
+            raise InputFileError(f"{path.name} {exc.args[0]}") from exc
+        raise
+    except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
+        raise InputFileError(f"cannot read edges file {path}: {exc}") from exc
+    except (ValueError, TypeError, InvalidOperation, csv.Error) as exc:
+        raise InputFileError(f"{path.name} line {number}: {exc}") from exc
+    return EdgeBatch(
+        np.array(src, dtype="S20"), np.array(dst, dtype="S20"),
+        np.array(weight, dtype=np.float64), np.array(stamps, dtype=np.int64),
+    )

@@ -1,0 +1,146 @@
+"""Numba kernels of the proximity precompute, over flat CSR arrays.
+
+The only module that imports Numba; it is imported lazily by ``proximity.precompute`` so that
+``import txfirewall`` compiles nothing. ``cache=True`` keeps compiled code across runs.
+``relay[u]`` says whether taint passes *through* u: false for service addresses (exchanges,
+bridges, protocols, hubs) unless u is itself a seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True)
+def bfs_levels(indptr, indices, sources, source_cluster, relay, max_hops):  # type: ignore[no-untyped-def]
+    """Multi-source BFS, level by level: hop distance (-1 beyond ``max_hops``) and, among the
+    sources at that distance, the smallest cluster id."""
+    n = indptr.size - 1
+    dist = np.full(n, -1, np.int32)
+    cluster = np.full(n, -1, np.int32)
+    frontier = np.empty(n, np.int32)
+    nxt = np.empty(n, np.int32)
+    nf = 0
+    for i in range(sources.size):
+        s = sources[i]
+        if dist[s] == -1:
+            dist[s] = 0
+            cluster[s] = source_cluster[i]
+            frontier[nf] = s
+            nf += 1
+        elif source_cluster[i] < cluster[s]:
+            cluster[s] = source_cluster[i]
+    d = 0
+    while nf > 0 and d < max_hops:
+        nn = 0
+        for fi in range(nf):
+            u = frontier[fi]
+            if not relay[u]:
+                continue
+            cu = cluster[u]
+            for e in range(indptr[u], indptr[u + 1]):
+                v = indices[e]
+                if dist[v] == -1:
+                    dist[v] = d + 1
+                    cluster[v] = cu
+                    nxt[nn] = v
+                    nn += 1
+                elif dist[v] == d + 1 and cu < cluster[v]:
+                    cluster[v] = cu
+        frontier, nxt = nxt, frontier
+        nf = nn
+        d += 1
+    return dist, cluster
+
+
+def _exposure(indptr, indices, weight, is_seed, relay, reached, decay, rounds):  # type: ignore[no-untyped-def]
+    """Value-weighted taint: ``rounds`` Jacobi steps of t[v] = decay * sum(w t[u]) / sum(w) over
+    v's neighbours u in this CSR (senders for received taint, recipients for sent exposure).
+    Seeds stay at 1; a node with no weight on its edges weighs them equally."""
+    n = indptr.size - 1
+    t = np.zeros(n)
+    total = np.zeros(n)
+    for v in prange(n):
+        if is_seed[v]:
+            t[v] = 1.0
+        acc = 0.0
+        for e in range(indptr[v], indptr[v + 1]):
+            acc += weight[e]
+        total[v] = acc
+    nt = t.copy()
+    for _ in range(rounds):
+        for v in prange(n):
+            if is_seed[v] or not reached[v]:
+                continue
+            acc = 0.0
+            count = indptr[v + 1] - indptr[v]
+            if total[v] > 0.0:
+                for e in range(indptr[v], indptr[v + 1]):
+                    u = indices[e]
+                    if relay[u]:
+                        acc += weight[e] * t[u]
+                nt[v] = decay * acc / total[v]
+            elif count > 0:
+                for e in range(indptr[v], indptr[v + 1]):
+                    u = indices[e]
+                    if relay[u]:
+                        acc += t[u]
+                nt[v] = decay * acc / count
+        t, nt = nt, t
+    return t
+
+
+exposure = njit(cache=True, parallel=True)(_exposure)
+exposure_serial = njit(cache=True)(_exposure)
+"""The same kernel without threads: cheaper on small graphs, where starting threads dominates."""
+
+
+@njit(cache=True)
+def _find(parent, x):  # type: ignore[no-untyped-def]
+    root = x
+    while parent[root] != root:
+        root = parent[root]
+    while parent[x] != root:
+        nxt = parent[x]
+        parent[x] = root
+        x = nxt
+    return root
+
+
+@njit(cache=True)
+def _union(parent, a, b):  # type: ignore[no-untyped-def]
+    ra = _find(parent, a)
+    rb = _find(parent, b)
+    if ra < rb:
+        parent[rb] = ra
+    elif rb < ra:
+        parent[ra] = rb
+
+
+@njit(cache=True)
+def seed_components(out_indptr, out_indices, in_indptr, in_indices, seeds, is_seed, relay):  # type: ignore[no-untyped-def]
+    """Union-find over seeds: linked by a transfer between them, or by a common funder that is not
+    a service address. Returns each node's component root (a seed id), -1 for non-seeds."""
+    n = out_indptr.size - 1
+    parent = np.arange(n).astype(np.int32)
+    first_funded = np.full(n, -1, np.int32)
+    for i in range(seeds.size):
+        s = seeds[i]
+        for e in range(out_indptr[s], out_indptr[s + 1]):
+            v = out_indices[e]
+            if is_seed[v]:
+                _union(parent, s, v)
+        for e in range(in_indptr[s], in_indptr[s + 1]):
+            u = in_indices[e]
+            if is_seed[u]:
+                _union(parent, s, u)
+            elif relay[u]:
+                if first_funded[u] == -1:
+                    first_funded[u] = s
+                else:
+                    _union(parent, s, first_funded[u])
+    root = np.full(n, -1, np.int32)
+    for i in range(seeds.size):
+        root[seeds[i]] = _find(parent, seeds[i])
+    return root

@@ -41,14 +41,15 @@ def simulation_unavailable(ctx: AnalysisContext, params: NoParams) -> Hit | None
     """Simulation failed (node down, timeout, rejected call): the effects are unknown, so warn.
     When the user turned simulation off, say so at info level instead."""
     sim = ctx.simulation
-    if ctx.request.transaction is None or sim is None:
+    if sim is None:
         return None
     if sim.status is SimulationStatus.FAILED:
         return Hit(
             message=f"txfirewall could not simulate this transaction: {sim.error}. Its effects are unknown.",
             evidence={"error": sim.error},
         )
-    if sim.status is SimulationStatus.SKIPPED:
+    executes = ctx.request.transaction is not None or ctx.request.calls is not None
+    if sim.status is SimulationStatus.SKIPPED and executes:
         return Hit(
             message="Simulation was turned off; only the decoded calldata was checked.",
             evidence={"reason": sim.error},

@@ -45,6 +45,16 @@ def touched_addresses(ctx: AnalysisContext) -> dict[Address, list[str]]:
             add(intent.counterparty, "recipient")
         add(intent.owner, "token-owner")
         add(intent.token, "token")
+        for allowance in intent.allowances:  # includes approvals nested deep in a call tree
+            add(allowance.spender, "spender")
+            add(allowance.token, "token")
+        for _authority, delegate in intent.delegations:
+            add(delegate, "delegate")
+    typed = ctx.request.typed_data
+    if typed is not None:
+        add(typed.verifying_contract, "verifying-contract")
+        for _path, address in typed.addresses[:MAX_TYPED_DATA_ADDRESSES]:
+            add(address, "named-in-signature")
     sim = ctx.simulation
     if sim is not None and sim.ran:
         for t in sim.transfers:
@@ -59,10 +69,17 @@ def touched_addresses(ctx: AnalysisContext) -> dict[Address, list[str]]:
     return roles
 
 
+MAX_TYPED_DATA_ADDRESSES = 32
+"""Typed data can name hundreds of addresses; facts are read for the first ones (the decoder
+already caps and reports the walk)."""
+
+
 def token_addresses(ctx: AnalysisContext) -> list[Address]:
     tokens: list[Address] = []
     if ctx.intent is not None and ctx.intent.token is not None:
         tokens.append(ctx.intent.token)
+    if ctx.intent is not None:
+        tokens.extend(a.token for a in ctx.intent.allowances if a.token is not None)
     sim = ctx.simulation
     if sim is not None and sim.ran:
         tokens.extend(t.token for t in sim.transfers if t.token is not None)

@@ -21,7 +21,6 @@ from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from txfirewall.errors import InvalidRequestError, TxFirewallError
-from txfirewall.block_env import differential_variants
 from txfirewall.evaluate import validate_policy
 from txfirewall.fork import Fork, read_head
 from txfirewall.fork_manager import ForkManager
@@ -31,14 +30,13 @@ from txfirewall.model.facts import HistoryEntry, Label
 from txfirewall.model.findings import Confidence, Finding, Severity
 from txfirewall.model.intent import Intent, IntentKind
 from txfirewall.model.primitives import Address, ChainId
-from txfirewall.model.request import Request, TransactionRequest
+from txfirewall.model.request import Request
 from txfirewall.model.simulation import Simulation, SimulationStatus
 from txfirewall.model.verdict import Decision, Verdict
 from txfirewall.parse import parse_request
 from txfirewall.pipeline import Services, StageTimeouts, run_pipeline
 from txfirewall.policy import Policy
 from txfirewall.rpc_client import RpcClient
-from txfirewall.simulator import simulate_transaction
 from txfirewall.token_metadata import TokenCache
 
 if TYPE_CHECKING:
@@ -190,24 +188,23 @@ class Firewall:
             verdict = await run_pipeline(parsed, self._services(None), timings)
         else:
             async with self._forks.lease() as fork:
-                tx = parsed.transaction
-                cold = self._upstream_simulates and tx is not None and tx.sender not in fork.warm_senders
+                sender = parsed.sender
+                cold = self._upstream_simulates and sender is not None and sender not in fork.warm_senders
                 verdict = await run_pipeline(parsed, self._services(fork, cold=cold), timings)
-                if cold and tx is not None:
-                    self._warm_in_background(fork, tx)
+                if cold and sender is not None:
+                    self._warm_in_background(fork, parsed, sender)
         timings["total"] = (time.perf_counter() - started) * 1000
         return verdict
 
 
-    def _warm_in_background(self, fork: Fork, tx: TransactionRequest) -> None:
-        """Simulate once more on the fork, unawaited, so this sender's next request is warm."""
+    def _warm_in_background(self, fork: Fork, request: Request, sender: str) -> None:
+        """Run the same analysis on the fork, unawaited and discarded, so that the state this
+        sender's requests touch is cached there and their next analysis stays off the upstream."""
 
         async def warm() -> None:
             try:
-                env = fork.head.env
-                await simulate_transaction(fork.client, tx, env=env,
-                                           variants=differential_variants(env) if env else ())
-                fork.warm_senders.add(tx.sender)
+                await run_pipeline(request, self._services(fork), {})
+                fork.warm_senders.add(sender)
             except Exception:  # noqa: BLE001 - warming is best effort; the next request stays cold
                 pass
 

@@ -27,9 +27,9 @@ from txfirewall.model.verdict import Verdict
 from txfirewall.policy import Policy
 from txfirewall.rpc_client import RpcClient
 from txfirewall.signatures import decode_request, describe
-from txfirewall.simulator import simulate_transaction
+from txfirewall.simulate_request import simulate_request
 from txfirewall.token_metadata import TokenCache
-from txfirewall.block_env import BlockEnv, differential_variants
+from txfirewall.block_env import BlockEnv
 
 if TYPE_CHECKING:
     from txfirewall.graph.index import ProximityIndex
@@ -101,16 +101,11 @@ async def run_pipeline(request: Request, services: Services, timings: dict[str, 
         return replace(c, intent=decode_request(c.request))
 
     async def simulate_stage(c: AnalysisContext) -> AnalysisContext:
-        tx = c.request.transaction
-        if tx is None:
-            sim = Simulation(status=SimulationStatus.SKIPPED, error="not a transaction")
-        elif services.sim_client is None:
+        if services.sim_client is None:
             sim = Simulation(status=SimulationStatus.SKIPPED, error=services.skip_reason)
         else:
-            env = services.block_env
-            sim = await simulate_transaction(services.sim_client, tx, env=env,
-                                             variants=differential_variants(env) if env else (),
-                                             block=services.block_tag)
+            sim = await simulate_request(c, services.sim_client, env=services.block_env,
+                                         block=services.block_tag, chain_id=services.chain_id)
             sim = replace(sim, engine=f"eth_simulateV1 on the {services.route}")
         return replace(c, simulation=sim)
 

@@ -11,9 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import rlp
-from eth_account import Account
-from eth_account.typed_transactions.set_code_transaction import Authorization
-from eth_keys import keys
 from eth_utils import keccak, to_checksum_address
 
 from txfirewall.errors import InvalidParamsError
@@ -128,6 +125,9 @@ def _authorization(i: int, chain_id: int, address: Address, nonce: int, y: int, 
     authority = None
     if problem is None:
         try:
+            from eth_account.typed_transactions.set_code_transaction import Authorization  # lazy: 0.4 s import
+            from eth_keys import keys
+
             digest = Authorization(chain_id, bytes.fromhex(address[2:]), nonce).hash()
             key = keys.Signature(vrs=(y, r, s)).recover_public_key_from_msg_hash(bytes(digest))
             authority = Address(key.to_checksum_address())
@@ -209,6 +209,8 @@ def decode_raw_transaction(raw: bytes) -> tuple[TransactionRequest, RawTransacti
     if sidecar:
         signed = bytes([3]) + rlp.encode(items)
     try:
+        from eth_account import Account  # lazy: eth-account costs 0.4 s to import
+
         sender = Address(Account.recover_transaction(signed))
     except Exception as exc:  # noqa: BLE001 - eth-account/eth-keys raise several types
         raise RawTransactionError(f"cannot recover the sender: {type(exc).__name__}: {exc}") from exc

@@ -13,9 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from eth_abi import decode as abi_decode
-from eth_abi.exceptions import DecodingError
-
 from txfirewall.asset_changes import read_log_effects
 from txfirewall.block_env import BlockEnv
 from txfirewall.call_frames import read_call_tree
@@ -26,26 +23,11 @@ from txfirewall.model.primitives import Address, parse_data, parse_quantity, to_
 from txfirewall.model.request import TransactionRequest
 from txfirewall.model.simulation import CodeChange, CodeChangeKind, Simulation, SimulationStatus, net_changes
 from txfirewall.rpc_client import RpcCallError, RpcClient
-
-_ERROR_SELECTOR = bytes.fromhex("08c379a0")
-_PANIC_SELECTOR = bytes.fromhex("4e487b71")
-
+from txfirewall.signatures.custom_errors import describe_revert
 
 def decode_revert(return_data: bytes) -> str | None:
-    """Error(string), Panic(uint256), or the custom error's selector."""
-    if not return_data:
-        return None
-    head, body = return_data[:4], return_data[4:]
-    try:
-        if head == _ERROR_SELECTOR:
-            (message,) = abi_decode(["string"], body)
-            return str(message)
-        if head == _PANIC_SELECTOR:
-            (code,) = abi_decode(["uint256"], body)
-            return f"panic 0x{code:02x}"
-    except (DecodingError, ValueError, OverflowError):
-        pass
-    return f"custom error 0x{head.hex()}" if len(return_data) >= 4 else "0x" + return_data.hex()
+    """Error(string), Panic(uint256), or a custom error named from the signature lists."""
+    return describe_revert(return_data)
 
 
 def call_object(tx: TransactionRequest, *, data_key: str = "input") -> dict[str, Any]:

@@ -14,7 +14,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from eth_account.messages import _hash_eip191_message, encode_typed_data
 from eth_utils import to_checksum_address
 
 from txfirewall.errors import InvalidParamsError
@@ -248,6 +247,8 @@ def parse_typed_data(signer: Address, document: Any, *, allow_arrays: bool = Tru
     full = {"types": {k: [{"name": n, "type": t} for n, t in v] for k, v in types.items()},
             "primaryType": primary, "domain": domain, "message": message}
     try:
+        from eth_account.messages import _hash_eip191_message, encode_typed_data  # lazy: 0.4 s import
+
         digest = bytes(_hash_eip191_message(encode_typed_data(full_message=full)))
     except Exception as exc:  # noqa: BLE001 - eth-account raises many types for encoding problems
         raise TypedDataError(f"typed data does not encode: {type(exc).__name__}: {exc}") from exc

@@ -9,6 +9,7 @@ from txfirewall.model.primitives import MAX_UINT256, Address
 from txfirewall.model.request import Method, Request, TransactionRequest, TypedDataRequest
 from txfirewall.signatures.batch import decode_batch, with_raw_tx_facts
 from txfirewall.signatures.calldata import decode_calldata
+from txfirewall.signatures.erc7730 import with_clear_signing
 from txfirewall.signatures.intent_text import describe
 from txfirewall.signatures.messages import decode_personal_message
 from txfirewall.signatures.nested import decode_tree
@@ -44,7 +45,7 @@ def decode_request(request: Request) -> Intent:
             summary="",
             notes=(f"{request.method.value} is not decoded by this version of txfirewall",),
         )
-    return _with_summary(intent, request)
+    return _with_summary(with_clear_signing(intent, request), request)
 
 
 def _decode_typed(td: TypedDataRequest) -> Intent:

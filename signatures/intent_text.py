@@ -8,6 +8,7 @@ from txfirewall.model.facts import TokenInfo
 from txfirewall.model.intent import Intent, IntentKind
 from txfirewall.model.primitives import Address, short_address
 from txfirewall.model.text import display_symbol, format_units, safe_text
+from txfirewall.signatures.erc7730 import clear_summary
 from txfirewall.signatures.signature_text import _delegations, _hidden, describe_signature
 
 NATIVE_SYMBOL = "ETH"
@@ -57,6 +58,9 @@ def describe(intent: Intent, tokens: Mapping[Address, TokenInfo], *, method: str
         if intent.ambiguous:
             what = "one of " + " / ".join(intent.ambiguous)
         value = f", sending {native_amount(intent.value)}" if intent.value else ""
+        clear = clear_summary(intent)
+        if clear is not None and not intent.ambiguous:
+            return f"{clear} [calls {what} on {target}{value}]{_hidden(intent, tokens)}{_delegations(intent)}"
         return f"Call {what} on {target}{value}{_hidden(intent, tokens)}{_delegations(intent)}"
     if kind is IntentKind.CONTRACT_CREATION:
         value = f" with {native_amount(intent.value)}" if intent.value else ""
@@ -68,6 +72,9 @@ def describe(intent: Intent, tokens: Mapping[Address, TokenInfo], *, method: str
         return f'Sign a text message: "{safe_text(first, limit=80)}"'
     if kind is IntentKind.RAW_HASH_SIGNATURE:
         return "Sign a raw hash with eth_sign: it can authorise anything, including a transaction"
+    clear = clear_summary(intent)
+    if kind is IntentKind.TYPED_DATA and clear is not None:
+        return f"Sign {safe_text(intent.primary_type or '?', limit=40)}: {clear}"
     extra = describe_signature(intent, tokens)
     if extra is not None:
         return extra

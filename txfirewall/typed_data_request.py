@@ -31,6 +31,10 @@ DOMAIN_FIELDS = {
 }
 _TOP_KEYS = frozenset({"types", "primaryType", "domain", "message"})
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_TYPE_NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(:[A-Za-z_$][A-Za-z0-9_$]*)*$")
+"""Struct type names: identifiers, optionally namespaced with ':' as real traffic does
+(Hyperliquid's ``HyperliquidTransaction:Withdraw``; eth-account and wallets hash it). Brackets,
+spaces and other punctuation stay errors: they would change what encodeType produces."""
 _ARRAY_SUFFIX = re.compile(r"^(.*)\[(\d*)\]$")
 _INT_TYPE = re.compile(r"^(u?)int(\d*)$")
 _BYTES_N = re.compile(r"^bytes(\d+)$")
@@ -71,7 +75,7 @@ def validate_types(types: Any) -> dict[str, tuple[tuple[str, str], ...]]:
     for name, fields in types.items():
         if not isinstance(name, str) or not name:
             raise TypedDataError("a type has an empty name")
-        if not _IDENT.match(name):
+        if not _TYPE_NAME.match(name):
             raise TypedDataError(f"type name {name!r} is not an identifier (brackets or spaces?)")
         if is_primitive(name):
             raise TypedDataError(f"type name {name!r} shadows a primitive type")

@@ -219,3 +219,25 @@ def test_digest_matches_eth_account_signing() -> None:
     req = parse_request(sign_request(MAIL))
     signed = acct.sign_message(encode_typed_data(full_message=MAIL))
     assert req.typed_data is not None and bytes(signed.message_hash) == req.typed_data.digest
+
+
+def test_namespaced_type_names_are_accepted_but_punctuation_is_not() -> None:
+    """Hyperliquid signs ``HyperliquidTransaction:Withdraw``; wallets and eth-account hash it."""
+    from txfirewall.parse import parse_request
+    from txfirewall.errors import InvalidRequestError
+    import json as _json
+    import pytest as _pytest
+
+    def request(type_name: str) -> str:
+        data = {"types": {"EIP712Domain": [{"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"}],
+                          type_name: [{"name": "destination", "type": "string"}]},
+                "primaryType": type_name, "domain": {"name": "HyperliquidSignTransaction", "chainId": 42161},
+                "message": {"destination": "0xabc"}}
+        return _json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4",
+                            "params": ["0x" + "11" * 20, _json.dumps(data)]})
+
+    parsed = parse_request(request("HyperliquidTransaction:Withdraw"))
+    assert parsed.typed_data is not None and parsed.typed_data.digest is not None
+    for bad in ("Withdraw[]", "With draw", "Withdraw:", ":Withdraw", "A::B"):
+        with _pytest.raises(InvalidRequestError):
+            parse_request(request(bad))

@@ -146,6 +146,23 @@ class Login:
 
 
 @dataclass(frozen=True)
+class LabelledField:
+    """One field of an ERC-7730 clear-signing display: the descriptor's label, the value rendered
+    in the descriptor's format (offline), the raw value, and the token it counts, if any."""
+
+    label: str
+    text: str
+    format: str = "raw"
+    path: str = ""
+    value: int | str | None = None
+    token: Address | None = None
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {"label": self.label, "text": self.text, "format": self.format, "path": self.path,
+                "value": None if self.value is None else str(self.value), "token": self.token}
+
+
+@dataclass(frozen=True)
 class Intent:
     """The decoded meaning of a request, with a one-line plain-words summary."""
 
@@ -176,6 +193,12 @@ class Intent:
     delegations: tuple[tuple[Address, Address], ...] = ()
     """EIP-7702 (authority, delegate) pairs that take effect."""
     deadline: int | None = None
+    clear_intent: str | None = None
+    """The ERC-7730 descriptor's intent ("Swap", "Bridge USDC via CCTP") when one matched."""
+    clear_owner: str | None = None
+    """Who the matching ERC-7730 descriptor is for ("Uniswap Labs"); from the descriptor, not the request."""
+    clear_fields: tuple[LabelledField, ...] = ()
+    """The descriptor's labelled fields, rendered offline."""
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -201,4 +224,7 @@ class Intent:
             "login": self.login.to_json() if self.login else None,
             "delegations": [{"authority": a, "delegate": d} for a, d in self.delegations],
             "deadline": self.deadline,
+            "clear_intent": self.clear_intent,
+            "clear_owner": self.clear_owner,
+            "clear_fields": [f.to_json() for f in self.clear_fields],
         }

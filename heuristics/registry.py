@@ -9,6 +9,7 @@ from typing import Any
 
 from txfirewall.heuristics.approvals import unlimited_approval_to_eoa, unlimited_approval_to_unfamiliar_contract
 from txfirewall.heuristics.code_changes import account_delegation_set, ownership_transferred, proxy_upgraded
+from txfirewall.heuristics.contract_age import fresh_contract_counterparty
 from txfirewall.heuristics.counterparties import illicit_counterparty
 from txfirewall.heuristics.proximity import counterparty_near_illicit
 from txfirewall.heuristics.rule import Rule
@@ -60,6 +61,7 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     ambiguous_selector,
     undecodable_calldata_to_contract,
     siwe_domain_mismatch,
+    fresh_contract_counterparty,
 )
 
 ENTRY_POINT_GROUP = "txfirewall.rules"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from eth_utils import keccak
 
+from txfirewall.contract_age import AgeLookup, apply_ages, start_age_lookup
 from txfirewall.history import relationship
 from txfirewall.model.context import AnalysisContext
 from txfirewall.model.facts import AddressFacts, Label, TokenInfo
@@ -100,11 +101,14 @@ async def enrich(
     token_cache: TokenCache | None = None,
     intel: IntelStore | None = None,
     graph: ProximityIndex | None = None,
+    ages: AgeLookup | None = None,
 ) -> AnalysisContext:
     roles = touched_addresses(ctx)
     addresses = list(roles)
     codes: dict[Address, bytes] = {}
     tokens = {}
+    # Contract ages: a few round trips of their own, started now so they overlap the code batch.
+    age_task = start_age_lookup(client, roles, ages, block) if client is not None and ages is not None else None
     if client is not None:
         # Code and token metadata in parallel: one round trip, not two.
         token_list = token_addresses(ctx)
@@ -135,6 +139,8 @@ async def enrich(
             found = graph.lookup(address)
             if found is not None:
                 facts[address] = replace(facts[address], proximity=found.proximity, first_seen=found.first_seen)
+    if ages is not None:
+        facts = await apply_ages(facts, age_task, ages.cache, ages.pinned)
     return replace(
         ctx,
         addresses=MappingProxyType(facts),

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any
 
+from txfirewall.contract_age import ContractAgeCache
 from txfirewall.errors import InvalidRequestError, TxFirewallError
 from txfirewall.evaluate import validate_policy
 from txfirewall.fork import Fork, read_head
@@ -89,6 +90,8 @@ class Firewall:
         self._upstream_simulates = False
         self._warming: set[asyncio.Task[None]] = set()
         self.token_cache = TokenCache()
+        self.contract_ages = ContractAgeCache()
+        """Creation blocks found so far: they never change, so each contract is dated once."""
 
     async def __aenter__(self) -> Firewall:
         await self.start()
@@ -168,6 +171,8 @@ class Firewall:
             timeouts=self.config.timeouts,
             intel=self.config.intel,
             graph=self.config.graph,
+            contract_ages=self.contract_ages,
+            history_client=self._upstream,
         )
 
     async def analyze(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from txfirewall.contract_age import ContractAgeCache, age_lookup
 from txfirewall.enrich import enrich
 from txfirewall.evaluate import evaluate
 from txfirewall.decide import decide, score
@@ -67,6 +68,10 @@ class Services:
     """Shipped and imported address labels, merged with ``labels`` in the enrich stage."""
     graph: ProximityIndex | None = None
     """Precomputed address-graph proximity (``txfirewall graph build``)."""
+    contract_ages: ContractAgeCache | None = None
+    """Creation blocks found so far (per Firewall); None: contracts are not dated."""
+    history_client: RpcClient | None = None
+    """Reads historical state (contract ages): the upstream; None: ``facts_client``."""
 
 
 Stage = Callable[[AnalysisContext], Awaitable[AnalysisContext]]
@@ -111,7 +116,9 @@ async def run_pipeline(request: Request, services: Services, timings: dict[str, 
 
     async def enrich_stage(c: AnalysisContext) -> AnalysisContext:
         c = await enrich(c, services.facts_client, services.labels, block=services.block_tag,
-                         intel=services.intel, graph=services.graph, token_cache=services.token_cache)
+                         intel=services.intel, graph=services.graph, token_cache=services.token_cache,
+                         ages=age_lookup(services.contract_ages, services.block_env, services.timeouts.enrich,
+                                         services.history_client))
         if c.intent is not None:
             c = replace(c, intent=replace(c.intent, summary=describe(c.intent, c.tokens, method=request.method.value)))
         return c

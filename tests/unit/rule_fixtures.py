@@ -236,3 +236,18 @@ RULE_FIXTURES.update({
     ),
     "siwe-domain-mismatch": (lambda: _siwe("https://evil.example"), lambda: _siwe("https://app.example")),
 })
+
+
+# --- contract age (issue 5): a drainer created two hours before the pinned block vs. a 2024 contract ---
+
+def _claim_to_contract_aged(age_seconds: int) -> AnalysisContext:
+    dated = replace(facts(DRAINER, contract=True, sent=0), roles=("called", "receives-your-assets"),
+                    created_at_block=40, created_at=1793491200 - age_seconds, age_seconds=age_seconds,
+                    age_source="creation-block")
+    return with_facts(simulated(ctx_for(tx(DRAINER, CLAIM, 10**18), history=()), ETH_OUT), dated)
+
+
+RULE_FIXTURES["fresh-contract-counterparty"] = (
+    lambda: _claim_to_contract_aged(2 * 3600),
+    lambda: _claim_to_contract_aged(700 * 86400),
+)

@@ -172,6 +172,14 @@ class AddressFacts:
     """None when no address graph was given or the address is not in it."""
     first_seen: int | None = None
     """Timestamp of its first transfer in the address graph."""
+    created_at_block: int | None = None
+    """Block that created its code (historical ``eth_getCode`` search); None for EOAs or unknown."""
+    created_at: int | None = None
+    """Timestamp of ``created_at_block``."""
+    age_seconds: int | None = None
+    """How old it is at the pinned block: since its creation block, or else since ``first_seen``."""
+    age_source: str | None = None
+    """Where ``age_seconds`` comes from: ``creation-block`` or ``graph-first-seen``."""
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -184,4 +192,8 @@ class AddressFacts:
             "history": self.relationship.to_json() if self.relationship else None,
             "proximity": self.proximity.to_json() if self.proximity else None,
             "first_seen": self.first_seen,
+            "created_at_block": self.created_at_block,
+            "created_at": self.created_at,
+            "age_seconds": self.age_seconds,
+            "age_source": self.age_source,
         }

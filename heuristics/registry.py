@@ -12,6 +12,7 @@ from txfirewall.heuristics.code_changes import account_delegation_set, ownership
 from txfirewall.heuristics.contract_age import fresh_contract_counterparty
 from txfirewall.heuristics.counterparties import illicit_counterparty
 from txfirewall.heuristics.proximity import counterparty_near_illicit
+from txfirewall.heuristics.orders import order_for_nothing
 from txfirewall.heuristics.rule import Rule
 from txfirewall.heuristics.scam_calls import value_to_scam_selector
 from txfirewall.heuristics.tokens import lookalike_token_symbol
@@ -41,6 +42,7 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     unlimited_approval_to_eoa,
     unlimited_approval_to_unfamiliar_contract,
     value_to_scam_selector,
+    order_for_nothing,
     lookalike_token_symbol,
     assets_to_unfamiliar_contract,
     first_transfer_to_address,

@@ -21,7 +21,7 @@ from txfirewall.model.simulation import SimulationStatus
 def simulation_reverted(ctx: AnalysisContext, params: NoParams) -> Hit | None:
     """A reverting transaction costs gas for nothing, and some contracts revert only when watched."""
     sim = ctx.simulation
-    if sim is None or sim.status is not SimulationStatus.REVERTED:
+    if sim is None or sim.status is not SimulationStatus.REVERTED or sim.signature_effect:
         return None
     reason = sim.revert_reason or "no reason given"
     return Hit(

@@ -51,8 +51,8 @@ def render_verdict(verdict: Verdict, *, title: str | None = None) -> str:
     if sim.status is SimulationStatus.SUCCESS:
         mine = [c for c in sim.changes if c.address == verdict.sender]
         changes = ", ".join(describe_change(c, tokens) for c in mine) or "no asset changes for you"
-        if any(n.startswith("simulated what this signature") for n in sim.notes):
-            out += _wrap("if signed", f"the spender can then take from you: {changes}")
+        if sim.signature_effect:
+            out += _wrap("if signed", f"{sim.notes[0] if sim.notes else 'effect'}: you {changes}")
         else:
             out += _wrap("simulation", f"ok at block {sim.block_number}, gas {sim.gas_used:,}: you {changes}")
         others = [c for c in sim.changes if c not in mine]

@@ -86,3 +86,50 @@ def effect_calls(request: Request, grants: Sequence[Allowance], held: dict[Addre
                 data=_selector("transferFrom(address,address,uint256)")
                 + encode(["address", "address", "uint256"], [owner, a.spender, amount])))
     return grant_calls + take_calls
+
+
+# Seaport: offer items are moved by Seaport itself (conduit key 0) or by the conduit the key
+# names, a CREATE2 child of the ConduitController (e.g. OpenSea's 0x1E00...3c71).
+CONDUIT_CONTROLLER = bytes.fromhex("00000000F9490004C11Cef243f5400493c00Ad63")
+CONDUIT_CODE_HASH = bytes.fromhex("023d904f2503c37127200ca07b976c3a53cc562623f67023115bf311f5805059")
+BUYER = to_address("0x00000000000000000000000000000000000b0e0e")
+"""Stands in for whoever fills the order."""
+
+
+def conduit_for(key: bytes, seaport: Address) -> Address:
+    if not any(key):
+        return seaport
+    return to_address("0x" + keccak(b"\xff" + CONDUIT_CONTROLLER + key + CONDUIT_CODE_HASH)[12:].hex())
+
+
+def order_effect_calls(request: Request, intent: Intent) -> list[TransactionRequest]:
+    """A Seaport order being filled: the marketplace's operator moving each offer item from the
+    signer to a buyer, through the approvals the signer really has on chain today."""
+    typed = request.typed_data
+    owner = request.sender
+    if typed is None or owner is None or typed.verifying_contract is None or not intent.gives:
+        return []
+    raw_key = str(typed.message.get("conduitKey") or "0x").removeprefix("0x")
+    try:
+        key = bytes.fromhex(raw_key.rjust(64, "0"))[-32:]
+    except ValueError:
+        return []
+    operator = conduit_for(key, typed.verifying_contract)
+    calls: list[TransactionRequest] = []
+    for item in intent.gives:
+        if item.token is None or item.amount is None:
+            continue
+        token = to_address(item.token)
+        if item.kind == "erc20":
+            data = _selector("transferFrom(address,address,uint256)") + encode(
+                ["address", "address", "uint256"], [owner, BUYER, item.amount])
+        elif item.kind == "erc721" and item.token_id is not None:
+            data = _selector("transferFrom(address,address,uint256)") + encode(
+                ["address", "address", "uint256"], [owner, BUYER, item.token_id])
+        elif item.kind == "erc1155" and item.token_id is not None:
+            data = _selector("safeTransferFrom(address,address,uint256,uint256,bytes)") + encode(
+                ["address", "address", "uint256", "uint256", "bytes"], [owner, BUYER, item.token_id, item.amount, b""])
+        else:
+            continue
+        calls.append(TransactionRequest(sender=operator, to=token, data=data))
+    return calls

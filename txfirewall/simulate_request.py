@@ -6,6 +6,7 @@
 * a ``wallet_sendCalls`` batch: all calls as one ordered bundle;
 * a permit signature (EIP-2612, DAI, Permit2): what it lets the spender do, see
   ``signature_effects``;
+* a Seaport order: the marketplace filling it, moving what the signer offers to a buyer;
 * anything else (a plain message, SIWE, an order without a simulatable effect): skipped, with
   the reason.
 """
@@ -20,7 +21,7 @@ from txfirewall.model.primitives import Address, ChainId
 from txfirewall.model.request import TransactionRequest
 from txfirewall.model.simulation import Simulation, SimulationStatus
 from txfirewall.rpc_client import RpcClient
-from txfirewall.signature_effects import balances, effect_calls, signature_grants
+from txfirewall.signature_effects import balances, effect_calls, order_effect_calls, signature_grants
 from txfirewall.simulator import simulate_calls
 
 
@@ -46,6 +47,14 @@ async def simulate_request(
         return await simulate_calls(client, [request.transaction], env=env, variants=variants,
                                     delegations=delegations, block=block)
     grants = signature_grants(request, ctx.intent) if ctx.intent is not None else []
+    order_calls = order_effect_calls(request, ctx.intent) if ctx.intent is not None else []
+    if order_calls:
+        sim = await simulate_calls(client, order_calls, env=env, variants=(), trace=False, block=block)
+        note = ("simulated this order being filled: the marketplace moving what you offer to a buyer, "
+                "through the approvals you have today")
+        if sim.status is SimulationStatus.REVERTED:
+            note += "; it cannot take them today (missing approval or balance), but it can once you approve"
+        return replace(sim, notes=(note, *sim.notes), signature_effect=True)
     if grants and request.sender is not None:
         tokens = list(dict.fromkeys(a.token for a in grants if a.token is not None))
         held = await balances(client, request.sender, tokens, block)
@@ -53,5 +62,5 @@ async def simulate_request(
                                    trace=False, block=block)
         note = ("simulated what this signature lets its spender do: the allowance it grants, then the "
                 "spender taking everything it covers")
-        return replace(sim, notes=(note, *sim.notes))
+        return replace(sim, notes=(note, *sim.notes), signature_effect=True)
     return Simulation(status=SimulationStatus.SKIPPED, error="nothing to simulate: a signature with no asset effect")

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from eth_abi import encode
 from eth_utils import keccak
 
+from txfirewall.model.intent import AssetAmount, Intent, IntentKind
 from txfirewall.model.context import AnalysisContext, StageFailure
 from txfirewall.model.facts import AddressFacts, ClusterInfo, Label, LabelCategory, Proximity, Relationship, TokenInfo
 from txfirewall.model.primitives import MAX_UINT256, Address, ChainId, to_address
@@ -250,4 +251,18 @@ def _claim_to_contract_aged(age_seconds: int) -> AnalysisContext:
 RULE_FIXTURES["fresh-contract-counterparty"] = (
     lambda: _claim_to_contract_aged(2 * 3600),
     lambda: _claim_to_contract_aged(700 * 86400),
+)
+
+
+# --- marketplace orders (issue 4): a free listing vs. a paid one ---
+
+def _order(*receives: AssetAmount) -> AnalysisContext:
+    return replace(ctx_for(tx(BOB, value=0)), intent=Intent(
+        kind=IntentKind.ORDER, summary="order", gives=(AssetAmount("erc721", TOKEN, 1, token_id=1),),
+        receives=receives))
+
+
+RULE_FIXTURES["order-for-nothing"] = (
+    lambda: _order(),
+    lambda: _order(AssetAmount("native", None, 10**18, recipient=ALICE)),
 )

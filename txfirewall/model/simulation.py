@@ -183,6 +183,9 @@ class Simulation:
     divergence: Divergence | None = None
     environment: dict[str, JsonValue] | None = None
     notes: tuple[str, ...] = ()
+    signature_effect: bool = False
+    """True when this simulates what a signature lets its counterparty do, not a transaction:
+    a revert then means "not possible with today's approvals", not a failed transaction."""
 
     @property
     def ran(self) -> bool:
@@ -208,6 +211,7 @@ class Simulation:
             "divergence": self.divergence.to_json() if self.divergence else None,
             "environment": self.environment,
             "notes": list(self.notes),
+            "signature_effect": self.signature_effect,
         }
 
 

@@ -39,3 +39,18 @@ def test_bad_edge_rows_name_their_line(tmp_path: Path) -> None:
     (tmp_path / "e.jsonl").write_text(f'{{"from": "{A}", "to": "{B}"}}\n{{oops\n')
     with pytest.raises(InputFileError, match="line 2"):
         read_edges(tmp_path / "e.jsonl")
+
+
+def test_parquet_reads_like_csv_and_a_broken_file_is_a_typed_error(tmp_path: Path) -> None:
+    import pyarrow as pa  # a dev extra (and the `parquet` extra): `make test` installs it
+    import pyarrow.parquet as pq
+
+    (tmp_path / "e.csv").write_text(f"from,to,value,timestamp\n{A},{B},5,100\n{A},{B},7,50\n{B},{C},16,\n")
+    table = pa.table({"from": [A, A, B], "to": [B, B, C], "value": ["5", "7", "16"], "timestamp": [100, 50, None]})
+    pq.write_table(table, tmp_path / "e.parquet")
+    from_csv, from_parquet = read_edges(tmp_path / "e.csv"), read_edges(tmp_path / "e.parquet")
+    for field in ("src", "dst", "weight", "timestamp"):
+        assert getattr(from_csv, field).tolist() == getattr(from_parquet, field).tolist()
+    (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(InputFileError, match="not a readable Parquet file"):
+        read_edges(tmp_path / "bad.parquet")

@@ -131,7 +131,11 @@ def _rows_parquet(path: Path) -> Iterator[tuple[int, Mapping[str, object]]]:
         import pyarrow.parquet as pq  # type: ignore[import-not-found]
     except ImportError as exc:
         raise InputFileError(f"{path}: reading Parquet needs pyarrow", hint="pip install pyarrow, or export CSV") from exc
-    for number, row in enumerate(pq.read_table(path).to_pylist(), 2):
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError and others
+        raise InputFileError(f"{path}: not a readable Parquet file: {exc}") from exc
+    for number, row in enumerate(table.to_pylist(), 2):
         yield number, row
 
 

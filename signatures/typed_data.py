@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from txfirewall.model.intent import Allowance, AssetAmount, Intent, IntentKind
-from txfirewall.model.primitives import MAX_UINT256, Address
+from txfirewall.model.primitives import Address, MAX_UINT256, is_address, to_address
 from txfirewall.model.request import TypedDataRequest
 
 PERMIT2_ADDRESS = Address("0x000000000022D473030F116dDEE9F6B43aC78BA3")
@@ -119,16 +119,22 @@ def _permit(base: Intent, grants: tuple[Allowance, ...], *, owner: Any, deadline
     )
 
 
+def _canonical(value: Any) -> Any:
+    """Addresses in the model are checksummed; a site may send them in any case."""
+    return to_address(value) if is_address(value) else value
+
+
 def _seaport(td: TypedDataRequest, base: Intent) -> Intent:
     m = td.message
     offerer = m["offerer"]
     gives = tuple(_seaport_item(o, None) for o in m["offer"] if isinstance(o, Mapping))
     items = [c for c in m["consideration"] if isinstance(c, Mapping)]
-    receives = tuple(_seaport_item(c, c.get("recipient")) for c in items if c.get("recipient") == offerer)
+    receives = tuple(_seaport_item(c, c.get("recipient")) for c in items
+                     if _canonical(c.get("recipient")) == _canonical(offerer))
     others = len(items) - len(receives)
     notes = (f"{others} consideration item(s) go to other addresses (fees, royalties or a thief)",) if others else ()
     return Intent(kind=IntentKind.ORDER, summary="", primary_type=td.primary_type, target=td.verifying_contract,
-                  owner=offerer, gives=gives, receives=receives, deadline=int(m.get("endTime", 0)) or None,
+                  owner=_canonical(offerer), gives=gives, receives=receives, deadline=int(m.get("endTime", 0)) or None,
                   notes=notes)
 
 
@@ -136,24 +142,25 @@ def _seaport_item(item: Mapping[str, Any], recipient: Any) -> AssetAmount:
     kind = _SEAPORT_ITEM.get(int(item.get("itemType", -1)), "unknown")
     amount = int(item.get("startAmount", item.get("endAmount", 0)))
     token_id = int(item.get("identifierOrCriteria", 0)) if kind in ("erc721", "erc1155") else None
-    return AssetAmount(kind=kind, token=item.get("token"), amount=amount, token_id=token_id, recipient=recipient)
+    return AssetAmount(kind=kind, token=_canonical(item.get("token")), amount=amount, token_id=token_id,
+                       recipient=_canonical(recipient))
 
 
 def _blur(td: TypedDataRequest, base: Intent) -> Intent:
     m = td.message
-    nft = AssetAmount("erc721", m["collection"], int(m.get("amount", 1)), token_id=int(m["tokenId"])
+    nft = AssetAmount("erc721", _canonical(m["collection"]), int(m.get("amount", 1)), token_id=int(m["tokenId"])
                       if "tokenId" in m else None)
-    pay = AssetAmount("erc20" if int(m["paymentToken"], 16) else "native", m["paymentToken"], int(m["price"]))
+    pay = AssetAmount("erc20" if int(m["paymentToken"], 16) else "native", _canonical(m["paymentToken"]), int(m["price"]))
     selling = int(m["side"]) == 1
     gives, receives = ((nft,), (pay,)) if selling else ((pay,), (nft,))
     return Intent(kind=IntentKind.ORDER, summary="", primary_type=td.primary_type, target=td.verifying_contract,
-                  owner=m["trader"], gives=gives, receives=receives,
+                  owner=_canonical(m["trader"]), gives=gives, receives=receives,
                   deadline=int(m.get("expirationTime", 0)) or None)
 
 
 def _zeroex(td: TypedDataRequest, base: Intent) -> Intent:
     m = td.message
-    gives = (AssetAmount("erc20", m["makerToken"], int(m["makerAmount"])),)
-    receives = (AssetAmount("erc20", m["takerToken"], int(m["takerAmount"])),)
+    gives = (AssetAmount("erc20", _canonical(m["makerToken"]), int(m["makerAmount"])),)
+    receives = (AssetAmount("erc20", _canonical(m["takerToken"]), int(m["takerAmount"])),)
     return Intent(kind=IntentKind.ORDER, summary="", primary_type=td.primary_type, target=td.verifying_contract,
-                  owner=m["maker"], gives=gives, receives=receives, deadline=int(m.get("expiry", 0)) or None)
+                  owner=_canonical(m["maker"]), gives=gives, receives=receives, deadline=int(m.get("expiry", 0)) or None)

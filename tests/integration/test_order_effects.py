@@ -88,3 +88,14 @@ async def test_with_an_approval_the_order_takes_the_nft(manifest: dict[str, Any]
     (moved,) = [t for t in sim.transfers if t.kind is AssetKind.ERC721]
     assert (moved.sender, moved.recipient, moved.token_id) == (alice.address, BUYER, 1)
     assert verdict.decision is Decision.BLOCK
+
+
+async def test_address_case_does_not_change_who_gets_paid(firewall: Firewall, manifest: dict[str, Any]) -> None:
+    """A site may spell the offerer in lowercase and the recipient checksummed: still a paid listing."""
+    request = free_listing(manifest, price_wei=10**18)
+    typed = json.loads(request["params"][1])
+    typed["message"]["offerer"] = typed["message"]["offerer"].lower()
+    request["params"][1] = json.dumps(typed)
+    verdict = await firewall.analyze(request)
+    assert "order-for-nothing" not in {f.rule for f in verdict.findings}
+    assert verdict.intent.owner == manifest["accounts"]["alice"]["address"]

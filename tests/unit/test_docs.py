@@ -23,3 +23,8 @@ def test_readme_lists_every_rule_and_no_other() -> None:
 def test_readme_states_each_default_severity() -> None:
     documented = readme_rules()
     assert {r.id: r.severity.value for r in BUILTIN_RULES} == documented
+
+
+def test_readme_rule_count_matches() -> None:
+    match = re.search(r"\| evaluate \| (\d+) declared rules", README.read_text())
+    assert match is not None and int(match.group(1)) == len(BUILTIN_RULES)

@@ -20,7 +20,7 @@ from txfirewall.block_env import differential_variants  # noqa: E402
 from txfirewall.firewall import Firewall, FirewallConfig  # noqa: E402
 from txfirewall.fork import Fork  # noqa: E402
 from txfirewall.parse import parse_request  # noqa: E402
-from txfirewall.prefetch import prefetch_overrides  # noqa: E402
+from bench.prefetch_alternative import prefetch_overrides  # noqa: E402
 from txfirewall.rpc_client import RpcClient  # noqa: E402
 from txfirewall.simulator import call_object, simulate_calls  # noqa: E402
 

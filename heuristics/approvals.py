@@ -14,13 +14,13 @@ from txfirewall.heuristics.rule import Hit, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
 from txfirewall.model.intent import IntentKind
-from txfirewall.model.primitives import Address
+from txfirewall.model.primitives import UNLIMITED_ALLOWANCE, Address
 from txfirewall.model.simulation import AssetKind
 
 
 @dataclass(frozen=True)
 class UnlimitedApprovalParams:
-    unlimited_threshold: int = 2**255
+    unlimited_threshold: int = UNLIMITED_ALLOWANCE
     """Allowances at or above this count as unlimited (drainers use 2**256-1 and values just below)."""
 
 
@@ -88,7 +88,7 @@ def unlimited_approval_to_eoa(ctx: AnalysisContext, params: UnlimitedApprovalPar
 
 @dataclass(frozen=True)
 class UnfamiliarSpenderParams:
-    unlimited_threshold: int = 2**255
+    unlimited_threshold: int = UNLIMITED_ALLOWANCE
     min_past_interactions: int = 1
     """How many past transactions with the spender make it "used before"."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from txfirewall.heuristics.rule import Hit, NoParams, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
+from txfirewall.model.intent import IntentKind
 from txfirewall.model.request import Method
 
 
@@ -46,7 +47,7 @@ def eth_sign_raw_hash(ctx: AnalysisContext, params: NoParams) -> Hit | None:
 )
 def unanalysed_signing_request(ctx: AnalysisContext, params: NoParams) -> Hit | None:
     """Fail closed: a signing method we do not decode is never allowed silently."""
-    if ctx.intent is None or ctx.intent.kind.value != "unanalysed":
+    if ctx.intent is None or ctx.intent.kind is not IntentKind.UNANALYSED:
         return None
     return Hit(
         message=(
@@ -86,7 +87,7 @@ def opaque_message_signature(ctx: AnalysisContext, params: NoParams) -> Hit | No
     """personal_sign of bytes that are not text: the user cannot know what they agree to. (The
     personal_sign prefix keeps it from being a transaction, so this warns rather than blocks.)"""
     intent = ctx.intent
-    if intent is None or intent.kind.value != "message-signature" or intent.message is not None:
+    if intent is None or intent.kind is not IntentKind.MESSAGE_SIGNATURE or intent.message is not None:
         return None
     msg = ctx.request.message
     size = len(msg.payload) if msg else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from txfirewall.model.intent import Intent, IntentKind
-from txfirewall.model.primitives import MAX_UINT256, Address
+from txfirewall.model.primitives import UNLIMITED_ALLOWANCE, Address
 from txfirewall.model.request import Method, Request, TransactionRequest, TypedDataRequest
 from txfirewall.signatures.batch import decode_batch, with_raw_tx_facts
 from txfirewall.signatures.calldata import decode_calldata
@@ -15,13 +15,10 @@ from txfirewall.signatures.messages import decode_personal_message
 from txfirewall.signatures.nested import decode_tree
 from txfirewall.signatures.typed_data import decode_typed_data
 
-# Anything at or above 2**255 is "unlimited" in practice: no token has that supply, and
-# drainers use values just below 2**256-1 to dodge equality checks.
-UNLIMITED_THRESHOLD = 2**255
 
 
 def is_unlimited(amount: int) -> bool:
-    return amount >= UNLIMITED_THRESHOLD or amount == MAX_UINT256
+    return amount >= UNLIMITED_ALLOWANCE
 
 
 def decode_request(request: Request) -> Intent:

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eth_abi.exceptions import DecodingError
-from eth_utils import to_checksum_address
 
 from txfirewall.model.intent import Allowance, CallNode, DecodedCall
-from txfirewall.model.primitives import MAX_UINT256, Address
+from txfirewall.model.primitives import Address, MAX_UINT256, UNLIMITED_ALLOWANCE, UNLIMITED_PERMIT2, address_from_bytes, to_address
 from txfirewall.signatures.calldata import CallDecoding, decode_calldata
 from txfirewall.signatures.universal_router import decode_commands
 
@@ -35,7 +34,9 @@ class _Budget:
 
 
 def _addr(value: object) -> Address:
-    return Address(to_checksum_address(value))  # type: ignore[arg-type]
+    if isinstance(value, bytes):
+        return address_from_bytes(value)
+    return to_address(str(value))
 
 
 def decode_tree(target: Address | None, value: int, data: bytes, decoding: CallDecoding) -> Tree:
@@ -130,7 +131,7 @@ def _multisend(packed: bytes) -> list[tuple[int, Address, int, bytes]]:
         if i + 85 > len(packed):
             raise_malformed()
         op = packed[i]
-        to = Address(to_checksum_address(packed[i + 1: i + 21]))
+        to = address_from_bytes(packed[i + 1: i + 21])
         value = int.from_bytes(packed[i + 21: i + 53], "big")
         size = int.from_bytes(packed[i + 53: i + 85], "big")
         if i + 85 + size > len(packed):
@@ -150,18 +151,18 @@ def _grants(target: Address | None, role: str, call: DecodedCall, path: str) -> 
     where = path or "top"
     if role in ("erc20-approve", "erc20-increase-allowance") and target is not None:
         amount = int(args[1])  # type: ignore[call-overload]
-        return [Allowance(target, _addr(args[0]), amount, amount >= 2**255, call.name, path=where)]
+        return [Allowance(target, _addr(args[0]), amount, amount >= UNLIMITED_ALLOWANCE, call.name, path=where)]
     if role == "set-approval-for-all" and target is not None and args[1]:
         return [Allowance(target, _addr(args[0]), None, True, "setApprovalForAll", path=where)]
     if role == "erc2612-permit" and target is not None:
         amount = int(args[2])  # type: ignore[call-overload]
-        return [Allowance(target, _addr(args[1]), amount, amount >= 2**255, "eip2612-permit",
+        return [Allowance(target, _addr(args[1]), amount, amount >= UNLIMITED_ALLOWANCE, "eip2612-permit",
                           deadline=int(args[3]), path=where)]  # type: ignore[call-overload]
     if role == "dai-permit" and target is not None and args[4]:
         return [Allowance(target, _addr(args[1]), MAX_UINT256, True, "dai-permit", path=where)]
     if role == "permit2-approve":
         amount = int(args[2])  # type: ignore[call-overload]
-        return [Allowance(_addr(args[0]), _addr(args[1]), amount, amount >= 2**159, "permit2-approve",
+        return [Allowance(_addr(args[0]), _addr(args[1]), amount, amount >= UNLIMITED_PERMIT2, "permit2-approve",
                           expiration=int(args[3]), path=where)]  # type: ignore[call-overload]
     if role in ("permit2-permit", "permit2-permit-batch"):
         permit = next((a.value for a in call.arguments if a.name.startswith("permit")), None)
@@ -169,7 +170,7 @@ def _grants(target: Address | None, role: str, call: DecodedCall, path: str) -> 
             return []
         details, spender, deadline = permit
         items = details if role == "permit2-permit-batch" else (details,)
-        return [Allowance(_addr(token), _addr(spender), amount, amount >= 2**159, role,
+        return [Allowance(_addr(token), _addr(spender), amount, amount >= UNLIMITED_PERMIT2, role,
                           expiration=expiration, deadline=deadline, path=where)
                 for token, amount, expiration, _nonce in items]
     return []

@@ -9,10 +9,9 @@ from __future__ import annotations
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_abi.exceptions import DecodingError, EncodingError
-from eth_utils import to_checksum_address
 
 from txfirewall.model.intent import Argument, DecodedCall
-from txfirewall.model.primitives import Selector
+from txfirewall.model.primitives import Selector, to_address
 
 _DETAILS = "(address,uint160,uint48,uint48)"
 # command byte (low 6 bits) -> (name, [(arg name, type)])
@@ -49,7 +48,7 @@ def _decode(name: str, spec: tuple[tuple[str, str], ...], data: bytes) -> Decode
             return None
     except (DecodingError, EncodingError, ValueError, OverflowError):
         return None
-    args = tuple(Argument(n, t, to_checksum_address(v) if t == "address" else v)
+    args = tuple(Argument(n, t, to_address(v) if t == "address" else v)
                  for (n, t), v in zip(spec, values, strict=True))
     return DecodedCall(selector=Selector("0x00000000"), signature=f"{name}({','.join(types)})", name=name,
                        arguments=args, source="universal-router")

@@ -17,6 +17,8 @@ from eth_abi.exceptions import DecodingError
 
 from txfirewall.model.primitives import (
     NATIVE_TRANSFER_PSEUDO_ADDRESS,
+    UNLIMITED_ALLOWANCE,
+    UNLIMITED_PERMIT2,
     Address,
     address_from_word,
     parse_data,
@@ -34,9 +36,6 @@ TRANSFER_BATCH_TOPIC = "0x4a39dc06d4c0dbc64b70af90fd698a233a518aa5d07e595d983b8c
 PERMIT2_APPROVAL_TOPIC = "0xda9fa7c1b00402c17d0161b249b1ab8bbec047c5a52207b9c112deffd817036b"
 PERMIT2_PERMIT_TOPIC = "0xc6a377bfc4eb120024a8ac08eef205be16b817020812c73223e81d1bdb9708ec"
 
-UNLIMITED_THRESHOLD = 2**255
-PERMIT2_UNLIMITED = 2**159
-"""Permit2 amounts are uint160; anything at or above half of that range is effectively unlimited."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def _read_one(log: Mapping[str, Any]) -> ApprovalChange | list[Transfer] | None:
         return ApprovalChange(
             kind=AssetKind.ERC20, token=address_from_word(_word(topics[2])),
             owner=address_from_word(_word(topics[1])), spender=address_from_word(_word(topics[3])),
-            amount=amount, unlimited=amount >= PERMIT2_UNLIMITED, via=emitter, expiration=expiration,
+            amount=amount, unlimited=amount >= UNLIMITED_PERMIT2, via=emitter, expiration=expiration,
         )
     if head == APPROVAL_FOR_ALL_TOPIC and len(topics) == 3:
         (approved,) = abi_decode(["bool"], data, strict=True)
@@ -138,7 +137,7 @@ def _approval(emitter: Address, topics: list[str], data: bytes) -> ApprovalChang
     if len(topics) == 3 and len(data) == 32:
         amount = int.from_bytes(data, "big")
         return ApprovalChange(AssetKind.ERC20, emitter, owner, spender, amount=amount,
-                              unlimited=amount >= UNLIMITED_THRESHOLD)
+                              unlimited=amount >= UNLIMITED_ALLOWANCE)
     if len(topics) == 4 and not data:
         return ApprovalChange(AssetKind.ERC721, emitter, owner, spender, token_id=_uint(topics[3]),
                               approved=int(topics[2], 16) != 0)

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from eth_utils import keccak
 
 from txfirewall.contract_age import AgeLookup, apply_ages, start_age_lookup
-from txfirewall.history import relationship
+from txfirewall.history import HistoryIndex
 from txfirewall.model.context import AnalysisContext
+from txfirewall.model.intent import IntentKind
 from txfirewall.model.facts import AddressFacts, Label, TokenInfo
 from txfirewall.model.primitives import Address, parse_data
 from txfirewall.rpc_client import RpcCallError, RpcClient
@@ -40,7 +41,7 @@ def touched_addresses(ctx: AnalysisContext) -> dict[Address, list[str]]:
     if tx is not None:
         add(tx.to, "called" if tx.data else "recipient")
     if intent is not None:
-        if intent.kind.value == "token-approval":
+        if intent.kind is IntentKind.TOKEN_APPROVAL:
             add(intent.counterparty, "spender")
         else:
             add(intent.counterparty, "recipient")
@@ -99,6 +100,7 @@ async def enrich(
     *,
     block: str = "latest",
     token_cache: TokenCache | None = None,
+    history_index: HistoryIndex | None = None,
     intel: IntelStore | None = None,
     graph: ProximityIndex | None = None,
     ages: AgeLookup | None = None,
@@ -122,10 +124,13 @@ async def enrich(
         tokens = {t: info for t, info in token_info.items()
                   if info.symbol is not None or info.decimals is not None or info.name is not None}
     user = ctx.request.sender
+    index = history_index
+    if index is None and ctx.history is not None:
+        index = HistoryIndex(ctx.history)
     facts: dict[Address, AddressFacts] = {}
     for address in addresses:
         code = codes.get(address)
-        rel = relationship(ctx.history, user, address) if ctx.history is not None and user else None
+        rel = index.relationship(user, address) if index is not None and user else None
         facts[address] = AddressFacts(
             address=address,
             roles=tuple(roles[address]),

@@ -38,6 +38,7 @@ from txfirewall.parse import parse_request
 from txfirewall.pipeline import Services, StageTimeouts, run_pipeline
 from txfirewall.policy import Policy
 from txfirewall.rpc_client import RpcClient
+from txfirewall.history import HistoryIndex
 from txfirewall.token_metadata import TokenCache
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ class Firewall:
         self._upstream_simulates = False
         self._warming: set[asyncio.Task[None]] = set()
         self.token_cache = TokenCache()
+        self._history_index = HistoryIndex(config.history) if config.history is not None else None
         self.contract_ages = ContractAgeCache()
         """Creation blocks found so far: they never change, so each contract is dated once."""
 
@@ -164,6 +166,7 @@ class Firewall:
             sim_client=fork_client,
             block_env=fork.head.env if fork else None,
             token_cache=self.token_cache,
+            history_index=self._history_index,
             facts_client=fork_client or self._upstream,
             skip_reason="simulation is turned off" if not self.config.simulate else "no node",
             history=self.config.history,

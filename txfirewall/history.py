@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from txfirewall.errors import InputFileError
+from txfirewall.jsonrpc import loads_bounded
 from txfirewall.model.facts import HistoryEntry, Relationship
 from txfirewall.model.primitives import Address, is_address, to_address
 
@@ -46,42 +47,13 @@ class _HistoryLine(BaseModel):
         return v
 
 
-MAX_LINE_DEPTH = 8
-"""A history line is one flat object. Deeper nesting is rejected before json sees it: with
-eth-account imported the recursion limit is 100,000 and a line of "[" would crash the process."""
-
-
-def _too_deep(line: str, limit: int = MAX_LINE_DEPTH) -> bool:
-    depth = 0
-    in_string = escaped = False
-    for ch in line:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif ch in "]}":
-            depth -= 1
-    return False
-
-
 def parse_history_lines(lines: Iterable[str], *, source: str = "history") -> tuple[HistoryEntry, ...]:
     entries: list[HistoryEntry] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        if _too_deep(line):
-            raise InputFileError(f"{source} line {number}: nested too deeply to be a history line")
         try:
-            raw = _HistoryLine.model_validate(json.loads(line))
+            raw = _HistoryLine.model_validate(loads_bounded(line))
         except (json.JSONDecodeError, ValidationError) as exc:
             detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc.msg
             where = ""
@@ -110,22 +82,34 @@ def load_history(path: Path) -> tuple[HistoryEntry, ...]:
     return parse_history_lines(text.splitlines(), source=str(path))
 
 
+class HistoryIndex:
+    """The user's history indexed once by (address, counterparty), so the facts of every
+    touched address cost a dictionary lookup, not a scan of the whole history."""
+
+    def __init__(self, history: Iterable[HistoryEntry]) -> None:
+        self._pairs: dict[tuple[Address, Address], list[int]] = {}
+        self._times: dict[tuple[Address, Address], list[int]] = {}
+        for e in history:
+            sent_keys = {(e.sender, other) for other in (e.to, e.token) if other is not None}
+            for key in sent_keys:
+                self._count(key, 0, e.timestamp)
+            if e.to is not None and (e.to, e.sender) not in sent_keys:
+                self._count((e.to, e.sender), 1, e.timestamp)
+
+    def _count(self, key: tuple[Address, Address], slot: int, timestamp: int | None) -> None:
+        counts = self._pairs.setdefault(key, [0, 0])
+        counts[slot] += 1
+        if timestamp is not None:
+            bounds = self._times.setdefault(key, [timestamp, timestamp])
+            bounds[0], bounds[1] = min(bounds[0], timestamp), max(bounds[1], timestamp)
+
+    def relationship(self, user: Address, other: Address) -> Relationship:
+        """How often ``user`` sent to / called / used the token ``other``, and received from it."""
+        sent, received = self._pairs.get((user, other), (0, 0))
+        first, last = self._times.get((user, other), (None, None))
+        return Relationship(sent_count=sent, received_count=received, first_at=first, last_at=last)
+
+
 def relationship(history: Iterable[HistoryEntry], user: Address, other: Address) -> Relationship:
-    """How often ``user`` sent to / called / used the token ``other``, and received from it."""
-    sent = received = 0
-    times: list[int] = []
-    for e in history:
-        if e.sender == user and (e.to == other or e.token == other):
-            sent += 1
-        elif e.to == user and e.sender == other:
-            received += 1
-        else:
-            continue
-        if e.timestamp is not None:
-            times.append(e.timestamp)
-    return Relationship(
-        sent_count=sent,
-        received_count=received,
-        first_at=min(times) if times else None,
-        last_at=max(times) if times else None,
-    )
+    """One-off form of ``HistoryIndex(history).relationship(user, other)``."""
+    return HistoryIndex(history).relationship(user, other)

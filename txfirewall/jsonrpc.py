@@ -39,6 +39,20 @@ def _reject_constant(name: str) -> Any:
     raise MalformedJsonError(f"{name} is not valid JSON")
 
 
+def loads_bounded(text: str | bytes, **kwargs: Any) -> Any:
+    """``json.loads`` for untrusted text (requests, RPC replies, user files), under a nesting
+    bound: too deep raises ``json.JSONDecodeError`` ("nested too deeply"), never a crash."""
+    previous = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(min(previous, MAX_JSON_RECURSION))
+        return json.loads(text, **kwargs)
+    except RecursionError:
+        doc = text if isinstance(text, str) else ""
+        raise json.JSONDecodeError("nested too deeply", doc, 0) from None
+    finally:
+        sys.setrecursionlimit(previous)
+
+
 def loads_strict(text: str | bytes) -> Any:
     """Parse JSON, rejecting duplicate/case-variant keys, NaN/Infinity and oversized input."""
     if isinstance(text, bytes):
@@ -50,13 +64,9 @@ def loads_strict(text: str | bytes) -> Any:
             raise MalformedJsonError(f"request is not UTF-8: {exc}") from exc
     if len(text) > MAX_REQUEST_BYTES:
         raise MalformedJsonError(f"request is larger than {MAX_REQUEST_BYTES} bytes")
-    previous = sys.getrecursionlimit()
     try:
-        sys.setrecursionlimit(min(previous, MAX_JSON_RECURSION))
-        return json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
+        return loads_bounded(text, object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
+        if exc.msg == "nested too deeply":
+            raise MalformedJsonError("JSON nested too deeply") from exc
         raise MalformedJsonError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
-    except RecursionError as exc:
-        raise MalformedJsonError("JSON nested too deeply") from exc
-    finally:
-        sys.setrecursionlimit(previous)

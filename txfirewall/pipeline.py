@@ -29,6 +29,7 @@ from txfirewall.policy import Policy
 from txfirewall.rpc_client import RpcClient
 from txfirewall.signatures import decode_request, describe
 from txfirewall.simulate_request import simulate_request
+from txfirewall.history import HistoryIndex
 from txfirewall.token_metadata import TokenCache
 from txfirewall.block_env import BlockEnv
 
@@ -60,6 +61,8 @@ class Services:
     """Block to simulate on and read from: ``latest`` on the pinned fork, its number upstream."""
     route: str = "fork"
     token_cache: TokenCache | None = None
+    history_index: HistoryIndex | None = None
+    """``history`` indexed once per Firewall."""
     """Realistic next-block environment of the pinned fork; a variant of it runs alongside."""
     history: tuple[HistoryEntry, ...] | None = None
     labels: Mapping[Address, tuple[Label, ...]] = field(default_factory=lambda: MappingProxyType({}))
@@ -116,7 +119,7 @@ async def run_pipeline(request: Request, services: Services, timings: dict[str, 
 
     async def enrich_stage(c: AnalysisContext) -> AnalysisContext:
         c = await enrich(c, services.facts_client, services.labels, block=services.block_tag,
-                         intel=services.intel, graph=services.graph, token_cache=services.token_cache,
+                         intel=services.intel, graph=services.graph, token_cache=services.token_cache, history_index=services.history_index,
                          ages=age_lookup(services.contract_ages, services.block_env, services.timeouts.enrich,
                                          services.history_client))
         if c.intent is not None:

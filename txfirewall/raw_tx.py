@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import rlp
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 
 from txfirewall.errors import InvalidParamsError
-from txfirewall.model.primitives import Address, ChainId
+from txfirewall.model.primitives import Address, ChainId, address_from_bytes
 from txfirewall.model.request import RawTransaction, SetCodeAuthorization, TransactionRequest
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -66,7 +66,7 @@ def _address(item: Any, name: str, *, optional: bool) -> Address | None:
         return None
     if len(item) != 20:
         raise RawTransactionError(f"field {name!r} must be 20 bytes, got {len(item)}")
-    return Address(to_checksum_address(item))
+    return address_from_bytes(item)
 
 
 def _access_list(item: Any) -> tuple[tuple[Address, tuple[bytes, ...]], ...]:

@@ -11,7 +11,8 @@ import textwrap
 from txfirewall.model.facts import TokenInfo
 from txfirewall.model.primitives import Address, short_address
 from txfirewall.model.simulation import AssetChange, AssetKind, SimulationStatus
-from txfirewall.model.text import display_symbol, format_units, safe_text
+from txfirewall.model.text import display_symbol, safe_text
+from txfirewall.signatures.intent_text import native_amount, token_amount
 from txfirewall.model.verdict import Verdict
 
 WIDTH = 96
@@ -19,15 +20,15 @@ _MARK = {"allow": "ALLOW", "warn": "WARN ", "block": "BLOCK"}
 
 
 def describe_change(change: AssetChange, tokens: dict[Address, TokenInfo]) -> str:
+    """``-0.5 ETH``, ``+250 USDX``, ``-1 0x32A3…5369 #2``: the same wording as the intent line."""
     sign = "+" if change.delta > 0 else "-"
     amount = abs(change.delta)
     if change.kind is AssetKind.NATIVE:
-        return f"{sign}{format_units(amount, 18)} ETH"
+        return sign + native_amount(amount)
+    if change.kind is AssetKind.ERC20:
+        return sign + token_amount(amount, change.token, tokens)
     info = tokens.get(change.token) if change.token else None
     symbol = display_symbol(info.symbol) if info and info.symbol else short_address(change.token or "?")
-    if change.kind is AssetKind.ERC20:
-        decimals = info.decimals if info else None
-        return f"{sign}{format_units(amount, decimals)} {symbol}"
     return f"{sign}{amount} {symbol} #{change.token_id}"
 
 

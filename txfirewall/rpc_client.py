@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from txfirewall.errors import UpstreamError, UpstreamTimeoutError
+from txfirewall.jsonrpc import loads_bounded
 
 
 class RpcCallError(UpstreamError):
@@ -63,7 +64,7 @@ class RpcClient:
         if resp.status_code != 200:
             raise UpstreamError(f"{self.url} answered HTTP {resp.status_code}")
         try:
-            return resp.json()
+            return loads_bounded(resp.content)
         except ValueError as exc:
             raise UpstreamError(f"{self.url} answered with invalid JSON") from exc
 

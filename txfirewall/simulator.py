@@ -25,11 +25,6 @@ from txfirewall.model.simulation import CodeChange, CodeChangeKind, Simulation, 
 from txfirewall.rpc_client import RpcCallError, RpcClient
 from txfirewall.signatures.custom_errors import describe_revert
 
-def decode_revert(return_data: bytes) -> str | None:
-    """Error(string), Panic(uint256), or a custom error named from the signature lists."""
-    return describe_revert(return_data)
-
-
 def call_object(tx: TransactionRequest, *, data_key: str = "input") -> dict[str, Any]:
     call: dict[str, Any] = {"from": tx.sender, "value": to_quantity(tx.value), data_key: "0x" + tx.data.hex()}
     if tx.to is not None:
@@ -73,7 +68,7 @@ def read_simulate_result(result: Any) -> Simulation:
     failed = [(i, o) for i, o in enumerate(outcomes) if not o[0]]
     if failed:
         index, (_, _, data, _) = failed[0]
-        reason = decode_revert(data) or "no reason given"
+        reason = describe_revert(data) or "no reason given"
         if len(outcomes) > 1:
             reason = f"call {index + 1} of {len(outcomes)}: {reason}"
         return Simulation(status=SimulationStatus.REVERTED, block_number=block_number, gas_used=gas,
@@ -169,7 +164,3 @@ def _with_delegations(
         kind = CodeChangeKind.DELEGATION_CLEARED if cleared else CodeChangeKind.DELEGATION_SET
         changes.append(CodeChange(kind, authority, None, None if cleared else delegate))
     return merged, changes
-
-
-async def simulate_transaction(client: RpcClient, tx: TransactionRequest, **kwargs: Any) -> Simulation:
-    return await simulate_calls(client, [tx], **kwargs)

@@ -14,11 +14,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from eth_utils import to_checksum_address
 
 from txfirewall.errors import InvalidParamsError
 from txfirewall.jsonrpc import loads_strict
-from txfirewall.model.primitives import Address, is_address
+from txfirewall.model.primitives import Address, is_address, to_address
 from txfirewall.model.request import TypedDataRequest
 
 MAX_DEPTH = 16
@@ -181,7 +180,7 @@ class _Walker:
         if type_name == "address":
             if not is_address(value):
                 raise TypedDataError(f"{path}: not a 20-byte hex address: {_short(value)}")
-            address = Address(to_checksum_address(value))
+            address = to_address(value)
             if len(self.addresses) < MAX_ADDRESSES:
                 self.addresses.append((path, address))
             return address

@@ -116,3 +116,48 @@ async def test_simulation_timeout_is_a_warning(private_mainnet: AnvilNode) -> No
     assert verdict.decision is Decision.WARN
     assert verdict.simulation.status is SimulationStatus.FAILED
     assert "timed out" in (verdict.simulation.error or "")
+
+
+async def test_the_monitor_repins_and_restarts_on_its_own(private_mainnet: AnvilNode) -> None:
+    from txfirewall.fork_manager import ForkManager
+
+    forks = ForkManager(private_mainnet.url, repin_interval=0.3, health_interval=0.1)
+    await forks.start()
+    try:
+        first = forks.current
+        httpx.post(private_mainnet.url, json={"jsonrpc": "2.0", "id": 1, "method": "evm_mine", "params": []})
+        for _ in range(100):
+            if forks.stats.repins:
+                break
+            await asyncio.sleep(0.1)
+        assert forks.stats.repins == 1 and forks.current.head.block_number == first.head.block_number + 1
+        second = forks.current
+        os.kill(second.node.pid, signal.SIGKILL)
+        for _ in range(100):
+            if forks.stats.restarts:
+                break
+            await asyncio.sleep(0.1)
+        assert forks.stats.restarts == 1 and forks.current is not second and forks.current.node.running
+    finally:
+        await forks.close()
+
+
+async def test_token_metadata_is_read_once(private_mainnet: AnvilNode, manifest: dict[str, Any]) -> None:
+    usdx = manifest["contracts"]["usdx"]
+
+    def transfer(sender: str) -> dict[str, Any]:
+        data = "0xa9059cbb" + "00" * 12 + manifest["accounts"]["dave"]["address"][2:].lower() + f"{10**6:064x}"
+        return {"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction",
+                "params": [{"from": sender, "to": usdx, "data": data}]}
+
+    async with DelayProxy(private_mainnet.url, delay=0.0) as proxy:
+        async with Firewall(FirewallConfig(rpc_url=proxy.url, repin_interval=None, cold_start="upstream")) as fw:
+            proxy.reset()
+            first = await fw.analyze(transfer(manifest["accounts"]["alice"]["address"]))
+            first_calls = sum(r.methods.count("eth_call") for r in proxy.records)
+            proxy.reset()
+            second = await fw.analyze(transfer(manifest["accounts"]["bob"]["address"]))  # cold again: upstream
+            second_calls = sum(r.methods.count("eth_call") for r in proxy.records)
+    assert first_calls == 3, "symbol, name and decimals, once"
+    assert second_calls == 0, "served from the cache"
+    assert {t.symbol for t in second.tokens} == {"USDX"} and first.intent.summary.startswith("Send 1 USDX")

@@ -159,3 +159,15 @@ async def test_divergence_blocks_in_the_pipeline(firewall: Firewall) -> None:
     verdict = await firewall.analyze(load_request("i_coinbase_gated_claim.json"))
     assert verdict.decision is Decision.BLOCK
     assert "simulation-divergence" in {f.rule for f in verdict.findings}
+
+
+async def test_lookalike_token_is_flagged_on_chain(firewall: Firewall, manifest: dict[str, Any]) -> None:
+    alice, token, bob = acct(manifest, "alice"), contract(manifest, "lookalike_token"), acct(manifest, "bob")
+    data = "0x" + calldata("transfer(address,uint256)", ["address", "uint256"], [bob, 10**6]).hex()
+    verdict = await firewall.analyze({"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction",
+                                      "params": [{"from": alice, "to": token, "data": data}]})
+    (finding,) = [f for f in verdict.findings if f.rule == "lookalike-token-symbol"]
+    assert "U+0422" in finding.evidence["symbol_codepoints"]
+    assert "mixed-script-lookalike" in finding.evidence["flags"]
+    assert verdict.decision is Decision.WARN
+    assert "[non-ASCII]" in verdict.intent.summary

@@ -54,3 +54,11 @@ def test_parquet_reads_like_csv_and_a_broken_file_is_a_typed_error(tmp_path: Pat
     (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really parquet")
     with pytest.raises(InputFileError, match="not a readable Parquet file"):
         read_edges(tmp_path / "bad.parquet")
+
+
+def test_deeply_nested_edge_line_is_a_typed_error(tmp_path: Path) -> None:
+    import eth_account  # noqa: F401 - raises the recursion limit, as once a raw transaction was decoded
+
+    (tmp_path / "deep.jsonl").write_text("[" * 200_000 + "\n")
+    with pytest.raises(InputFileError, match="nested too deeply"):
+        read_edges(tmp_path / "deep.jsonl")

@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import gzip
 import io
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from txfirewall.errors import InputFileError
+from txfirewall.jsonrpc import loads_bounded
 
 _FROM = ("from", "from_address", "sender", "src")
 _TO = ("to", "to_address", "recipient", "dst")
@@ -118,7 +118,7 @@ def _rows_jsonl(text: Iterable[str]) -> Iterator[tuple[int, Mapping[str, object]
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = loads_bounded(line)
         except ValueError as exc:
             raise InputFileError(f"line {number}: not JSON ({exc})") from exc
         if not isinstance(obj, dict):

@@ -15,11 +15,11 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from txfirewall.errors import InputFileError
+from txfirewall.jsonrpc import loads_bounded
 from txfirewall.intel.categories import USER_ALLOW_SOURCE, USER_DENY_SOURCE
 from txfirewall.labels import categorise
 from txfirewall.model.facts import ILLICIT_CATEGORIES, Label, LabelCategory
@@ -75,7 +75,7 @@ def import_csv(path: Path, source: str) -> Iterator[Label]:
 
 def import_scamsniffer(path: Path, source: str) -> Iterator[Label]:
     try:
-        data = json.loads(_read_text(path))
+        data = loads_bounded(_read_text(path))
     except ValueError as exc:
         raise InputFileError(f"{path.name}: not JSON ({exc})") from exc
     if isinstance(data, list):

@@ -16,6 +16,11 @@ Selector = NewType("Selector", str)
 """A 4-byte function selector as 0x-prefixed lowercase hex."""
 
 MAX_UINT256 = 2**256 - 1
+UNLIMITED_ALLOWANCE = 2**255
+"""ERC-20 allowances at or above this are unlimited in practice: no token has that supply, and
+drainers use values just below 2**256-1 to dodge equality checks."""
+UNLIMITED_PERMIT2 = 2**159
+"""Permit2 amounts are uint160; at or above half that range is unlimited in practice."""
 ZERO_ADDRESS = Address("0x0000000000000000000000000000000000000000")
 NATIVE_TRANSFER_PSEUDO_ADDRESS = Address("0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE")
 
@@ -40,6 +45,13 @@ def to_address(value: str) -> Address:
     if not is_address(value):
         raise ValueError(f"not a 20-byte 0x-prefixed hex address: {value!r}")
     return _checksum(value[2:].lower())
+
+
+def address_from_bytes(raw: bytes) -> Address:
+    """A 20-byte address as checksummed text."""
+    if len(raw) != 20:
+        raise ValueError("an address is 20 bytes")
+    return _checksum(raw.hex())
 
 
 def address_from_word(word: bytes) -> Address:

@@ -1,4 +1,6 @@
-"""Cutting the cold-fork cost: fetch what a request will touch in two parallel round trips.
+"""The cold-start alternative that lost, kept so `make bench` can keep measuring it.
+
+Cutting the cold-fork cost by fetching what a request will touch in two parallel round trips.
 
 A cold fork fetches every missing account and storage slot from the upstream one after another
 (12 sequential round trips for the drainer claim: 280 ms at 20 ms RTT). Instead: one

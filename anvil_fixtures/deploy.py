@@ -31,7 +31,7 @@ REPO = HERE.parent
 if str(REPO) not in sys.path:  # allow `python anvil_fixtures/deploy.py` without installing
     sys.path.insert(0, str(REPO))
 
-from txfirewall.anvil import AnvilNode, AnvilOptions  # noqa: E402
+from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions  # noqa: E402
 
 ARTIFACTS = HERE / "artifacts"
 STATE_FILE = HERE / "state.json"

@@ -16,7 +16,7 @@ sys.path.insert(0, str(REPO))
 from eth_abi import encode  # noqa: E402
 from eth_utils import keccak  # noqa: E402
 
-from txfirewall.parse import parse_request  # noqa: E402
+from txfirewall.parse.request import parse_request  # noqa: E402
 from txfirewall.signatures import decode_request  # noqa: E402
 
 ALICE = "0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4"

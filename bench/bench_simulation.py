@@ -15,14 +15,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.support.delay_proxy import DelayProxy  # noqa: E402
-from txfirewall.anvil import AnvilNode, AnvilOptions  # noqa: E402
-from txfirewall.block_env import differential_variants  # noqa: E402
+from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions  # noqa: E402
+from txfirewall.simulate.block_env import differential_variants  # noqa: E402
 from txfirewall.firewall import Firewall, FirewallConfig  # noqa: E402
-from txfirewall.fork import Fork  # noqa: E402
-from txfirewall.parse import parse_request  # noqa: E402
+from txfirewall.simulate.fork import Fork  # noqa: E402
+from txfirewall.parse.request import parse_request  # noqa: E402
 from bench.prefetch_alternative import prefetch_overrides  # noqa: E402
-from txfirewall.rpc_client import RpcClient  # noqa: E402
-from txfirewall.simulator import call_object, simulate_calls  # noqa: E402
+from txfirewall.chain.rpc_client import RpcClient  # noqa: E402
+from txfirewall.simulate.simulator import call_object, simulate_calls  # noqa: E402
 
 FIXTURES = REPO / "anvil_fixtures"
 CASES = {"ETH transfer": "a_eth_to_bob.json", "router swap": "m_swap_usdx_for_eth.json",

@@ -16,8 +16,8 @@ from typing import Any
 
 from txfirewall.model.primitives import Address, to_address, to_quantity
 from txfirewall.model.request import TransactionRequest
-from txfirewall.rpc_client import RpcCallError, RpcClient
-from txfirewall.simulator import call_object
+from txfirewall.chain.rpc_client import RpcCallError, RpcClient
+from txfirewall.simulate.simulator import call_object
 
 MAX_PREFETCH_SLOTS = 512
 """A hostile contract can name thousands of slots; past this the fork fetches the rest lazily."""

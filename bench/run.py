@@ -28,13 +28,15 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "anvil_fixtures"
 sys.path.insert(0, str(REPO))
 
-from txfirewall.anvil import AnvilNode, AnvilOptions, ensure_anvil  # noqa: E402
+from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions  # noqa: E402
+
+from txfirewall.chain.anvil_provision import ensure_anvil  # noqa: E402
 from txfirewall.firewall import Firewall, FirewallConfig  # noqa: E402
-from txfirewall.history import load_history  # noqa: E402
-from txfirewall.parse import parse_request  # noqa: E402
-from txfirewall.rpc_client import RpcClient  # noqa: E402
+from txfirewall.enrich.history import load_history  # noqa: E402
+from txfirewall.parse.request import parse_request  # noqa: E402
+from txfirewall.chain.rpc_client import RpcClient  # noqa: E402
 from txfirewall.signatures import decode_request  # noqa: E402
-from txfirewall.simulator import call_object  # noqa: E402
+from txfirewall.simulate.simulator import call_object  # noqa: E402
 
 SAMPLES = {
     "ETH transfer": "a_eth_to_bob.json",

@@ -39,7 +39,7 @@ class ClearSigning:
 
 @cache
 def load_index() -> dict[str, Any]:
-    """The compact descriptor index shipped with the package (built by ``build_erc7730.py``)."""
+    """The compact descriptor index shipped with the package (built by ``tools/build_erc7730.py``)."""
     data = resources.files("txfirewall.signatures").joinpath("data", "erc7730", INDEX_FILE).read_bytes()
     index: dict[str, Any] = json.loads(gzip.decompress(data))
     return index

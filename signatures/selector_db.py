@@ -1,4 +1,4 @@
-"""The shipped selector and event database (built by ``build_db.py``), loaded lazily.
+"""The shipped selector and event database (built by ``tools/build_selector_db.py``), loaded lazily.
 
 Nothing is read until the first lookup; then one zlib decompress and two array reads. Keys are
 sorted (a key repeats once per signature), so a lookup is two bisections.

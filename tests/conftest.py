@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from txfirewall.anvil import AnvilNode, AnvilOptions
+from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
 from txfirewall.firewall import Firewall, FirewallConfig
-from txfirewall.history import load_history
+from txfirewall.enrich.history import load_history
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "anvil_fixtures"

@@ -16,8 +16,8 @@ from txfirewall.firewall import Firewall, FirewallConfig, SyncFirewall
 from txfirewall.model.findings import Confidence, Finding, Severity
 from txfirewall.model.request import Request
 from txfirewall.model.verdict import Decision, Verdict
-from txfirewall.parse import parse_request
-from txfirewall.policy import Policy, load_policy
+from txfirewall.parse.request import parse_request
+from txfirewall.decide.policy import Policy, load_policy
 
 __version__ = "0.1.0"
 

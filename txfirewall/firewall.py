@@ -20,11 +20,11 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from txfirewall.contract_age import ContractAgeCache
+from txfirewall.enrich.contract_age import ContractAgeCache
 from txfirewall.errors import InvalidRequestError, TxFirewallError
-from txfirewall.evaluate import validate_policy
-from txfirewall.fork import Fork, read_head
-from txfirewall.fork_manager import ForkManager
+from txfirewall.decide.evaluate import validate_policy
+from txfirewall.simulate.fork import Fork, read_head
+from txfirewall.simulate.fork_manager import ForkManager
 from txfirewall.heuristics.registry import load_rules
 from txfirewall.heuristics.rule import Rule
 from txfirewall.model.facts import HistoryEntry, Label
@@ -34,12 +34,12 @@ from txfirewall.model.primitives import Address, ChainId
 from txfirewall.model.request import Request
 from txfirewall.model.simulation import Simulation, SimulationStatus
 from txfirewall.model.verdict import Decision, Verdict
-from txfirewall.parse import parse_request
+from txfirewall.parse.request import parse_request
 from txfirewall.pipeline import Services, StageTimeouts, run_pipeline
-from txfirewall.policy import Policy
-from txfirewall.rpc_client import RpcClient
-from txfirewall.history import HistoryIndex
-from txfirewall.token_metadata import TokenCache
+from txfirewall.decide.policy import Policy
+from txfirewall.chain.rpc_client import RpcClient
+from txfirewall.enrich.history import HistoryIndex
+from txfirewall.enrich.token_metadata import TokenCache
 
 if TYPE_CHECKING:
     from txfirewall.graph.index import ProximityIndex

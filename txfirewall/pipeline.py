@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from txfirewall.contract_age import ContractAgeCache, age_lookup
-from txfirewall.enrich import enrich
-from txfirewall.evaluate import evaluate
-from txfirewall.decide import decide, score
+from txfirewall.enrich.contract_age import ContractAgeCache, age_lookup
+from txfirewall.enrich.stage import enrich
+from txfirewall.decide.evaluate import evaluate
+from txfirewall.decide.decision import decide, score
 from txfirewall.heuristics.rule import Rule
 from txfirewall.model.context import AnalysisContext, StageFailure
 from txfirewall.model.facts import HistoryEntry, Label
@@ -25,13 +25,13 @@ from txfirewall.model.primitives import Address, ChainId
 from txfirewall.model.request import Request
 from txfirewall.model.simulation import Simulation, SimulationStatus
 from txfirewall.model.verdict import Verdict
-from txfirewall.policy import Policy
-from txfirewall.rpc_client import RpcClient
+from txfirewall.decide.policy import Policy
+from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.signatures import decode_request, describe
-from txfirewall.simulate_request import simulate_request
-from txfirewall.history import HistoryIndex
-from txfirewall.token_metadata import TokenCache
-from txfirewall.block_env import BlockEnv
+from txfirewall.simulate.simulate_request import simulate_request
+from txfirewall.enrich.history import HistoryIndex
+from txfirewall.enrich.token_metadata import TokenCache
+from txfirewall.simulate.block_env import BlockEnv
 
 if TYPE_CHECKING:
     from txfirewall.graph.index import ProximityIndex

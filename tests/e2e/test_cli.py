@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from txfirewall.anvil import AnvilNode
+from txfirewall.chain.anvil_node import AnvilNode
 
 pytestmark = pytest.mark.e2e
 

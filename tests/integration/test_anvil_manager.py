@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from txfirewall.anvil import AnvilNode, AnvilOptions, ensure_anvil, find_anvil
-from txfirewall.anvil.provision import cached_anvil_path
+from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
+
+from txfirewall.chain.anvil_provision import ensure_anvil, find_anvil
+from txfirewall.chain.anvil_provision import cached_anvil_path
 from txfirewall.errors import AnvilNotFoundError, AnvilStartError, EnvironmentFailure
-from txfirewall.rpc_client import probe_chain_id
+from txfirewall.chain.rpc_client import probe_chain_id
 
 pytestmark = pytest.mark.integration
 
@@ -215,7 +217,7 @@ def test_ensure_anvil_without_anvil_or_npm_explains_how_to_install(no_anvil_anyw
 _CHILD = textwrap.dedent(
     """
     import sys, time
-    from txfirewall.anvil import AnvilNode, AnvilOptions
+    from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
     node = AnvilNode.start(AnvilOptions(chain_id=5150))
     print(node.pid, node.url, flush=True)
     time.sleep(120)

@@ -19,15 +19,15 @@ from typing import Any
 import httpx
 import pytest
 
-from txfirewall.anvil import AnvilNode, AnvilOptions
-from txfirewall.contract_age import ContractAgeCache, PinnedBlock, find_contract_ages
+from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
+from txfirewall.enrich.contract_age import ContractAgeCache, PinnedBlock, find_contract_ages
 from txfirewall.firewall import Firewall, FirewallConfig
-from txfirewall.history import load_history
+from txfirewall.enrich.history import load_history
 from txfirewall.model.findings import Finding, Severity
 from txfirewall.model.primitives import to_address
 from txfirewall.model.verdict import Verdict
-from txfirewall.policy import Policy, RuleOverride
-from txfirewall.rpc_client import RpcClient
+from txfirewall.decide.policy import Policy, RuleOverride
+from txfirewall.chain.rpc_client import RpcClient
 
 from ..conftest import FIXTURES, load_request
 from ..support.delay_proxy import DelayProxy

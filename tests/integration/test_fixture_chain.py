@@ -16,7 +16,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
-from txfirewall.anvil import AnvilNode, AnvilOptions
+from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
 
 pytestmark = pytest.mark.integration
 

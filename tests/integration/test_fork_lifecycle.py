@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from txfirewall.anvil import AnvilNode, AnvilOptions
+from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
 from txfirewall.firewall import Firewall, FirewallConfig
-from txfirewall.history import load_history
+from txfirewall.enrich.history import load_history
 from txfirewall.model.simulation import SimulationStatus
 from txfirewall.model.verdict import Decision
 from txfirewall.pipeline import StageTimeouts
@@ -119,7 +119,7 @@ async def test_simulation_timeout_is_a_warning(private_mainnet: AnvilNode) -> No
 
 
 async def test_the_monitor_repins_and_restarts_on_its_own(private_mainnet: AnvilNode) -> None:
-    from txfirewall.fork_manager import ForkManager
+    from txfirewall.simulate.fork_manager import ForkManager
 
     forks = ForkManager(private_mainnet.url, repin_interval=0.3, health_interval=0.1)
     await forks.start()

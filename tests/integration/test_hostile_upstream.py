@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 from txfirewall.errors import UpstreamError
-from txfirewall.rpc_client import RpcClient
+from txfirewall.chain.rpc_client import RpcClient
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 

@@ -11,11 +11,11 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
-from txfirewall.anvil import AnvilNode, AnvilOptions
+from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
 from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.model.simulation import AssetKind, SimulationStatus
 from txfirewall.model.verdict import Decision
-from txfirewall.signature_effects import BUYER
+from txfirewall.simulate.signature_effects import BUYER
 
 from ..conftest import FIXTURES
 

@@ -9,12 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
-from txfirewall.anvil import AnvilNode
+from txfirewall.chain.anvil_node import AnvilNode
 from txfirewall.errors import EnvironmentFailure
 from txfirewall.firewall import Firewall, FirewallConfig
-from txfirewall.fork import ChainMismatchError
-from txfirewall.history import load_history
-from txfirewall.labels import parse_labels_csv
+from txfirewall.simulate.fork import ChainMismatchError
+from txfirewall.enrich.history import load_history
+from txfirewall.enrich.labels import parse_labels_csv
 from txfirewall.model.simulation import AssetKind, SimulationStatus
 from txfirewall.model.verdict import Decision, Verdict
 

@@ -11,7 +11,7 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
-from txfirewall.anvil import AnvilNode
+from txfirewall.chain.anvil_node import AnvilNode
 from txfirewall.firewall import Firewall
 from txfirewall.model.simulation import AssetKind, CodeChangeKind, SimulationStatus
 from txfirewall.model.verdict import Decision

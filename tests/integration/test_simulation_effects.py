@@ -10,15 +10,15 @@ import pytest_asyncio
 from eth_abi import encode
 from eth_utils import keccak
 
-from txfirewall.block_env import differential_variants
-from txfirewall.fork import Fork
+from txfirewall.simulate.block_env import differential_variants
+from txfirewall.simulate.fork import Fork
 from txfirewall.model.primitives import MAX_UINT256, Address, to_address
 from txfirewall.model.request import TransactionRequest
 from txfirewall.model.simulation import AssetKind, CodeChangeKind, Simulation, SimulationStatus
 from txfirewall.model.verdict import Decision
 from txfirewall.firewall import Firewall
-from txfirewall.parse import parse_request
-from txfirewall.simulator import simulate_calls
+from txfirewall.parse.request import parse_request
+from txfirewall.simulate.simulator import simulate_calls
 
 from ..conftest import load_request
 

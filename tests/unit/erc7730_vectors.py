@@ -20,7 +20,7 @@ from eth_utils import to_checksum_address
 
 from txfirewall.errors import TxFirewallError
 from txfirewall.model.intent import Intent
-from txfirewall.parse import parse_request
+from txfirewall.parse.request import parse_request
 from txfirewall.signatures import decode_request
 
 VECTORS = Path(__file__).parent.parent / "data" / "erc7730"

@@ -27,7 +27,7 @@ from txfirewall.model.simulation import (
     Transfer,
     net_changes,
 )
-from txfirewall.parse import parse_request
+from txfirewall.parse.request import parse_request
 from txfirewall.signatures import decode_request
 
 ALICE = to_address("0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4")

@@ -63,13 +63,13 @@ def test_model_imports_no_other_layer() -> None:
 
 def test_signatures_never_import_heuristics_or_front_ends() -> None:
     forbidden = ("txfirewall.heuristics", "txfirewall.tui", "txfirewall.pipeline", "txfirewall.firewall",
-                 "txfirewall.rpc_client", "txfirewall.cli", "txfirewall.anvil")
+                 "txfirewall.chain.rpc_client", "txfirewall.cli.main", "txfirewall.anvil")
     assert _violations("txfirewall.signatures", forbidden) == []
 
 
 def test_heuristics_are_pure() -> None:
-    forbidden = ("txfirewall.tui", "txfirewall.pipeline", "txfirewall.firewall", "txfirewall.rpc_client",
-                 "txfirewall.cli", "txfirewall.anvil", "txfirewall.fork", "txfirewall.enrich", "httpx",
+    forbidden = ("txfirewall.tui", "txfirewall.pipeline", "txfirewall.firewall", "txfirewall.chain.rpc_client",
+                 "txfirewall.cli.main", "txfirewall.anvil", "txfirewall.simulate.fork", "txfirewall.enrich.stage", "httpx",
                  "aiohttp", "web3", "socket", "subprocess", "requests")
     assert _violations("txfirewall.heuristics", forbidden) == []
 
@@ -80,7 +80,7 @@ def test_only_the_tui_imports_textual() -> None:
 
 def test_only_the_rpc_client_speaks_http() -> None:
     http_users = {n for n, imps in MODULES.items() if any(i.startswith(("httpx", "aiohttp", "urllib.request")) for i in imps)}
-    assert http_users <= {"txfirewall.rpc_client", "txfirewall.proxy"}
+    assert http_users <= {"txfirewall.chain.rpc_client", "txfirewall.proxy"}
 
 
 def test_importing_the_package_is_light() -> None:

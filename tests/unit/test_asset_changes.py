@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eth_abi import encode
 
-from txfirewall.asset_changes import (
+from txfirewall.simulate.asset_changes import (
     APPROVAL_FOR_ALL_TOPIC,
     APPROVAL_TOPIC,
     TRANSFER_BATCH_TOPIC,

@@ -20,8 +20,8 @@ import pytest
 import pytest_asyncio
 from eth_account import Account
 
-from txfirewall.anvil import AnvilNode, AnvilOptions
-from txfirewall.contract_age import (
+from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
+from txfirewall.enrich.contract_age import (
     AgeSearchOptions,
     ContractAgeCache,
     PinnedBlock,
@@ -31,7 +31,7 @@ from txfirewall.contract_age import (
 from txfirewall.heuristics.contract_age import FreshContractParams, fresh_contract_counterparty
 from txfirewall.model.context import AnalysisContext
 from txfirewall.model.primitives import Address, to_address
-from txfirewall.rpc_client import RpcClient
+from txfirewall.chain.rpc_client import RpcClient
 
 from ..conftest import FIXTURES
 from ..support.delay_proxy import DelayProxy

@@ -8,7 +8,7 @@ from eth_utils import keccak
 from txfirewall.model.facts import TokenInfo
 from txfirewall.model.intent import IntentKind
 from txfirewall.model.primitives import MAX_UINT256, Address
-from txfirewall.parse import parse_request
+from txfirewall.parse.request import parse_request
 from txfirewall.signatures import decode_request, describe
 from txfirewall.signatures.calldata import decode_calldata
 

@@ -9,7 +9,7 @@ from eth_utils import keccak
 
 from txfirewall.model.intent import IntentKind
 from txfirewall.model.primitives import MAX_UINT256
-from txfirewall.parse import parse_request
+from txfirewall.parse.request import parse_request
 from txfirewall.signatures import decode_request
 from txfirewall.signatures.selector_db import event_signatures, function_signatures
 

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from txfirewall.errors import InvalidRequestError
-from txfirewall.parse import parse_request
-from txfirewall.raw_tx import decode_raw_transaction
+from txfirewall.parse.request import parse_request
+from txfirewall.parse.raw_tx import decode_raw_transaction
 from txfirewall.signatures import decode_request
 from txfirewall.signatures.calldata import decode_calldata
 

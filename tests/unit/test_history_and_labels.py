@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from txfirewall.errors import InputFileError
-from txfirewall.history import load_history, parse_history_lines, relationship
-from txfirewall.labels import categorise, load_labels, parse_labels_csv
+from txfirewall.enrich.history import load_history, parse_history_lines, relationship
+from txfirewall.enrich.labels import categorise, load_labels, parse_labels_csv
 from txfirewall.model.facts import ILLICIT_CATEGORIES, HistoryEntry, LabelCategory, Relationship
 
 REPO = Path(__file__).resolve().parents[2]

@@ -78,5 +78,5 @@ def test_bad_rows_name_their_line(tmp_path: Path, fmt: str, body: str, where: st
 
 
 def test_import_does_not_load_numba_or_networkx() -> None:
-    code = "import sys, txfirewall, txfirewall.cli; print('numba' in sys.modules or 'networkx' in sys.modules)"
+    code = "import sys, txfirewall, txfirewall.cli.main; print('numba' in sys.modules or 'networkx' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

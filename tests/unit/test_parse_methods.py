@@ -8,7 +8,7 @@ import pytest
 
 from txfirewall.errors import InvalidParamsError, InvalidRequestError, MalformedJsonError, NonCanonicalKeyError
 from txfirewall.model.request import Method
-from txfirewall.parse import parse_request
+from txfirewall.parse.request import parse_request
 
 ALICE = "0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4"
 BOB = "0x00000000000000000000000000000000000000b0"

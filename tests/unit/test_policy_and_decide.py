@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from txfirewall.decide import decide, score
+from txfirewall.decide.decision import decide, score
 from txfirewall.errors import InputFileError
 from txfirewall.model.findings import Confidence, Finding, Severity
 from txfirewall.model.verdict import Decision
-from txfirewall.policy import Policy, RuleOverride, load_policy, policy_from_mapping
+from txfirewall.decide.policy import Policy, RuleOverride, load_policy, policy_from_mapping
 
 ALICE = "0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4"
 BOB = "0x79482941438f16cC093e6Fb410BaA77A9823026F"

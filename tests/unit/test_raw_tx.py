@@ -10,8 +10,8 @@ from eth_account import Account
 
 from txfirewall.errors import InvalidParamsError
 from txfirewall.model.primitives import ZERO_ADDRESS
-from txfirewall.parse import parse_request
-from txfirewall.raw_tx import SECP256K1_N, RawTransactionError, decode_raw_transaction
+from txfirewall.parse.request import parse_request
+from txfirewall.parse.raw_tx import SECP256K1_N, RawTransactionError, decode_raw_transaction
 from txfirewall.signatures import decode_request
 
 ACCT = Account.from_key("0x" + "11" * 32)

@@ -12,9 +12,9 @@ from eth_account.messages import encode_typed_data
 
 from txfirewall.errors import InvalidRequestError
 from txfirewall.model.intent import IntentKind
-from txfirewall.parse import parse_request
+from txfirewall.parse.request import parse_request
 from txfirewall.signatures import decode_request
-from txfirewall.typed_data_request import TypedDataError
+from txfirewall.parse.typed_data_request import TypedDataError
 
 ALICE = "0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4"
 SPENDER = "0xB38E7814ce3321bD42971365d0e72d5e3Db5a63B"
@@ -223,7 +223,7 @@ def test_digest_matches_eth_account_signing() -> None:
 
 def test_namespaced_type_names_are_accepted_but_punctuation_is_not() -> None:
     """Hyperliquid signs ``HyperliquidTransaction:Withdraw``; wallets and eth-account hash it."""
-    from txfirewall.parse import parse_request
+    from txfirewall.parse.request import parse_request
     from txfirewall.errors import InvalidRequestError
     import json as _json
     import pytest as _pytest

@@ -8,7 +8,7 @@ from typing import Any
 from txfirewall.heuristics.orders import order_for_nothing
 from txfirewall.model.context import AnalysisContext
 from txfirewall.model.intent import IntentKind
-from txfirewall.parse import parse_request
+from txfirewall.parse.request import parse_request
 from txfirewall.signatures import decode_request
 
 ALICE = "0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4"

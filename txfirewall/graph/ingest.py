@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from txfirewall.errors import InputFileError
-from txfirewall.jsonrpc import loads_bounded
+from txfirewall.model.untrusted_json import loads_bounded
 
 _FROM = ("from", "from_address", "sender", "src")
 _TO = ("to", "to_address", "recipient", "dst")

@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from txfirewall.errors import InputFileError
-from txfirewall.jsonrpc import loads_bounded
+from txfirewall.model.untrusted_json import loads_bounded
 from txfirewall.intel.categories import USER_ALLOW_SOURCE, USER_DENY_SOURCE
-from txfirewall.labels import categorise
+from txfirewall.enrich.labels import categorise
 from txfirewall.model.facts import ILLICIT_CATEGORIES, Label, LabelCategory
 from txfirewall.model.primitives import is_address, to_address
 

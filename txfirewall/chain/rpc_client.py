@@ -1,0 +1,118 @@
+"""A minimal async JSON-RPC client over one keep-alive httpx connection pool.
+
+This module and the proxy are the only places that speak HTTP. Every httpx or JSON failure is
+translated here into ``UpstreamError`` / ``UpstreamTimeoutError``; a JSON-RPC error object becomes
+``RpcCallError`` with its code, message and data.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+import httpx
+
+from txfirewall.errors import UpstreamError, UpstreamTimeoutError
+from txfirewall.model.untrusted_json import loads_bounded
+
+
+class RpcCallError(UpstreamError):
+    """The node answered with a JSON-RPC error object."""
+
+    def __init__(self, method: str, code: int | None, message: str, data: Any = None) -> None:
+        super().__init__(f"{method} failed: {message} (code {code})", code=code)
+        self.method = method
+        self.rpc_message = message
+        self.data = data
+
+
+class RpcClient:
+    """``await client.call("eth_chainId", [])``; ``await client.batch([(m, p), ...])``."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.url = url
+        self._ids = itertools.count(1)
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            headers={"content-type": "application/json"},
+        )
+
+    async def __aenter__(self) -> RpcClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def _post(self, body: object) -> Any:
+        try:
+            resp = await self._client.post(self.url, content=json.dumps(body))
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeoutError(f"{self.url} did not answer in time") from exc
+        except httpx.HTTPError as exc:
+            raise UpstreamError(f"cannot reach {self.url}: {exc}") from exc
+        if resp.status_code != 200:
+            raise UpstreamError(f"{self.url} answered HTTP {resp.status_code}")
+        try:
+            return loads_bounded(resp.content)
+        except ValueError as exc:
+            raise UpstreamError(f"{self.url} answered with invalid JSON") from exc
+
+    @staticmethod
+    def _result(method: str, reply: Any) -> Any:
+        if not isinstance(reply, dict):
+            raise UpstreamError(f"{method}: malformed JSON-RPC reply")
+        if "error" in reply and reply["error"] is not None:
+            err = reply["error"]
+            if not isinstance(err, dict):
+                raise RpcCallError(method, None, str(err))
+            return RpcCallError(method, err.get("code"), str(err.get("message", "")), err.get("data"))
+        if "result" not in reply:
+            raise UpstreamError(f"{method}: reply has neither result nor error")
+        return reply["result"]
+
+    async def call(self, method: str, params: list[Any]) -> Any:
+        req_id = next(self._ids)
+        reply = await self._post({"jsonrpc": "2.0", "id": req_id, "method": method, "params": params})
+        result = self._result(method, reply)
+        if isinstance(result, RpcCallError):
+            raise result
+        return result
+
+    async def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """One HTTP request; returns results in order, with ``RpcCallError`` values for failures."""
+        if not calls:
+            return []
+        ids = [next(self._ids) for _ in calls]
+        body = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in zip(ids, calls)]
+        replies = await self._post(body)
+        if not isinstance(replies, list):
+            raise UpstreamError("batch reply is not a JSON array")
+        by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
+        out: list[Any] = []
+        for req_id, (method, _) in zip(ids, calls):
+            if req_id not in by_id:
+                raise UpstreamError(f"batch reply is missing the answer to {method}")
+            out.append(self._result(method, by_id[req_id]))
+        return out
+
+
+def probe_chain_id(url: str, *, timeout: float = 2.0) -> int | None:
+    """Blocking readiness probe: the node's chain id, or None while it does not answer."""
+    body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+    try:
+        resp = httpx.post(url, json=body, timeout=timeout)
+        result = resp.json().get("result") if resp.status_code == 200 else None
+        return int(result, 16) if isinstance(result, str) else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None

@@ -1,0 +1,112 @@
+"""``txfirewall demo``: start the bundled fixture chain and analyse its sample requests.
+
+The fixture chain (``anvil_fixtures/state.json``) plays "mainnet"; the firewall forks it exactly
+as it would fork a user's node. Exit 0 when every benign sample is allowed and every malicious
+one is warned or blocked, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
+from txfirewall.errors import InputFileError
+from txfirewall.firewall import Firewall, FirewallConfig
+from txfirewall.enrich.history import load_history
+from txfirewall.enrich.labels import load_labels
+from txfirewall.model.verdict import Decision, Verdict
+from txfirewall.cli.report import render_verdict
+
+
+@dataclass(frozen=True)
+class Sample:
+    file: Path
+    title: str
+    expect: str
+    why: str
+
+    @property
+    def malicious(self) -> bool:
+        return self.expect != "allow"
+
+
+def load_samples(fixtures: Path) -> list[Sample]:
+    index_path = fixtures / "requests" / "index.json"
+    try:
+        index: list[dict[str, Any]] = json.loads(index_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputFileError(f"cannot read the sample index {index_path}: {exc}") from exc
+    return [
+        Sample(fixtures / "requests" / item["file"], item["title"], item["expect"], item.get("why", ""))
+        for item in index
+    ]
+
+
+def meets_bar(sample: Sample, verdict: Verdict) -> bool:
+    """Benign samples must be allowed; malicious ones must at least warn."""
+    if sample.malicious:
+        return verdict.decision is not Decision.ALLOW
+    return verdict.decision is Decision.ALLOW
+
+
+async def analyse_samples(fixtures: Path, rpc_url: str, chain_id: int) -> list[tuple[Sample, Verdict]]:
+    history = load_history(fixtures / "history.jsonl")
+    labels_path = fixtures / "labels.csv"
+    labels = load_labels(labels_path) if labels_path.exists() else {}
+    config = FirewallConfig(rpc_url=rpc_url, chain_id=chain_id, history=history, labels=labels)
+    results = []
+    async with Firewall(config) as firewall:
+        for sample in load_samples(fixtures):
+            verdict = await firewall.analyze(sample.file.read_bytes())
+            results.append((sample, verdict))
+    return results
+
+
+def summary_table(results: list[tuple[Sample, Verdict]]) -> str:
+    rows = [("#", "request", "expected", "verdict", "score", "rules", "ok")]
+    for i, (sample, verdict) in enumerate(results, 1):
+        rules = ",".join(f.rule for f in verdict.findings if f.severity.rank >= 2) or "-"
+        ok = "yes" if meets_bar(sample, verdict) else "NO"
+        rows.append((str(i), sample.title[:44], sample.expect, verdict.decision.value,
+                     str(verdict.score), rules[:60], ok))
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def run_demo(fixtures: Path, *, as_json: bool = False) -> int:
+    manifest_path = fixtures / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputFileError(f"cannot read {manifest_path}: {exc} (run from the repository root)") from exc
+    chain_id = int(manifest["chain_id"])
+    log = sys.stderr
+    print(f"txfirewall demo: starting the fixture chain (chain id {chain_id}) from {fixtures / 'state.json'}", file=log)
+    started = time.perf_counter()
+    options = AnvilOptions(load_state=fixtures / "state.json", chain_id=chain_id, accounts=0)
+    with AnvilNode.start(options) as mainnet:
+        print(f"txfirewall demo: fixture chain up at {mainnet.url}; forking it and analysing "
+              f"{len(load_samples(fixtures))} sample requests", file=log)
+        results = asyncio.run(analyse_samples(fixtures, mainnet.url, chain_id))
+    elapsed = time.perf_counter() - started
+    if as_json:
+        for sample, verdict in results:
+            print(json.dumps({"sample": sample.file.name, "expect": sample.expect, **verdict.to_json()}))
+    else:
+        for i, (sample, verdict) in enumerate(results, 1):
+            print(f"\n#{i} {sample.title}  (expected: {sample.expect})")
+            print(render_verdict(verdict))
+        print("\n" + summary_table(results))
+    failed = [s.title for s, v in results if not meets_bar(s, v)]
+    print(f"\n{len(results)} requests analysed in {elapsed:.1f} s; "
+          + ("every benign request allowed, every malicious one warned or blocked."
+             if not failed else f"NOT AS EXPECTED: {'; '.join(failed)}"), file=log if as_json else sys.stdout)
+    return 0 if not failed else 1

@@ -1,0 +1,102 @@
+"""The evaluate stage: run every enabled rule whose required facts are present.
+
+A rule that lacks facts is reported as skipped; a rule that crashes is reported as skipped *and*
+raises the verdict to at least warn (``rule-crashed``): an analysis that did not finish must not
+read as clean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from txfirewall.errors import InputFileError
+from txfirewall.heuristics.rule import Rule
+from txfirewall.model.context import AnalysisContext
+from txfirewall.model.findings import Confidence, Finding, Severity
+from txfirewall.model.verdict import SkippedRule
+from txfirewall.decide.policy import Policy
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    findings: tuple[Finding, ...]
+    skipped: tuple[SkippedRule, ...]
+
+
+def evaluate(ctx: AnalysisContext, rules: Sequence[Rule[Any]], policy: Policy) -> Evaluation:
+    available = ctx.available()
+    findings: list[Finding] = []
+    skipped: list[SkippedRule] = []
+    for r in rules:
+        override = policy.override(r.id)
+        if not override.enabled:
+            skipped.append(SkippedRule(r.id, "disabled by policy"))
+            continue
+        missing = sorted(f.value for f in r.requires - available)
+        if missing:
+            skipped.append(SkippedRule(r.id, "missing facts: " + ", ".join(missing)))
+            continue
+        try:
+            params = r.params_with(override.params)
+            hit = r.check(ctx, params)
+        except Exception as exc:  # noqa: BLE001 - a broken rule is reported, never fatal
+            skipped.append(SkippedRule(r.id, f"crashed: {type(exc).__name__}: {exc}"))
+            findings.append(
+                Finding(
+                    rule="rule-crashed",
+                    severity=Severity.MEDIUM,
+                    confidence=Confidence.HIGH,
+                    title="A check crashed",
+                    message=f"The check {r.id} failed ({type(exc).__name__}); treat this request with care.",
+                    evidence={"rule": r.id, "error": f"{type(exc).__name__}: {exc}"},
+                )
+            )
+            continue
+        if hit is None:
+            continue
+        if hit.subject is not None and hit.subject in policy.allowlist and not r.unconditional:
+            skipped.append(SkippedRule(r.id, f"subject {hit.subject} is allow-listed"))
+            continue
+        findings.append(
+            Finding(
+                rule=r.id,
+                severity=override.severity or hit.severity or r.severity,
+                confidence=r.confidence,
+                title=r.title,
+                message=hit.message,
+                evidence=dict(hit.evidence),
+                unconditional=r.unconditional,
+            )
+        )
+    findings.sort(key=Finding.sort_key)
+    return Evaluation(tuple(findings), tuple(skipped))
+
+
+def validate_policy(policy: Policy, rules: Sequence[Rule[Any]], *, source: str = "policy") -> None:
+    """Reject, up front, overrides that name no rule or set parameters a rule does not have
+    (otherwise a typo silently drops a stricter setting, or crashes the rule on every request)."""
+    known = {r.id: r for r in rules}
+    for rule_id, override in policy.rules.items():
+        rule = known.get(rule_id)
+        if rule is None:
+            close = sorted(known, key=lambda k: _distance(k, rule_id))[:1]
+            raise InputFileError(f"{source} [rules.{rule_id}]: no such rule"
+                                 + (f" (did you mean {close[0]}?)" if close else ""),
+                                 hint="`txfirewall` README lists the rule ids")
+        try:
+            rule.params_with(override.params)
+        except ValueError as exc:
+            raise InputFileError(f"{source} [rules.{rule_id}] params: {exc}") from exc
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance, for 'did you mean'."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]

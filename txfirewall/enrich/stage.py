@@ -1,0 +1,155 @@
+"""The enrich stage: facts about every address the request touches, and its tokens."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import replace
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from eth_utils import keccak
+
+from txfirewall.enrich.contract_age import AgeLookup, apply_ages, start_age_lookup
+from txfirewall.enrich.history import HistoryIndex
+from txfirewall.model.context import AnalysisContext
+from txfirewall.model.intent import IntentKind
+from txfirewall.model.facts import AddressFacts, Label, TokenInfo
+from txfirewall.model.primitives import Address, parse_data
+from txfirewall.chain.rpc_client import RpcCallError, RpcClient
+from txfirewall.enrich.token_metadata import TokenCache, fetch_token_info
+
+if TYPE_CHECKING:
+    from txfirewall.graph.index import ProximityIndex
+    from txfirewall.intel.store import IntelStore
+
+
+def touched_addresses(ctx: AnalysisContext) -> dict[Address, list[str]]:
+    """Every counterparty with the roles it plays, the user's own address excluded."""
+    roles: dict[Address, list[str]] = {}
+    user = ctx.request.sender
+
+    def add(address: Address | None, role: str) -> None:
+        if address is None or address == user:
+            return
+        bucket = roles.setdefault(address, [])
+        if role not in bucket:
+            bucket.append(role)
+
+    tx = ctx.request.transaction
+    intent = ctx.intent
+    if tx is not None:
+        add(tx.to, "called" if tx.data else "recipient")
+    if intent is not None:
+        if intent.kind is IntentKind.TOKEN_APPROVAL:
+            add(intent.counterparty, "spender")
+        else:
+            add(intent.counterparty, "recipient")
+        add(intent.owner, "token-owner")
+        add(intent.token, "token")
+        for allowance in intent.allowances:  # includes approvals nested deep in a call tree
+            add(allowance.spender, "spender")
+            add(allowance.token, "token")
+        for _authority, delegate in intent.delegations:
+            add(delegate, "delegate")
+    typed = ctx.request.typed_data
+    if typed is not None:
+        add(typed.verifying_contract, "verifying-contract")
+        for _path, address in typed.addresses[:MAX_TYPED_DATA_ADDRESSES]:
+            add(address, "named-in-signature")
+    sim = ctx.simulation
+    if sim is not None and sim.ran:
+        for t in sim.transfers:
+            if t.sender == user:
+                add(t.recipient, "receives-your-assets")
+            elif t.recipient == user:
+                add(t.sender, "sends-you-assets")
+            else:
+                add(t.recipient, "receives-assets")
+        for a in sim.approvals:
+            add(a.spender, "spender")
+    return roles
+
+
+MAX_TYPED_DATA_ADDRESSES = 32
+"""Typed data can name hundreds of addresses; facts are read for the first ones (the decoder
+already caps and reports the walk)."""
+
+
+def token_addresses(ctx: AnalysisContext) -> list[Address]:
+    tokens: list[Address] = []
+    if ctx.intent is not None and ctx.intent.token is not None:
+        tokens.append(ctx.intent.token)
+    if ctx.intent is not None:
+        tokens.extend(a.token for a in ctx.intent.allowances if a.token is not None)
+    sim = ctx.simulation
+    if sim is not None and sim.ran:
+        tokens.extend(t.token for t in sim.transfers if t.token is not None)
+        tokens.extend(a.token for a in sim.approvals)
+    return list(dict.fromkeys(tokens))
+
+
+async def _no_tokens() -> dict[Address, TokenInfo]:
+    return {}
+
+
+async def enrich(
+    ctx: AnalysisContext,
+    client: RpcClient | None,
+    labels: Mapping[Address, tuple[Label, ...]],
+    *,
+    block: str = "latest",
+    token_cache: TokenCache | None = None,
+    history_index: HistoryIndex | None = None,
+    intel: IntelStore | None = None,
+    graph: ProximityIndex | None = None,
+    ages: AgeLookup | None = None,
+) -> AnalysisContext:
+    roles = touched_addresses(ctx)
+    addresses = list(roles)
+    codes: dict[Address, bytes] = {}
+    tokens = {}
+    # Contract ages: a few round trips of their own, started now so they overlap the code batch.
+    age_task = start_age_lookup(client, roles, ages, block) if client is not None and ages is not None else None
+    if client is not None:
+        # Code and token metadata in parallel: one round trip, not two.
+        token_list = token_addresses(ctx)
+        code_replies, token_info = await asyncio.gather(
+            client.batch([("eth_getCode", [a, block]) for a in addresses]),
+            fetch_token_info(client, token_list, block, token_cache) if token_list else _no_tokens(),
+        )
+        for address, reply in zip(addresses, code_replies):
+            if not isinstance(reply, RpcCallError):
+                codes[address] = parse_data(reply)
+        tokens = {t: info for t, info in token_info.items()
+                  if info.symbol is not None or info.decimals is not None or info.name is not None}
+    user = ctx.request.sender
+    index = history_index
+    if index is None and ctx.history is not None:
+        index = HistoryIndex(ctx.history)
+    facts: dict[Address, AddressFacts] = {}
+    for address in addresses:
+        code = codes.get(address)
+        rel = index.relationship(user, address) if index is not None and user else None
+        facts[address] = AddressFacts(
+            address=address,
+            roles=tuple(roles[address]),
+            is_contract=None if code is None else len(code) > 0,
+            code_size=None if code is None else len(code),
+            code_hash=None if not code else "0x" + keccak(code).hex(),
+            labels=labels.get(address, ()) + (intel.lookup(address) if intel is not None else ()),
+            relationship=rel,
+        )
+        if graph is not None:
+            found = graph.lookup(address)
+            if found is not None:
+                facts[address] = replace(facts[address], proximity=found.proximity, first_seen=found.first_seen)
+    if ages is not None:
+        facts = await apply_ages(facts, age_task, ages.cache, ages.pinned)
+    return replace(
+        ctx,
+        addresses=MappingProxyType(facts),
+        tokens=MappingProxyType(tokens),
+        code_known=client is not None and len(codes) == len(addresses),
+        proximity_known=graph is not None,
+    )

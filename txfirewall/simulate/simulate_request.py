@@ -1,0 +1,66 @@
+"""Which simulation each kind of request gets.
+
+* a transaction (``eth_sendTransaction``, ``eth_signTransaction``, a raw signed transaction):
+  one call as its real sender, with its gas limit and value; for an EIP-7702 transaction the
+  authorizations that apply install their delegations first;
+* a ``wallet_sendCalls`` batch: all calls as one ordered bundle;
+* a permit signature (EIP-2612, DAI, Permit2): what it lets the spender do, see
+  ``signature_effects``;
+* a Seaport order: the marketplace filling it, moving what the signer offers to a buyer;
+* anything else (a plain message, SIWE, an order without a simulatable effect): skipped, with
+  the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from txfirewall.simulate.block_env import BlockEnv, differential_variants
+from txfirewall.model.context import AnalysisContext
+from txfirewall.model.primitives import Address, ChainId
+from txfirewall.model.request import TransactionRequest
+from txfirewall.model.simulation import Simulation, SimulationStatus
+from txfirewall.chain.rpc_client import RpcClient
+from txfirewall.simulate.signature_effects import balances, effect_calls, order_effect_calls, signature_grants
+from txfirewall.simulate.simulator import simulate_calls
+
+
+async def simulate_request(
+    ctx: AnalysisContext, client: RpcClient, *, env: BlockEnv | None, block: str, chain_id: ChainId | None
+) -> Simulation:
+    request = ctx.request
+    variants = differential_variants(env) if env else ()
+    if request.calls is not None:
+        sender = request.calls.sender
+        if sender is None:
+            return Simulation(status=SimulationStatus.SKIPPED, error="the batch names no sender ('from')")
+        bundle = [TransactionRequest(sender=sender, to=c.to, value=c.value, data=c.data) for c in request.calls.calls]
+        if not bundle:
+            return Simulation(status=SimulationStatus.SKIPPED, error="the batch has no calls")
+        return await simulate_calls(client, bundle, env=env, variants=variants, block=block)
+    if request.transaction is not None:
+        delegations: dict[Address, Address] = {}
+        if request.raw_tx is not None:
+            for auth in request.raw_tx.applied_authorizations(chain_id):
+                if auth.authority is not None:
+                    delegations[auth.authority] = auth.address
+        return await simulate_calls(client, [request.transaction], env=env, variants=variants,
+                                    delegations=delegations, block=block)
+    grants = signature_grants(request, ctx.intent) if ctx.intent is not None else []
+    order_calls = order_effect_calls(request, ctx.intent) if ctx.intent is not None else []
+    if order_calls:
+        sim = await simulate_calls(client, order_calls, env=env, variants=(), trace=False, block=block)
+        note = ("simulated this order being filled: the marketplace moving what you offer to a buyer, "
+                "through the approvals you have today")
+        if sim.status is SimulationStatus.REVERTED:
+            note += "; it cannot take them today (missing approval or balance), but it can once you approve"
+        return replace(sim, notes=(note, *sim.notes), signature_effect=True)
+    if grants and request.sender is not None:
+        tokens = list(dict.fromkeys(a.token for a in grants if a.token is not None))
+        held = await balances(client, request.sender, tokens, block)
+        sim = await simulate_calls(client, effect_calls(request, grants, held), env=env, variants=(),
+                                   trace=False, block=block)
+        note = ("simulated what this signature lets its spender do: the allowance it grants, then the "
+                "spender taking everything it covers")
+        return replace(sim, notes=(note, *sim.notes), signature_effect=True)
+    return Simulation(status=SimulationStatus.SKIPPED, error="nothing to simulate: a signature with no asset effect")

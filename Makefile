@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test bench fixtures clean
+.PHONY: setup demo test check bench fixtures clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,13 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/txfirewall demo --fixtures anvil_fixtures
 
-test: setup
+# Lint, format and types first: they take seconds and catch what the suite would find in minutes.
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: setup check
 	$(BIN)/python -m pytest -q
 
 bench: setup

@@ -129,7 +129,9 @@ class Rpc:
 
     def __call__(self, method: str, *params: Any) -> Any:
         self._id += 1
-        resp = self._client.post(self._url, json={"jsonrpc": "2.0", "id": self._id, "method": method, "params": list(params)})
+        resp = self._client.post(
+            self._url, json={"jsonrpc": "2.0", "id": self._id, "method": method, "params": list(params)}
+        )
         resp.raise_for_status()
         body = resp.json()
         if "error" in body:
@@ -253,7 +255,9 @@ def build(rpc: Rpc) -> dict[str, Any]:
     ]:
         c[role] = b.deploy("deployer", artifact)
         art[role] = artifact
-    c["uniswap_v2_router"] = b.deploy("deployer", "UniV2Router", ["address", "address"], c["uniswap_v2_factory"], c["weth"])
+    c["uniswap_v2_router"] = b.deploy(
+        "deployer", "UniV2Router", ["address", "address"], c["uniswap_v2_factory"], c["weth"]
+    )
     art["uniswap_v2_router"] = "UniV2Router"
     c["multicall3"] = b.deploy("deployer", "Multicall3")
     art["multicall3"] = "Multicall3"
@@ -271,20 +275,42 @@ def build(rpc: Rpc) -> dict[str, Any]:
     art["permit2"] = "Permit2"
 
     # Pool: 1,000,000 USDX / 400 WETH (2,500 USDX per ETH).
-    b.send("deployer", c["uniswap_v2_factory"], calldata("createPair(address,address)", c["usdx"], c["weth"]), method="createPair")
+    b.send(
+        "deployer",
+        c["uniswap_v2_factory"],
+        calldata("createPair(address,address)", c["usdx"], c["weth"]),
+        method="createPair",
+    )
     (pair,) = b.call(c["uniswap_v2_factory"], calldata("getPair(address,address)", c["usdx"], c["weth"]), ["address"])
     c["uniswap_v2_pair"] = to_checksum_address(pair)
     art["uniswap_v2_pair"] = "UniV2Pair"
     b.send("deployer", c["usdx"], calldata("mint(address,uint256)", A["deployer"], 2_000_000 * USDX), method="mint")
     b.send("deployer", c["weth"], calldata("deposit()"), value=400 * ETH, method="deposit")
-    b.send("deployer", c["usdx"], calldata("approve(address,uint256)", c["uniswap_v2_router"], MAX_UINT256), method="approve")
-    b.send("deployer", c["weth"], calldata("approve(address,uint256)", c["uniswap_v2_router"], MAX_UINT256), method="approve")
+    b.send(
+        "deployer",
+        c["usdx"],
+        calldata("approve(address,uint256)", c["uniswap_v2_router"], MAX_UINT256),
+        method="approve",
+    )
+    b.send(
+        "deployer",
+        c["weth"],
+        calldata("approve(address,uint256)", c["uniswap_v2_router"], MAX_UINT256),
+        method="approve",
+    )
     b.send(
         "deployer",
         c["uniswap_v2_router"],
         calldata(
             "addLiquidity(address,address,uint256,uint256,uint256,uint256,address,uint256)",
-            c["usdx"], c["weth"], 1_000_000 * USDX, 400 * ETH, 0, 0, A["deployer"], b.now + 1200,
+            c["usdx"],
+            c["weth"],
+            1_000_000 * USDX,
+            400 * ETH,
+            0,
+            0,
+            A["deployer"],
+            b.now + 1200,
         ),
         method="addLiquidity",
     )
@@ -298,8 +324,12 @@ def build(rpc: Rpc) -> dict[str, Any]:
         b.send("deployer", c["nft"], calldata("mint(address,uint256)", A["alice"], token_id), method="mint")
     for token_id in (4, 5):
         b.send("deployer", c["nft"], calldata("mint(address,uint256)", A["bob"], token_id), method="mint")
-    b.send("deployer", c["items"], calldata("mint(address,uint256,uint256,bytes)", A["alice"], 1, 5, b""), method="mint")
-    b.send("deployer", c["items"], calldata("mint(address,uint256,uint256,bytes)", A["alice"], 2, 1, b""), method="mint")
+    b.send(
+        "deployer", c["items"], calldata("mint(address,uint256,uint256,bytes)", A["alice"], 1, 5, b""), method="mint"
+    )
+    b.send(
+        "deployer", c["items"], calldata("mint(address,uint256,uint256,bytes)", A["alice"], 2, 1, b""), method="mint"
+    )
 
     # ------------------------------------------------------------------ 2024-2026: ordinary life
     def eth_to(role_from: str, role_to: str, wei: int, when: str) -> None:
@@ -310,16 +340,24 @@ def build(rpc: Rpc) -> dict[str, Any]:
     b.at(ts("2024-03-10 11:20"))
     b.send("alice", c["usdx"], calldata("transfer(address,uint256)", A["carol"], 1_000 * USDX), method="transfer")
     b.at(ts("2024-04-02 16:00"))
-    b.send("alice", c["usdx"], calldata("approve(address,uint256)", c["uniswap_v2_router"], 1_000 * USDX), method="approve")
+    b.send(
+        "alice", c["usdx"], calldata("approve(address,uint256)", c["uniswap_v2_router"], 1_000 * USDX), method="approve"
+    )
     path_usdx_weth = [c["usdx"], c["weth"]]
-    (amounts,) = b.call(c["uniswap_v2_router"], calldata("getAmountsOut(uint256,address[])", 300 * USDX, path_usdx_weth), ["uint256[]"])
+    (amounts,) = b.call(
+        c["uniswap_v2_router"], calldata("getAmountsOut(uint256,address[])", 300 * USDX, path_usdx_weth), ["uint256[]"]
+    )
     b.at(ts("2024-04-02 16:03"))
     b.send(
         "alice",
         c["uniswap_v2_router"],
         calldata(
             "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)",
-            300 * USDX, amounts[-1] * 99 // 100, path_usdx_weth, A["alice"], b.now + 1200,
+            300 * USDX,
+            amounts[-1] * 99 // 100,
+            path_usdx_weth,
+            A["alice"],
+            b.now + 1200,
         ),
         method="swapExactTokensForTokens",
     )
@@ -327,14 +365,19 @@ def build(rpc: Rpc) -> dict[str, Any]:
     b.at(ts("2024-08-15 12:00"))
     b.send("alice", c["vault_proxy"], calldata("deposit()"), value=2 * ETH, method="deposit")
     path_weth_usdx = [c["weth"], c["usdx"]]
-    (amounts,) = b.call(c["uniswap_v2_router"], calldata("getAmountsOut(uint256,address[])", ETH // 2, path_weth_usdx), ["uint256[]"])
+    (amounts,) = b.call(
+        c["uniswap_v2_router"], calldata("getAmountsOut(uint256,address[])", ETH // 2, path_weth_usdx), ["uint256[]"]
+    )
     b.at(ts("2024-11-03 21:10"))
     b.send(
         "alice",
         c["uniswap_v2_router"],
         calldata(
             "swapExactETHForTokens(uint256,address[],address,uint256)",
-            amounts[-1] * 99 // 100, path_weth_usdx, A["alice"], b.now + 1200,
+            amounts[-1] * 99 // 100,
+            path_weth_usdx,
+            A["alice"],
+            b.now + 1200,
         ),
         value=ETH // 2,
         method="swapExactETHForTokens",
@@ -367,7 +410,12 @@ def build(rpc: Rpc) -> dict[str, Any]:
     c["drainer"] = b.deploy("drainer_owner", "Drainer")
     art["drainer"] = "Drainer"
     b.send("drainer_owner", c["drainer"], calldata("addToken(address)", c["usdx"]), method="addToken")
-    b.send("drainer_owner", c["drainer"], calldata("addCollection(address,uint256[])", c["nft"], [1, 2, 3, 4, 5]), method="addCollection")
+    b.send(
+        "drainer_owner",
+        c["drainer"],
+        calldata("addCollection(address,uint256[])", c["nft"], [1, 2, 3, 4, 5]),
+        method="addCollection",
+    )
     c["coinbase_gated_drainer"] = b.deploy("drainer_owner", "CoinbaseGatedDrainer")
     art["coinbase_gated_drainer"] = "CoinbaseGatedDrainer"
 
@@ -377,9 +425,19 @@ def build(rpc: Rpc) -> dict[str, Any]:
     art["sweeper_7702"] = "Sweeper7702"
     c["lookalike_token"] = b.deploy("attacker", "LookalikeToken")
     art["lookalike_token"] = "LookalikeToken"
-    b.send("attacker", c["lookalike_token"], calldata("mint(address,uint256)", A["attacker"], 1_000_000 * USDX), method="mint")
+    b.send(
+        "attacker",
+        c["lookalike_token"],
+        calldata("mint(address,uint256)", A["attacker"], 1_000_000 * USDX),
+        method="mint",
+    )
     b.at(ts("2026-10-13 02:05"))
-    b.send("attacker", c["lookalike_token"], calldata("transfer(address,uint256)", A["alice"], 500 * USDX), method="transfer")
+    b.send(
+        "attacker",
+        c["lookalike_token"],
+        calldata("transfer(address,uint256)", A["alice"], 500 * USDX),
+        method="transfer",
+    )
 
     b.at(ts("2026-10-20 15:00"))
     c["vault_v2"] = b.deploy("deployer", "VaultV2")
@@ -468,7 +526,9 @@ def sample_requests(b: Builder, c: dict[str, str], addr: dict[str, str]) -> list
     alice = addr["alice"]
     deadline = HEAD_TIMESTAMP + 365 * 86400
     (router_quote,) = b.call(
-        c["uniswap_v2_router"], calldata("getAmountsOut(uint256,address[])", 100 * USDX, [c["usdx"], c["weth"]]), ["uint256[]"]
+        c["uniswap_v2_router"],
+        calldata("getAmountsOut(uint256,address[])", 100 * USDX, [c["usdx"], c["weth"]]),
+        ["uint256[]"],
     )
 
     def tx(to: str, data: bytes = b"", value: int = 0) -> dict[str, Any]:
@@ -537,53 +597,140 @@ def sample_requests(b: Builder, c: dict[str, str], addr: dict[str, str]) -> list
     )
     send = "eth_sendTransaction"
     return [
-        ("a_eth_to_bob.json", "Send 0.5 ETH to friend bob", "allow",
-         "Plain ETH transfer to an EOA alice has paid several times before.",
-         {"method": send, "params": [tx(addr["bob"], value=ETH // 2)]}),
-        ("b_usdx_transfer_carol.json", "Transfer 250 USDX to friend carol", "allow",
-         "ERC-20 transfer to an EOA alice already sent USDX to.",
-         {"method": send, "params": [tx(c["usdx"], calldata("transfer(address,uint256)", addr["carol"], 250 * USDX))]}),
-        ("c_usdx_approve_router.json", "Approve 500 USDX to the Uniswap-V2-style router", "allow",
-         "Finite approval to the router alice approved and swapped through before.",
-         {"method": send, "params": [tx(c["usdx"], calldata("approve(address,uint256)", c["uniswap_v2_router"], 500 * USDX))]}),
-        ("d_usdx_approve_max_scammer.json", "Unlimited USDX approval to a fresh EOA", "block",
-         "approve(2^256-1) to an EOA with no code and no history with alice: classic approval phishing.",
-         {"method": send, "params": [tx(c["usdx"], calldata("approve(address,uint256)", addr["scammer"], MAX_UINT256))]}),
-        ("e_drainer_claim.json", "Claim() with 1 ETH on the Drainer", "block",
-         "1 ETH goes to a contract alice never used and is forwarded to its owner; nothing comes back.",
-         {"method": send, "params": [tx(c["drainer"], calldata("Claim()"), ETH)]}),
-        ("f_drainer_security_update.json", "SecurityUpdate() with 0.2 ETH on the Drainer", "block",
-         "Fake 'security update' lure: 0.2 ETH forwarded to the drainer owner, nothing comes back.",
-         {"method": send, "params": [tx(c["drainer"], calldata("SecurityUpdate()"), ETH // 5)]}),
-        ("g_eth_sign_hash.json", "eth_sign of a raw 32-byte hash", "block",
-         "eth_sign over an opaque hash can authorise any transaction or permit.",
-         {"method": "eth_sign", "params": [alice, "0x" + keccak(b"txfirewall-fixture: opaque hash").hex()]}),
-        ("h_usdx_transferfrom_carol.json", "transferFrom(carol -> alice, 100 USDX)", "allow",
-         "Spends carol's 500 USDX allowance to alice (granted in the history) to alice herself.",
-         {"method": send, "params": [tx(c["usdx"], calldata("transferFrom(address,address,uint256)", addr["carol"], alice, 100 * USDX))]}),
-        ("i_coinbase_gated_claim.json", "Claim() with 0.3 ETH on the CoinbaseGatedDrainer", "block",
-         "Simulation evasion: refunds when block.coinbase == 0 (naive simulation), forwards to its owner on a real block.",
-         {"method": send, "params": [tx(c["coinbase_gated_drainer"], calldata("Claim()"), 3 * ETH // 10)]}),
-        ("j_nft_approval_for_all_drainer.json", "setApprovalForAll(Drainer) on TestNFT", "block",
-         "Grants a fresh contract (the Drainer) control of all of alice's NFTs.",
-         {"method": send, "params": [tx(c["nft"], calldata("setApprovalForAll(address,bool)", c["drainer"], True))]}),
-        ("k_permit2_typed_data.json", "Permit2 PermitSingle signature: unlimited USDX to drainer_owner", "block",
-         "Off-chain Permit2 approval of max USDX (alice approved Permit2 for max in 2025) to an unknown EOA.",
-         {"method": "eth_signTypedData_v4", "params": [alice, json.dumps(permit2_typed, separators=(",", ":"))]}),
-        ("l_eip2612_permit_typed_data.json", "EIP-2612 USDX permit: unlimited to the scammer", "block",
-         "Gasless permit signature granting max USDX allowance to a fresh EOA.",
-         {"method": "eth_signTypedData_v4", "params": [alice, json.dumps(eip2612_typed, separators=(",", ":"))]}),
-        ("m_swap_usdx_for_eth.json", "Swap 100 USDX for ETH on the router", "allow",
-         "Known router, existing finite allowance, ETH comes back to alice.",
-         {"method": send, "params": [tx(c["uniswap_v2_router"], calldata(
-             "swapExactTokensForETH(uint256,uint256,address[],address,uint256)",
-             100 * USDX, router_quote[-1] * 99 // 100, [c["usdx"], c["weth"]], alice, deadline))]}),
-        ("n_vault_deposit.json", "Deposit 0.1 ETH in the vault proxy", "allow",
-         "Same proxy alice deposited into in 2024; it still points at VaultV1.",
-         {"method": send, "params": [tx(c["vault_proxy"], calldata("deposit()"), ETH // 10)]}),
-        ("o_personal_sign_login.json", "personal_sign of a sign-in message", "allow",
-         "Human-readable SIWE-style login text, no value at stake.",
-         {"method": "personal_sign", "params": ["0x" + login.encode().hex(), alice]}),
+        (
+            "a_eth_to_bob.json",
+            "Send 0.5 ETH to friend bob",
+            "allow",
+            "Plain ETH transfer to an EOA alice has paid several times before.",
+            {"method": send, "params": [tx(addr["bob"], value=ETH // 2)]},
+        ),
+        (
+            "b_usdx_transfer_carol.json",
+            "Transfer 250 USDX to friend carol",
+            "allow",
+            "ERC-20 transfer to an EOA alice already sent USDX to.",
+            {
+                "method": send,
+                "params": [tx(c["usdx"], calldata("transfer(address,uint256)", addr["carol"], 250 * USDX))],
+            },
+        ),
+        (
+            "c_usdx_approve_router.json",
+            "Approve 500 USDX to the Uniswap-V2-style router",
+            "allow",
+            "Finite approval to the router alice approved and swapped through before.",
+            {
+                "method": send,
+                "params": [tx(c["usdx"], calldata("approve(address,uint256)", c["uniswap_v2_router"], 500 * USDX))],
+            },
+        ),
+        (
+            "d_usdx_approve_max_scammer.json",
+            "Unlimited USDX approval to a fresh EOA",
+            "block",
+            "approve(2^256-1) to an EOA with no code and no history with alice: classic approval phishing.",
+            {
+                "method": send,
+                "params": [tx(c["usdx"], calldata("approve(address,uint256)", addr["scammer"], MAX_UINT256))],
+            },
+        ),
+        (
+            "e_drainer_claim.json",
+            "Claim() with 1 ETH on the Drainer",
+            "block",
+            "1 ETH goes to a contract alice never used and is forwarded to its owner; nothing comes back.",
+            {"method": send, "params": [tx(c["drainer"], calldata("Claim()"), ETH)]},
+        ),
+        (
+            "f_drainer_security_update.json",
+            "SecurityUpdate() with 0.2 ETH on the Drainer",
+            "block",
+            "Fake 'security update' lure: 0.2 ETH forwarded to the drainer owner, nothing comes back.",
+            {"method": send, "params": [tx(c["drainer"], calldata("SecurityUpdate()"), ETH // 5)]},
+        ),
+        (
+            "g_eth_sign_hash.json",
+            "eth_sign of a raw 32-byte hash",
+            "block",
+            "eth_sign over an opaque hash can authorise any transaction or permit.",
+            {"method": "eth_sign", "params": [alice, "0x" + keccak(b"txfirewall-fixture: opaque hash").hex()]},
+        ),
+        (
+            "h_usdx_transferfrom_carol.json",
+            "transferFrom(carol -> alice, 100 USDX)",
+            "allow",
+            "Spends carol's 500 USDX allowance to alice (granted in the history) to alice herself.",
+            {
+                "method": send,
+                "params": [
+                    tx(c["usdx"], calldata("transferFrom(address,address,uint256)", addr["carol"], alice, 100 * USDX))
+                ],
+            },
+        ),
+        (
+            "i_coinbase_gated_claim.json",
+            "Claim() with 0.3 ETH on the CoinbaseGatedDrainer",
+            "block",
+            "Simulation evasion: refunds when block.coinbase == 0 (naive simulation), forwards to its owner on a real block.",
+            {"method": send, "params": [tx(c["coinbase_gated_drainer"], calldata("Claim()"), 3 * ETH // 10)]},
+        ),
+        (
+            "j_nft_approval_for_all_drainer.json",
+            "setApprovalForAll(Drainer) on TestNFT",
+            "block",
+            "Grants a fresh contract (the Drainer) control of all of alice's NFTs.",
+            {"method": send, "params": [tx(c["nft"], calldata("setApprovalForAll(address,bool)", c["drainer"], True))]},
+        ),
+        (
+            "k_permit2_typed_data.json",
+            "Permit2 PermitSingle signature: unlimited USDX to drainer_owner",
+            "block",
+            "Off-chain Permit2 approval of max USDX (alice approved Permit2 for max in 2025) to an unknown EOA.",
+            {"method": "eth_signTypedData_v4", "params": [alice, json.dumps(permit2_typed, separators=(",", ":"))]},
+        ),
+        (
+            "l_eip2612_permit_typed_data.json",
+            "EIP-2612 USDX permit: unlimited to the scammer",
+            "block",
+            "Gasless permit signature granting max USDX allowance to a fresh EOA.",
+            {"method": "eth_signTypedData_v4", "params": [alice, json.dumps(eip2612_typed, separators=(",", ":"))]},
+        ),
+        (
+            "m_swap_usdx_for_eth.json",
+            "Swap 100 USDX for ETH on the router",
+            "allow",
+            "Known router, existing finite allowance, ETH comes back to alice.",
+            {
+                "method": send,
+                "params": [
+                    tx(
+                        c["uniswap_v2_router"],
+                        calldata(
+                            "swapExactTokensForETH(uint256,uint256,address[],address,uint256)",
+                            100 * USDX,
+                            router_quote[-1] * 99 // 100,
+                            [c["usdx"], c["weth"]],
+                            alice,
+                            deadline,
+                        ),
+                    )
+                ],
+            },
+        ),
+        (
+            "n_vault_deposit.json",
+            "Deposit 0.1 ETH in the vault proxy",
+            "allow",
+            "Same proxy alice deposited into in 2024; it still points at VaultV1.",
+            {"method": send, "params": [tx(c["vault_proxy"], calldata("deposit()"), ETH // 10)]},
+        ),
+        (
+            "o_personal_sign_login.json",
+            "personal_sign of a sign-in message",
+            "allow",
+            "Human-readable SIWE-style login text, no value at stake.",
+            {"method": "personal_sign", "params": ["0x" + login.encode().hex(), alice]},
+        ),
     ]
 
 
@@ -705,10 +852,19 @@ def alice_story(b: Builder, c: dict[str, str], alice: str) -> dict[str, Any]:
             "usdx_balance": str(erc20(c["usdx"])),
             "weth_balance": str(erc20(c["weth"])),
             "lookalike_balance": str(erc20(c["lookalike_token"])),
-            "nft_ids": [i for i in range(1, 6) if b.call(c["nft"], calldata("ownerOf(uint256)", i), ["address"])[0].lower() == alice.lower()],
-            "items": {str(i): b.call(c["items"], calldata("balanceOf(address,uint256)", alice, i), ["uint256"])[0] for i in (1, 2)},
+            "nft_ids": [
+                i
+                for i in range(1, 6)
+                if b.call(c["nft"], calldata("ownerOf(uint256)", i), ["address"])[0].lower() == alice.lower()
+            ],
+            "items": {
+                str(i): b.call(c["items"], calldata("balanceOf(address,uint256)", alice, i), ["uint256"])[0]
+                for i in (1, 2)
+            },
             "vault_deposit_wei": str(b.call(c["vault_proxy"], calldata("balanceOf(address)", alice), ["uint256"])[0]),
-            "usdx_allowance_router": str(b.call(c["usdx"], calldata("allowance(address,address)", alice, c["uniswap_v2_router"]), ["uint256"])[0]),
+            "usdx_allowance_router": str(
+                b.call(c["usdx"], calldata("allowance(address,address)", alice, c["uniswap_v2_router"]), ["uint256"])[0]
+            ),
         }
     }
 

@@ -41,36 +41,69 @@ print(dt, cur, peak, len(f), f.distinct_keys(), len(e))
 def _requests() -> dict[str, str]:
     transfer = keccak(text="transfer(address,uint256)")[:4] + encode(["address", "uint256"], [SPENDER, 10**6])
     permit = ((TOKEN, 2**160 - 1, 2**48 - 1, 0), SPENDER, 1798761600)
-    inputs = [encode(["((address,uint160,uint48,uint48),address,uint256)", "bytes"], [permit, b"\x01" * 65]),
-              encode(["address", "uint256", "uint256", "bytes", "bool"], [ALICE, 10, 1, b"\x00" * 43, True]),
-              encode(["address", "address", "uint256"], [TOKEN, ALICE, 0])]
+    inputs = [
+        encode(["((address,uint160,uint48,uint48),address,uint256)", "bytes"], [permit, b"\x01" * 65]),
+        encode(["address", "uint256", "uint256", "bytes", "bool"], [ALICE, 10, 1, b"\x00" * 43, True]),
+        encode(["address", "address", "uint256"], [TOKEN, ALICE, 0]),
+    ]
     router = keccak(text="execute(bytes,bytes[],uint256)")[:4] + encode(
-        ["bytes", "bytes[]", "uint256"], [bytes([0x0A, 0x00, 0x04]), inputs, 1798761600])
-    details = [{"name": n, "type": t} for n, t in (("token", "address"), ("amount", "uint160"),
-                                                  ("expiration", "uint48"), ("nonce", "uint48"))]
-    batch = {"types": {"EIP712Domain": [{"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"},
-                                        {"name": "verifyingContract", "type": "address"}],
-                       "PermitBatch": [{"name": "details", "type": "PermitDetails[]"},
-                                       {"name": "spender", "type": "address"}, {"name": "sigDeadline", "type": "uint256"}],
-                       "PermitDetails": details},
-             "primaryType": "PermitBatch",
-             "domain": {"name": "Permit2", "chainId": 1, "verifyingContract": "0x000000000022D473030F116dDEE9F6B43aC78BA3"},
-             "message": {"details": [{"token": TOKEN, "amount": str(2**160 - 1), "expiration": "1798761600",
-                                      "nonce": "0"}] * 3, "spender": SPENDER, "sigDeadline": "1798761600"}}
+        ["bytes", "bytes[]", "uint256"], [bytes([0x0A, 0x00, 0x04]), inputs, 1798761600]
+    )
+    details = [
+        {"name": n, "type": t}
+        for n, t in (("token", "address"), ("amount", "uint160"), ("expiration", "uint48"), ("nonce", "uint48"))
+    ]
+    batch = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "PermitBatch": [
+                {"name": "details", "type": "PermitDetails[]"},
+                {"name": "spender", "type": "address"},
+                {"name": "sigDeadline", "type": "uint256"},
+            ],
+            "PermitDetails": details,
+        },
+        "primaryType": "PermitBatch",
+        "domain": {"name": "Permit2", "chainId": 1, "verifyingContract": "0x000000000022D473030F116dDEE9F6B43aC78BA3"},
+        "message": {
+            "details": [{"token": TOKEN, "amount": str(2**160 - 1), "expiration": "1798761600", "nonce": "0"}] * 3,
+            "spender": SPENDER,
+            "sigDeadline": "1798761600",
+        },
+    }
 
     def tx(data: bytes) -> str:
-        return json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction",
-                           "params": [{"from": ALICE, "to": TOKEN, "data": "0x" + data.hex()}]})
+        return json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "eth_sendTransaction",
+                "params": [{"from": ALICE, "to": TOKEN, "data": "0x" + data.hex()}],
+            }
+        )
 
-    return {"plain ERC-20 transfer": tx(transfer), "Universal Router: Permit2 permit + V3 swap + sweep": tx(router),
-            "Permit2 PermitBatch (3 tokens), eth_signTypedData_v4": json.dumps(
-                {"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [ALICE, json.dumps(batch)]})}
+    return {
+        "plain ERC-20 transfer": tx(transfer),
+        "Universal Router: Permit2 permit + V3 swap + sweep": tx(router),
+        "Permit2 PermitBatch (3 tokens), eth_signTypedData_v4": json.dumps(
+            {"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [ALICE, json.dumps(batch)]}
+        ),
+    }
 
 
 def run() -> list[str]:
-    lines = ["## Parse and decode (offline)", "",
-             f"Each request parsed and decoded {N} times after a warm-up (selector database already loaded).", "",
-             "| request | median (ms) | p95 (ms) |", "|---|---|---|"]
+    lines = [
+        "## Parse and decode (offline)",
+        "",
+        f"Each request parsed and decoded {N} times after a warm-up (selector database already loaded).",
+        "",
+        "| request | median (ms) | p95 (ms) |",
+        "|---|---|---|",
+    ]
     for label, text in _requests().items():
         for _ in range(20):
             decode_request(parse_request(text))
@@ -84,13 +117,17 @@ def run() -> list[str]:
     out = subprocess.run([sys.executable, "-c", _LOAD], capture_output=True, text=True, check=True, cwd=REPO)
     load_ms, current, peak, pairs, selectors, events = out.stdout.split()
     size = sum(p.stat().st_size for p in (REPO / "signatures" / "data").glob("*.bin"))
-    lines += ["", "| selector database | value |", "|---|---|",
-              f"| function signatures / distinct selectors | {int(pairs):,} / {int(selectors):,} |",
-              f"| event signatures | {int(events):,} |",
-              f"| files on disk (zlib) | {size / 1e6:.2f} MB |",
-              f"| first-use load time (cold process) | {float(load_ms):.1f} ms |",
-              f"| memory held after load / peak during load | {int(current) / 1e6:.1f} MB / {int(peak) / 1e6:.1f} MB |",
-              ""]
+    lines += [
+        "",
+        "| selector database | value |",
+        "|---|---|",
+        f"| function signatures / distinct selectors | {int(pairs):,} / {int(selectors):,} |",
+        f"| event signatures | {int(events):,} |",
+        f"| files on disk (zlib) | {size / 1e6:.2f} MB |",
+        f"| first-use load time (cold process) | {float(load_ms):.1f} ms |",
+        f"| memory held after load / peak during load | {int(current) / 1e6:.1f} MB / {int(peak) / 1e6:.1f} MB |",
+        "",
+    ]
     return lines
 
 

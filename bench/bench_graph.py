@@ -42,7 +42,7 @@ def networkx_baseline(g: CsrGraph, is_seed: np.ndarray, flags: np.ndarray, param
     relay = relay_mask(flags)
     src = np.repeat(np.arange(g.n_nodes), np.diff(g.out_indptr))
     dg = nx.DiGraph()
-    dg.add_weighted_edges_from(zip(src.tolist(), g.out_indices.tolist(), g.out_weight.tolist()))
+    dg.add_weighted_edges_from(zip(src.tolist(), g.out_indices.tolist(), g.out_weight.tolist(), strict=True))
     seeds = [int(s) for s in np.flatnonzero(is_seed) if s in dg]
     fwd = nx.subgraph_view(dg, filter_edge=lambda u, v: bool(relay[u]))
     bwd = nx.subgraph_view(dg.reverse(copy=False), filter_edge=lambda u, v: bool(relay[u]))
@@ -81,10 +81,12 @@ def bench_one(m: int, with_networkx: bool) -> list[str]:
     t0 = time.perf_counter()
     arrays = precompute(g, is_seed, is_service, params)
     numba_s = time.perf_counter() - t0
-    rows = [f"| {g.n_edges:,} merged edges ({m:,} transfers), {n:,} addresses | build CSR | {build_s:.2f} s |",
-            f"| | Numba precompute (clusters, hops x2, exposure x2) | {numba_s:.2f} s |",
-            f"| | process peak RSS after precompute (includes generating the graph) | {_rss_mb():.0f} MB |",
-            f"| | reached within {params.max_hops} hops (from / to) | {(arrays.hops_from >= 0).mean():.1%} / {(arrays.hops_to >= 0).mean():.1%} |"]
+    rows = [
+        f"| {g.n_edges:,} merged edges ({m:,} transfers), {n:,} addresses | build CSR | {build_s:.2f} s |",
+        f"| | Numba precompute (clusters, hops x2, exposure x2) | {numba_s:.2f} s |",
+        f"| | process peak RSS after precompute (includes generating the graph) | {_rss_mb():.0f} MB |",
+        f"| | reached within {params.max_hops} hops (from / to) | {(arrays.hops_from >= 0).mean():.1%} / {(arrays.hops_to >= 0).mean():.1%} |",
+    ]
     if with_networkx:
         nx_s = networkx_baseline(g, is_seed, arrays.flags, params)
         rows.append(f"| | NetworkX baseline (same work) | {nx_s:.1f} s ({nx_s / numba_s:.0f}x slower) |")
@@ -107,20 +109,27 @@ def bench_one(m: int, with_networkx: bool) -> list[str]:
             index.lookup(k)
         path_ms = (time.perf_counter() - t0) / max(1, len(near[:200])) * 1e3
     mem = g.nbytes() + arrays.nbytes()
-    rows += [f"| | lookup (memory-mapped; hops, score, cluster) | {lookup_us:.1f} µs |",
-             f"| | lookup with the NetworkX path | {path_ms:.2f} ms |",
-             f"| | bytes per edge on disk / in memory (graph + precompute) | {disk / g.n_edges:.1f} / {mem / g.n_edges:.1f} |"]
+    rows += [
+        f"| | lookup (memory-mapped; hops, score, cluster) | {lookup_us:.1f} µs |",
+        f"| | lookup with the NetworkX path | {path_ms:.2f} ms |",
+        f"| | bytes per edge on disk / in memory (graph + precompute) | {disk / g.n_edges:.1f} / {mem / g.n_edges:.1f} |",
+    ]
     return rows
 
 
 def run() -> list[str]:
     sizes = [int(s) for s in os.environ.get("TXFIREWALL_BENCH_GRAPH_EDGES", "1000000,10000000").split(",")]
-    lines = ["## Address graph proximity", "",
-             f"Generated power-law graphs; 0.1% of addresses seeded; max_hops 4; {os.cpu_count()} CPUs.", "",
-             "| graph | measure | value |", "|---|---|---|"]
+    lines = [
+        "## Address graph proximity",
+        "",
+        f"Generated power-law graphs; 0.1% of addresses seeded; max_hops 4; {os.cpu_count()} CPUs.",
+        "",
+        "| graph | measure | value |",
+        "|---|---|---|",
+    ]
     for m in sizes:
         lines += bench_one(m, with_networkx=m <= 1_000_000)
-    return lines + [""]
+    return [*lines, ""]
 
 
 if __name__ == "__main__":

@@ -14,19 +14,22 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.prefetch_alternative import prefetch_overrides  # noqa: E402
 from tests.support.delay_proxy import DelayProxy  # noqa: E402
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions  # noqa: E402
-from txfirewall.simulate.block_env import differential_variants  # noqa: E402
-from txfirewall.firewall import Firewall, FirewallConfig  # noqa: E402
-from txfirewall.simulate.fork import Fork  # noqa: E402
-from txfirewall.parse.request import parse_request  # noqa: E402
-from bench.prefetch_alternative import prefetch_overrides  # noqa: E402
 from txfirewall.chain.rpc_client import RpcClient  # noqa: E402
+from txfirewall.firewall import Firewall, FirewallConfig  # noqa: E402
+from txfirewall.parse.request import parse_request  # noqa: E402
+from txfirewall.simulate.block_env import differential_variants  # noqa: E402
+from txfirewall.simulate.fork import Fork  # noqa: E402
 from txfirewall.simulate.simulator import call_object, simulate_calls  # noqa: E402
 
 FIXTURES = REPO / "anvil_fixtures"
-CASES = {"ETH transfer": "a_eth_to_bob.json", "router swap": "m_swap_usdx_for_eth.json",
-         "drainer Claim()": "e_drainer_claim.json"}
+CASES = {
+    "ETH transfer": "a_eth_to_bob.json",
+    "router swap": "m_swap_usdx_for_eth.json",
+    "drainer Claim()": "e_drainer_claim.json",
+}
 N = 300
 
 
@@ -38,7 +41,7 @@ def _tx(name: str) -> Any:
 
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def _warm(fork: Fork) -> list[str]:
@@ -46,8 +49,10 @@ async def _warm(fork: Fork) -> list[str]:
     rows = []
     for label, name in CASES.items():
         tx = _tx(name)
-        bare_payload = [{"blockStateCalls": [{"calls": [call_object(tx)]}], "traceTransfers": True,
-                         "validation": False}, "latest"]
+        bare_payload = [
+            {"blockStateCalls": [{"calls": [call_object(tx)]}], "traceTransfers": True, "validation": False},
+            "latest",
+        ]
         for _ in range(20):
             await fork.client.call("eth_simulateV1", bare_payload)
             await simulate_calls(fork.client, [tx], env=env, variants=differential_variants(env))
@@ -61,8 +66,10 @@ async def _warm(fork: Fork) -> list[str]:
             await simulate_calls(fork.client, [tx], env=env, variants=differential_variants(env))
             full.append((time.perf_counter() - t) * 1000)
         ratio = statistics.median(full) / statistics.median(bare)
-        rows.append(f"| {label} | {statistics.median(bare):.2f} / {_p(bare, .99):.2f} | "
-                    f"{statistics.median(full):.2f} / {_p(full, .99):.2f} | {ratio:.2f}x |")
+        rows.append(
+            f"| {label} | {statistics.median(bare):.2f} / {_p(bare, 0.99):.2f} | "
+            f"{statistics.median(full):.2f} / {_p(full, 0.99):.2f} | {ratio:.2f}x |"
+        )
     return rows
 
 
@@ -86,7 +93,10 @@ async def _cold(mainnet_url: str) -> list[str]:
     claim = (FIXTURES / "requests" / "e_drainer_claim.json").read_bytes()
     rows = []
     async with DelayProxy(mainnet_url, delay=0.02) as proxy:
-        for mode, label in (("fork", "simulate on the cold fork"), ("upstream", "eth_simulateV1 on the upstream (default)")):
+        for mode, label in (
+            ("fork", "simulate on the cold fork"),
+            ("upstream", "eth_simulateV1 on the upstream (default)"),
+        ):
             async with Firewall(FirewallConfig(rpc_url=proxy.url, cold_start=mode, repin_interval=None)) as fw:
                 proxy.reset()
                 t = time.perf_counter()
@@ -101,11 +111,14 @@ async def _cold(mainnet_url: str) -> list[str]:
             async with RpcClient(proxy.url) as upstream:
                 overrides = await prefetch_overrides(upstream, tx, fork.head.block_number)
             env = fork.head.env
-            await simulate_calls(fork.client, [tx], env=env, variants=differential_variants(env),
-                                 state_overrides=overrides)
+            await simulate_calls(
+                fork.client, [tx], env=env, variants=differential_variants(env), state_overrides=overrides
+            )
             ms = (time.perf_counter() - t) * 1000
-            rows.append(f"| access-list prefetch + fork with overrides: simulation only | {proxy.rounds()} | "
-                        f"{proxy.count()} | {ms:.0f} |")
+            rows.append(
+                f"| access-list prefetch + fork with overrides: simulation only | {proxy.rounds()} | "
+                f"{proxy.count()} | {ms:.0f} |"
+            )
         finally:
             await fork.close()
     return rows

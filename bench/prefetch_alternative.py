@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from txfirewall.chain.rpc_client import RpcCallError, RpcClient
 from txfirewall.model.primitives import Address, to_address, to_quantity
 from txfirewall.model.request import TransactionRequest
-from txfirewall.chain.rpc_client import RpcCallError, RpcClient
 from txfirewall.simulate.simulator import call_object
 
 MAX_PREFETCH_SLOTS = 512
@@ -28,7 +28,9 @@ async def access_list(upstream: RpcClient, tx: TransactionRequest, block: int) -
     result = await upstream.call("eth_createAccessList", [call, to_quantity(block)])
     touched: dict[Address, set[str]] = {}
     for entry in (result or {}).get("accessList") or []:
-        touched.setdefault(to_address(entry["address"]), set()).update(s.lower() for s in entry.get("storageKeys") or [])
+        touched.setdefault(to_address(entry["address"]), set()).update(
+            s.lower() for s in entry.get("storageKeys") or []
+        )
     return touched
 
 
@@ -48,7 +50,7 @@ async def read_state(upstream: RpcClient, touched: Mapping[Address, Iterable[str
         budget -= len(slots)
     replies = await upstream.batch(calls)
     overrides: dict[str, dict[str, Any]] = {}
-    for (address, what, slot), reply in zip(keys, replies):
+    for (address, what, slot), reply in zip(keys, replies, strict=True):
         if isinstance(reply, RpcCallError):
             continue
         entry = overrides.setdefault(address, {})

@@ -29,12 +29,11 @@ FIXTURES = REPO / "anvil_fixtures"
 sys.path.insert(0, str(REPO))
 
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions  # noqa: E402
-
 from txfirewall.chain.anvil_provision import ensure_anvil  # noqa: E402
-from txfirewall.firewall import Firewall, FirewallConfig  # noqa: E402
-from txfirewall.enrich.history import load_history  # noqa: E402
-from txfirewall.parse.request import parse_request  # noqa: E402
 from txfirewall.chain.rpc_client import RpcClient  # noqa: E402
+from txfirewall.enrich.history import load_history  # noqa: E402
+from txfirewall.firewall import Firewall, FirewallConfig  # noqa: E402
+from txfirewall.parse.request import parse_request  # noqa: E402
 from txfirewall.signatures import decode_request  # noqa: E402
 from txfirewall.simulate.simulator import call_object  # noqa: E402
 
@@ -50,7 +49,7 @@ SAMPLES = {
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def timed(fn: Callable[[], Awaitable[object]], n: int, warmup: int = 5) -> list[float]:
@@ -85,8 +84,14 @@ async def pipeline_rows(rpc_url: str, chain_id: int, n: int) -> list[str]:
             full = await timed(lambda: fw.analyze(raw), n)
             row = f"| {label} | {statistics.median(full):.2f} | {pct(full, 0.99):.2f} |"
             if request.transaction is not None:
-                payload = [{"blockStateCalls": [{"calls": [call_object(request.transaction)]}],
-                            "traceTransfers": True, "validation": False}, "latest"]
+                payload = [
+                    {
+                        "blockStateCalls": [{"calls": [call_object(request.transaction)]}],
+                        "traceTransfers": True,
+                        "validation": False,
+                    },
+                    "latest",
+                ]
                 bare = await timed(lambda: fork.call("eth_simulateV1", payload), n)
                 ratio = statistics.median(full) / statistics.median(bare)
                 row += f" {statistics.median(bare):.2f} | {ratio:.1f}x |"
@@ -119,8 +124,10 @@ def anvil_rows(chain_id: int, n: int) -> tuple[list[str], str]:
         start = time.perf_counter()
         with AnvilNode.start(AnvilOptions(load_state=FIXTURES / "state.json", chain_id=chain_id)):
             loaded.append((time.perf_counter() - start) * 1000)
-    rows = [f"| plain (`--accounts 0`) | {statistics.median(plain):.1f} | {pct(plain, 0.95):.1f} |",
-            f"| `--load-state` fixture chain | {statistics.median(loaded):.1f} | {pct(loaded, 0.95):.1f} |"]
+    rows = [
+        f"| plain (`--accounts 0`) | {statistics.median(plain):.1f} | {pct(plain, 0.95):.1f} |",
+        f"| `--load-state` fixture chain | {statistics.median(loaded):.1f} | {pct(loaded, 0.95):.1f} |",
+    ]
     version = subprocess.run([str(ensure_anvil()), "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     return rows, version
 
@@ -131,7 +138,9 @@ async def fork_open_rows(rpc_url: str, n: int) -> list[str]:
         start = time.perf_counter()
         async with Firewall(FirewallConfig(rpc_url=rpc_url)):
             times.append((time.perf_counter() - start) * 1000)
-    return [f"| open a pinned fork (probe head + start anvil) | {statistics.median(times):.1f} | {pct(times, 0.95):.1f} |"]
+    return [
+        f"| open a pinned fork (probe head + start anvil) | {statistics.median(times):.1f} | {pct(times, 0.95):.1f} |"
+    ]
 
 
 def main() -> None:
@@ -151,8 +160,18 @@ def main() -> None:
         forks = asyncio.run(fork_open_rows(mainnet.url, 5))
         print(f"bench: full pipeline, {args.n} runs per request...", file=sys.stderr)
         pipeline = asyncio.run(pipeline_rows(mainnet.url, chain_id, args.n))
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
     lines = [
         "# Benchmarks",
         "",

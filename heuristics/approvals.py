@@ -101,9 +101,7 @@ class UnfamiliarSpenderParams:
     requires=(Fact.INTENT, Fact.CODE),
     params=UnfamiliarSpenderParams,
 )
-def unlimited_approval_to_unfamiliar_contract(
-    ctx: AnalysisContext, params: UnfamiliarSpenderParams
-) -> Hit | None:
+def unlimited_approval_to_unfamiliar_contract(ctx: AnalysisContext, params: UnfamiliarSpenderParams) -> Hit | None:
     """Drainers ask for ``setApprovalForAll`` or an unlimited allowance to a fresh contract. A
     router or marketplace the user already used does not fire; a new one needs confirmation."""
     for token, spender, what in _unlimited_grants(ctx, params.unlimited_threshold):
@@ -116,8 +114,7 @@ def unlimited_approval_to_unfamiliar_contract(
                 f"token {token}. It could move those tokens at any time. Only confirm if you know "
                 "and trust this app."
             ),
-            evidence={"token": token, "spender": spender, "grant": what,
-                      "past_transactions_with_spender": past},
+            evidence={"token": token, "spender": spender, "grant": what, "past_transactions_with_spender": past},
             subject=spender,
         )
     return None

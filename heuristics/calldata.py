@@ -26,7 +26,7 @@ def ambiguous_selector(ctx: AnalysisContext, params: NoParams) -> Hit | None:
         return None
     return Hit(
         message=f"The called function could be any of: {', '.join(intent.ambiguous)}. Which one runs depends "
-                "on the contract; the names alone prove nothing.",
+        "on the contract; the names alone prove nothing.",
         evidence={"selector": intent.selector, "candidates": list(intent.ambiguous)},
     )
 
@@ -51,7 +51,7 @@ def undecodable_calldata_to_contract(ctx: AnalysisContext, params: NoParams) -> 
         return None
     return Hit(
         message=f"This calls contract {tx.to} with data txfirewall cannot decode "
-                f"({'; '.join(intent.notes) or 'unknown function'}). You cannot know what it does.",
+        f"({'; '.join(intent.notes) or 'unknown function'}). You cannot know what it does.",
         evidence={"target": tx.to, "selector": intent.selector, "data_length": len(tx.data)},
         subject=tx.to,
     )

@@ -30,9 +30,11 @@ def account_delegation_set(ctx: AnalysisContext, params: NoParams) -> Hit | None
     for change in sim.code_changes:
         if change.kind is CodeChangeKind.DELEGATION_SET:
             return Hit(
-                message=(f"Account {change.address} would run the code of {change.after} from now on. "
-                         "That code controls everything the account holds. Only delegate to a wallet "
-                         "implementation you chose yourself."),
+                message=(
+                    f"Account {change.address} would run the code of {change.after} from now on. "
+                    "That code controls everything the account holds. Only delegate to a wallet "
+                    "implementation you chose yourself."
+                ),
                 evidence=change.to_json(),
                 subject=change.after,
             )

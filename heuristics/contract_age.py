@@ -88,8 +88,11 @@ def fresh_contract_counterparty(ctx: AnalysisContext, params: FreshContractParam
     dated = f.age_source == "creation-block"
     past: JsonValue = "not provided" if ctx.history is None else used
     high = dated and age < params.very_fresh_hours * 3600 and ctx.history is not None and used == 0
-    when = (f"was created {_spoken(age)} before this block (block {f.created_at_block})" if dated
-            else f"first appears in the address graph {_spoken(age)} before this block")
+    when = (
+        f"was created {_spoken(age)} before this block (block {f.created_at_block})"
+        if dated
+        else f"first appears in the address graph {_spoken(age)} before this block"
+    )
     if ctx.history is None:
         never = "no --history says whether you used it"
     else:

@@ -30,10 +30,9 @@ def illicit_counterparty(ctx: AnalysisContext, params: NoParams) -> Hit | None:
         return Hit(
             message=(
                 f"{address} ({', '.join(facts.roles)}) is labelled {label.category.value} "
-                f"by {label.source}: \"{label.label}\"."
+                f'by {label.source}: "{label.label}".'
             ),
-            evidence={"address": address, "roles": list(facts.roles),
-                      "labels": [lb.to_json() for lb in bad]},
+            evidence={"address": address, "roles": list(facts.roles), "labels": [lb.to_json() for lb in bad]},
             severity=Severity.HIGH if label.category is LabelCategory.SCAM else None,
             subject=address,
         )

@@ -28,9 +28,13 @@ def delegation_any_chain(ctx: AnalysisContext, params: NoParams) -> Hit | None:
         if auth.chain_id == 0 and auth.problem is None:
             return Hit(
                 message=f"Authorization {auth.index} lets {auth.address} run as account {auth.authority} on "
-                        "every chain (chain id 0), not just this one.",
-                evidence={"index": auth.index, "authority": auth.authority, "delegate": auth.address,
-                          "nonce": auth.nonce},
+                "every chain (chain id 0), not just this one.",
+                evidence={
+                    "index": auth.index,
+                    "authority": auth.authority,
+                    "delegate": auth.address,
+                    "nonce": auth.nonce,
+                },
                 subject=auth.address,
             )
     return None
@@ -51,6 +55,6 @@ def unprotected_raw_transaction(ctx: AnalysisContext, params: NoParams) -> Hit |
         return None
     return Hit(
         message="This signed transaction has no chain id (pre-EIP-155), so anyone can replay it on every "
-                "chain where the sender's nonce matches.",
+        "chain where the sender's nonce matches.",
         evidence={"sender": raw.sender, "v": raw.signature[0], "hash": "0x" + raw.hash.hex()},
     )

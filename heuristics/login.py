@@ -37,6 +37,6 @@ def siwe_domain_mismatch(ctx: AnalysisContext, params: NoParams) -> Hit | None:
         return None
     return Hit(
         message=f"The sign-in message is for {stated or intent.login.domain!r} but the request comes from "
-                f"{expected}. Signing it may log the requester in to that other site as you.",
+        f"{expected}. Signing it may log the requester in to that other site as you.",
         evidence={"message_domain": intent.login.domain, "origin": origin},
     )

@@ -29,8 +29,13 @@ def order_for_nothing(ctx: AnalysisContext, params: NoParams) -> Hit | None:
     if paid:
         return None
     return Hit(
-        message=("This order offers your assets but pays you nothing in return: whoever fills it takes "
-                 "them for free. Marketplaces never need such a signature."),
-        evidence={"gives": [g.to_json() for g in intent.gives],
-                  "receives": [r.to_json() for r in intent.receives], "marketplace": intent.target},
+        message=(
+            "This order offers your assets but pays you nothing in return: whoever fills it takes "
+            "them for free. Marketplaces never need such a signature."
+        ),
+        evidence={
+            "gives": [g.to_json() for g in intent.gives],
+            "receives": [r.to_json() for r in intent.receives],
+            "marketplace": intent.target,
+        },
     )

@@ -65,8 +65,10 @@ def counterparty_near_illicit(ctx: AnalysisContext, params: NearIllicitParams) -
     about = f" (cluster of {cluster.size}: {', '.join(cluster.categories)})" if cluster and cluster.categories else ""
     high = hops <= params.high_hops or prox.score >= params.high_score
     return Hit(
-        message=(f"{facts.address} ({', '.join(facts.roles)}) {direction} illicit addresses {hops} "
-                 f"transfer{'s' if hops > 1 else ''} away{about}; exposure score {prox.score:.2f}."),
+        message=(
+            f"{facts.address} ({', '.join(facts.roles)}) {direction} illicit addresses {hops} "
+            f"transfer{'s' if hops > 1 else ''} away{about}; exposure score {prox.score:.2f}."
+        ),
         evidence={"address": facts.address, "roles": list(facts.roles), **prox.to_json()},
         severity=Severity.HIGH if high else None,
         subject=facts.address,

@@ -8,14 +8,16 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from txfirewall.heuristics.approvals import unlimited_approval_to_eoa, unlimited_approval_to_unfamiliar_contract
+from txfirewall.heuristics.calldata import ambiguous_selector, undecodable_calldata_to_contract
 from txfirewall.heuristics.code_changes import account_delegation_set, ownership_transferred, proxy_upgraded
 from txfirewall.heuristics.contract_age import fresh_contract_counterparty
 from txfirewall.heuristics.counterparties import illicit_counterparty
-from txfirewall.heuristics.proximity import counterparty_near_illicit
+from txfirewall.heuristics.delegation import delegation_any_chain, unprotected_raw_transaction
+from txfirewall.heuristics.login import siwe_domain_mismatch
 from txfirewall.heuristics.orders import order_for_nothing
+from txfirewall.heuristics.proximity import counterparty_near_illicit
 from txfirewall.heuristics.rule import Rule
 from txfirewall.heuristics.scam_calls import value_to_scam_selector
-from txfirewall.heuristics.tokens import lookalike_token_symbol
 from txfirewall.heuristics.signing import (
     chain_id_mismatch,
     eth_sign_raw_hash,
@@ -28,10 +30,8 @@ from txfirewall.heuristics.simulation import (
     simulation_reverted,
     simulation_unavailable,
 )
+from txfirewall.heuristics.tokens import lookalike_token_symbol
 from txfirewall.heuristics.transfers import assets_to_unfamiliar_contract, first_transfer_to_address
-from txfirewall.heuristics.calldata import ambiguous_selector, undecodable_calldata_to_contract
-from txfirewall.heuristics.delegation import delegation_any_chain, unprotected_raw_transaction
-from txfirewall.heuristics.login import siwe_domain_mismatch
 from txfirewall.heuristics.typed_data import permit_to_eoa, permit_to_unfamiliar_spender, typed_data_chain_mismatch
 
 BUILTIN_RULES: tuple[Rule[Any], ...] = (

@@ -11,8 +11,9 @@ import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
+from txfirewall.heuristics.params import apply_overrides
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
 from txfirewall.model.json_values import JsonValue
@@ -61,20 +62,39 @@ class Rule(Generic[P]):
         return self.params_type()
 
     def params_with(self, overrides: Mapping[str, Any]) -> P:
-        """Default params with policy overrides applied, type-checked field by field."""
-        fields = {f.name: f for f in dataclasses.fields(self.params_type)}  # type: ignore[arg-type]
-        defaults = self.default_params()
-        values: dict[str, Any] = {}
-        for key, value in overrides.items():
-            if key not in fields:
-                raise ValueError(f"rule {self.id} has no parameter {key!r} (has: {', '.join(fields)})")
-            current = getattr(defaults, key)
-            if isinstance(current, bool) != isinstance(value, bool) or (
-                isinstance(current, int) and not isinstance(value, int)
-            ):
-                raise ValueError(f"rule {self.id} parameter {key!r} must be {type(current).__name__}")
-            values[key] = value
-        return dataclasses.replace(defaults, **values)  # type: ignore[type-var]
+        """Default params with policy overrides applied, each checked against its declared type
+        (``ValueError`` names the parameter and the type it wants)."""
+        result: P = apply_overrides(self.id, self.default_params(), overrides)
+        return result
+
+
+Check = Callable[[AnalysisContext, P], Hit | None]
+"""A rule's body: the analysis context and its parameters in, a hit or nothing out."""
+
+
+@overload
+def rule(
+    *,
+    id: str,
+    title: str,
+    severity: Severity,
+    confidence: Confidence,
+    requires: tuple[Fact, ...] = (),
+    unconditional: bool = False,
+) -> Callable[[Check[NoParams]], Rule[NoParams]]: ...
+
+
+@overload
+def rule(
+    *,
+    id: str,
+    title: str,
+    severity: Severity,
+    confidence: Confidence,
+    requires: tuple[Fact, ...] = (),
+    params: type[P],
+    unconditional: bool = False,
+) -> Callable[[Check[P]], Rule[P]]: ...
 
 
 def rule(
@@ -84,12 +104,12 @@ def rule(
     severity: Severity,
     confidence: Confidence,
     requires: tuple[Fact, ...] = (),
-    params: type[P] = NoParams,  # type: ignore[assignment]
+    params: type[Any] = NoParams,
     unconditional: bool = False,
-) -> Callable[[Callable[[AnalysisContext, P], Hit | None]], Rule[P]]:
+) -> Callable[[Check[Any]], Rule[Any]]:
     """Declare a rule: ``@rule(id=..., ...)`` over ``def check(ctx, params) -> Hit | None``."""
 
-    def wrap(fn: Callable[[AnalysisContext, P], Hit | None]) -> Rule[P]:
+    def wrap(fn: Check[Any]) -> Rule[Any]:
         return Rule(
             id=id,
             title=title,

@@ -13,6 +13,7 @@ from txfirewall.heuristics.rule import Hit, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
 from txfirewall.model.intent import Intent
+from txfirewall.model.primitives import Address
 from txfirewall.signatures.intent_text import native_amount
 from txfirewall.signatures.known_functions import SCAM_PAYABLE_SELECTORS
 
@@ -47,14 +48,19 @@ def value_to_scam_selector(ctx: AnalysisContext, params: ScamSelectorParams) -> 
                 "sites use exactly these names for fake claims and 'security updates'; real "
                 "airdrops never ask you to pay."
             ),
-            evidence={"function": name, "selector": selector, "contract": target,
-                      "value_wei": str(value), "path": where.strip(" ()") or "top"},
+            evidence={
+                "function": name,
+                "selector": selector,
+                "contract": target,
+                "value_wei": str(value),
+                "path": where.strip(" ()") or "top",
+            },
             subject=target,
         )
     return None
 
 
-def _calls(intent: Intent) -> Iterator[tuple[str, str | None, int, str | None, str]]:
+def _calls(intent: Intent) -> Iterator[tuple[str, str | None, int, Address | None, str]]:
     """(where, selector, value, target, name) for the top call and every nested call."""
     top_name = intent.call.signature if intent.call else str(intent.selector)
     yield "", intent.selector, intent.value, intent.target, top_name

@@ -33,8 +33,7 @@ def eth_sign_raw_hash(ctx: AnalysisContext, params: NoParams) -> Hit | None:
             "anything, including a transaction that empties your wallet, and you cannot see what. "
             "No honest site needs it; refuse."
         ),
-        evidence={"signer": req.message.signer, "payload_length": len(payload),
-                  "payload": "0x" + payload[:64].hex()},
+        evidence={"signer": req.message.signer, "payload_length": len(payload), "payload": "0x" + payload[:64].hex()},
     )
 
 

@@ -92,8 +92,13 @@ def simulation_divergence(ctx: AnalysisContext, params: NoParams) -> Hit | None:
         return None
     d = sim.divergence
     return Hit(
-        message=(f"This transaction changes its behaviour with the block it lands in: {d.description}. "
-                 "Contracts that do this are hiding what they do from simulators."),
-        evidence={"description": d.description, "realistic_block_only": list(d.primary),
-                  "other_environment_only": list(d.variant)},
+        message=(
+            f"This transaction changes its behaviour with the block it lands in: {d.description}. "
+            "Contracts that do this are hiding what they do from simulators."
+        ),
+        evidence={
+            "description": d.description,
+            "realistic_block_only": list(d.primary),
+            "other_environment_only": list(d.variant),
+        },
     )

@@ -11,8 +11,13 @@ from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
 from txfirewall.model.text import safe_text
 
-_SUSPICIOUS = ("mixed-script-lookalike", "lookalike-letters", "bidi-override", "invisible-characters",
-               "control-characters")
+_SUSPICIOUS = (
+    "mixed-script-lookalike",
+    "lookalike-letters",
+    "bidi-override",
+    "invisible-characters",
+    "control-characters",
+)
 
 
 @rule(
@@ -32,10 +37,16 @@ def lookalike_token_symbol(ctx: AnalysisContext, params: NoParams) -> Hit | None
             continue
         shown = safe_text(info.symbol or info.name or "", limit=32)
         return Hit(
-            message=(f"Token {address} calls itself \"{shown}\" using look-alike or hidden characters "
-                     f"({', '.join(bad)}). It is not the token it imitates."),
-            evidence={"token": address, "symbol_escaped": shown, "flags": bad,
-                      "symbol_codepoints": [f"U+{ord(c):04X}" for c in (info.symbol or "")[:32]]},
+            message=(
+                f'Token {address} calls itself "{shown}" using look-alike or hidden characters '
+                f"({', '.join(bad)}). It is not the token it imitates."
+            ),
+            evidence={
+                "token": address,
+                "symbol_escaped": shown,
+                "flags": [*bad],
+                "symbol_codepoints": [f"U+{ord(c):04X}" for c in (info.symbol or "")[:32]],
+            },
             subject=address,
         )
     return None

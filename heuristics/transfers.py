@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from txfirewall.heuristics.familiarity import unfamiliar_contract
 from txfirewall.heuristics.rule import Hit, NoParams, rule
 from txfirewall.model.context import AnalysisContext, Fact
-from txfirewall.model.intent import IntentKind
 from txfirewall.model.findings import Confidence, Severity
+from txfirewall.model.intent import IntentKind
 from txfirewall.model.primitives import Address
 
 

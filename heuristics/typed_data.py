@@ -49,9 +49,12 @@ def typed_data_chain_mismatch(ctx: AnalysisContext, params: NoParams) -> Hit | N
         return None
     return Hit(
         message=f"The typed data names chain {td.domain_chain_id} but you are on chain {ctx.chain_id}. "
-                "A signature for another chain is never needed by the site you are on.",
-        evidence={"domain_chain_id": td.domain_chain_id, "active_chain_id": ctx.chain_id,
-                  "primary_type": td.primary_type},
+        "A signature for another chain is never needed by the site you are on.",
+        evidence={
+            "domain_chain_id": td.domain_chain_id,
+            "active_chain_id": ctx.chain_id,
+            "primary_type": td.primary_type,
+        },
     )
 
 
@@ -74,21 +77,31 @@ def permit_to_eoa(ctx: AnalysisContext, params: NoParams) -> Hit | None:
     for a in _grants(ctx):
         facts = ctx.facts(a.spender)
         is_contract = facts.is_contract if facts else None
-        evidence = {"spender": a.spender, "token": a.token, "amount": None if a.amount is None else str(a.amount),
-                    "unlimited": a.unlimited, "source": a.source, "expiration": a.expiration, "path": a.path,
-                    "spender_is_contract": is_contract}
+        evidence = {
+            "spender": a.spender,
+            "token": a.token,
+            "amount": None if a.amount is None else str(a.amount),
+            "unlimited": a.unlimited,
+            "source": a.source,
+            "expiration": a.expiration,
+            "path": a.path,
+            "spender_is_contract": is_contract,
+        }
         if is_contract is False:
             return Hit(
                 message=f"This {a.source} signature lets {a.spender}, a plain account with no code, move your "
-                        "tokens without asking again. No app needs that; this is how permit phishing drains wallets.",
-                evidence=evidence, subject=a.spender,
+                "tokens without asking again. No app needs that; this is how permit phishing drains wallets.",
+                evidence=evidence,
+                subject=a.spender,
                 severity=Severity.CRITICAL if a.unlimited or _long_lived(a) else Severity.HIGH,
             )
         if is_contract is None and (a.unlimited or _long_lived(a)):
             return Hit(
                 message=f"This {a.source} grants {a.spender} an unlimited or long-lived allowance, and "
-                        "txfirewall could not check whether that address is a contract. Verify it first.",
-                evidence=evidence, subject=a.spender, severity=Severity.MEDIUM,
+                "txfirewall could not check whether that address is a contract. Verify it first.",
+                evidence=evidence,
+                subject=a.spender,
+                severity=Severity.MEDIUM,
             )
     return None
 
@@ -111,9 +124,15 @@ def permit_to_unfamiliar_spender(ctx: AnalysisContext, params: PermitParams) -> 
             continue
         return Hit(
             message=f"This {a.source} lets contract {a.spender}, which you have never used, move your tokens "
-                    "with no practical limit. Only sign if you know and trust this app.",
-            evidence={"spender": a.spender, "token": a.token, "source": a.source, "unlimited": a.unlimited,
-                      "expiration": a.expiration, "past_transactions_with_spender": past},
+            "with no practical limit. Only sign if you know and trust this app.",
+            evidence={
+                "spender": a.spender,
+                "token": a.token,
+                "source": a.source,
+                "unlimited": a.unlimited,
+                "expiration": a.expiration,
+                "past_transactions_with_spender": past,
+            },
             subject=a.spender,
         )
     return None

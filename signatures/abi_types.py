@@ -28,7 +28,7 @@ def signature_types(signature: str) -> tuple[str, ...] | None:
         parsed = parse(inner)
         if not isinstance(parsed, TupleType) or parsed.arrlist:
             return None
-        parsed.validate()
+        parsed.validate()  # type: ignore[no-untyped-call]  # eth-abi leaves this one method unannotated
     except (ParseError, ABITypeError, ValueError, RecursionError):
         return None
     return tuple(c.to_type_str() for c in parsed.components)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from txfirewall.model.intent import CallNode, Intent, IntentKind
+from txfirewall.model.intent import Allowance, CallNode, Intent, IntentKind
 from txfirewall.model.primitives import ZERO_ADDRESS, ChainId
 from txfirewall.model.request import CallsRequest, RawTransaction
 from txfirewall.signatures.nested import MAX_NODES, _Budget, node_for
@@ -13,7 +13,7 @@ from txfirewall.signatures.nested import MAX_NODES, _Budget, node_for
 
 def decode_batch(batch: CallsRequest) -> Intent:
     budget = _Budget()
-    allowances: list = []  # type: ignore[type-arg]
+    allowances: list[Allowance] = []
     children: list[CallNode] = []
     for i, call in enumerate(batch.calls):
         label = f"calls[{i}]"
@@ -22,8 +22,15 @@ def decode_batch(batch: CallsRequest) -> Intent:
     if budget.truncated:
         notes.append(f"call tree truncated at {MAX_NODES} calls")
     total = sum(c.value for c in batch.calls)
-    return Intent(kind=IntentKind.CALL_BATCH, summary="", children=tuple(children), allowances=tuple(allowances),
-                  value=total, unlimited=any(a.unlimited for a in allowances), notes=tuple(notes))
+    return Intent(
+        kind=IntentKind.CALL_BATCH,
+        summary="",
+        children=tuple(children),
+        allowances=tuple(allowances),
+        value=total,
+        unlimited=any(a.unlimited for a in allowances),
+        notes=tuple(notes),
+    )
 
 
 def with_raw_tx_facts(intent: Intent, raw: RawTransaction, chain_id: ChainId | None) -> Intent:

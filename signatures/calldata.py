@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
 from eth_abi.exceptions import DecodingError, EncodingError
 
 from txfirewall.model.intent import Argument, DecodedCall
@@ -37,8 +37,9 @@ def _decode_with(fn: KnownFunction, data: bytes) -> DecodedCall | None:
     return decode_signature(fn.signature, fn.types, fn.names, data, "txfirewall-core")
 
 
-def decode_signature(signature: str, types: tuple[str, ...], names: tuple[str, ...], data: bytes,
-                     source: str) -> DecodedCall | None:
+def decode_signature(
+    signature: str, types: tuple[str, ...], names: tuple[str, ...], data: bytes, source: str
+) -> DecodedCall | None:
     """The call if ``data`` decodes strictly and re-encodes to the same bytes, else None."""
     body = data[4:]
     try:
@@ -72,16 +73,21 @@ def _decode_from_db(selector: Selector, data: bytes) -> CallDecoding:
         if call is not None:
             matches.append(call)
     if not matches:
-        note = (f"selector {selector} is not in the database" if not signatures else
-                f"selector {selector} is known as {', '.join(signatures[:3])} but the arguments do not decode "
-                "canonically")
+        note = (
+            f"selector {selector} is not in the database"
+            if not signatures
+            else f"selector {selector} is known as {', '.join(signatures[:3])} but the arguments do not decode "
+            "canonically"
+        )
         return CallDecoding(None, None, selector, (note,))
     names = tuple(sorted(c.signature for c in matches))
     if len(matches) == 1:
         call = matches[0]
         return CallDecoding(replace(call, candidates=names), "call", selector)
     call = next(c for c in matches if c.signature == names[0])
-    note = f"selector {selector} decodes as several functions: {', '.join(names)}; which one runs depends on the contract"
+    note = (
+        f"selector {selector} decodes as several functions: {', '.join(names)}; which one runs depends on the contract"
+    )
     return CallDecoding(replace(call, candidates=names), "call", selector, (note,), ambiguous=names)
 
 
@@ -98,8 +104,10 @@ def decode_calldata(data: bytes) -> CallDecoding:
     if not matches:
         notes: tuple[str, ...] = ()
         if candidates:
-            notes = (f"selector {selector} matches {candidates[0].signature} but the arguments do not decode "
-                     "canonically (wrong length, dirty padding or trailing bytes)",)
+            notes = (
+                f"selector {selector} matches {candidates[0].signature} but the arguments do not decode "
+                "canonically (wrong length, dirty padding or trailing bytes)",
+            )
         return CallDecoding(None, None, selector, notes)
     fn, call = matches[0]
     notes = ()

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
 from eth_abi.exceptions import DecodingError, EncodingError
-from eth_utils import keccak
 
+from txfirewall.model.hashing import keccak256
 from txfirewall.model.json_values import to_json_value
 from txfirewall.signatures.abi_types import signature_types
 from txfirewall.signatures.selector_db import function_signatures
@@ -21,26 +21,56 @@ from txfirewall.signatures.selector_db import function_signatures
 _ERROR = bytes.fromhex("08c379a0")
 _PANIC = bytes.fromhex("4e487b71")
 PANIC_CODES = {
-    0x01: "assertion failed", 0x11: "arithmetic overflow or underflow", 0x12: "division by zero",
-    0x21: "invalid enum value", 0x22: "corrupted storage byte array", 0x31: "pop on empty array",
-    0x32: "array index out of bounds", 0x41: "out of memory", 0x51: "call to an uninitialised function",
+    0x01: "assertion failed",
+    0x11: "arithmetic overflow or underflow",
+    0x12: "division by zero",
+    0x21: "invalid enum value",
+    0x22: "corrupted storage byte array",
+    0x31: "pop on empty array",
+    0x32: "array index out of bounds",
+    0x41: "out of memory",
+    0x51: "call to an uninitialised function",
 }
 CURATED = (
-    "ERC20InsufficientBalance(address,uint256,uint256)", "ERC20InvalidSender(address)",
-    "ERC20InvalidReceiver(address)", "ERC20InsufficientAllowance(address,uint256,uint256)",
-    "ERC20InvalidApprover(address)", "ERC20InvalidSpender(address)",
-    "ERC721NonexistentToken(uint256)", "ERC721IncorrectOwner(address,uint256,address)",
-    "ERC721InsufficientApproval(address,uint256)", "ERC1155InsufficientBalance(address,uint256,uint256,uint256)",
-    "ERC1155MissingApprovalForAll(address,address)", "OwnableUnauthorizedAccount(address)",
-    "OwnableInvalidOwner(address)", "AccessControlUnauthorizedAccount(address,bytes32)",
-    "ReentrancyGuardReentrantCall()", "EnforcedPause()", "ERC2612ExpiredSignature(uint256)",
-    "ERC2612InvalidSigner(address,address)", "InvalidAccountNonce(address,uint256)",
-    "AllowanceExpired(uint256)", "InsufficientAllowance(uint256)", "ExcessiveInvalidation()",
-    "InvalidAmount(uint256)", "InvalidNonce()", "InvalidSignature()", "InvalidSigner()",
-    "SignatureExpired(uint256)", "InvalidContractSignature()", "LengthMismatch()",
-    "V3TooLittleReceived()", "V3TooMuchRequested()", "V2TooLittleReceived()", "V2TooMuchRequested()",
-    "TransactionDeadlinePassed()", "ExecutionFailed(uint256,bytes)", "InsufficientToken()",
-    "InsufficientETH()", "TransferFailed()", "Unauthorized()",
+    "ERC20InsufficientBalance(address,uint256,uint256)",
+    "ERC20InvalidSender(address)",
+    "ERC20InvalidReceiver(address)",
+    "ERC20InsufficientAllowance(address,uint256,uint256)",
+    "ERC20InvalidApprover(address)",
+    "ERC20InvalidSpender(address)",
+    "ERC721NonexistentToken(uint256)",
+    "ERC721IncorrectOwner(address,uint256,address)",
+    "ERC721InsufficientApproval(address,uint256)",
+    "ERC1155InsufficientBalance(address,uint256,uint256,uint256)",
+    "ERC1155MissingApprovalForAll(address,address)",
+    "OwnableUnauthorizedAccount(address)",
+    "OwnableInvalidOwner(address)",
+    "AccessControlUnauthorizedAccount(address,bytes32)",
+    "ReentrancyGuardReentrantCall()",
+    "EnforcedPause()",
+    "ERC2612ExpiredSignature(uint256)",
+    "ERC2612InvalidSigner(address,address)",
+    "InvalidAccountNonce(address,uint256)",
+    "AllowanceExpired(uint256)",
+    "InsufficientAllowance(uint256)",
+    "ExcessiveInvalidation()",
+    "InvalidAmount(uint256)",
+    "InvalidNonce()",
+    "InvalidSignature()",
+    "InvalidSigner()",
+    "SignatureExpired(uint256)",
+    "InvalidContractSignature()",
+    "LengthMismatch()",
+    "V3TooLittleReceived()",
+    "V3TooMuchRequested()",
+    "V2TooLittleReceived()",
+    "V2TooMuchRequested()",
+    "TransactionDeadlinePassed()",
+    "ExecutionFailed(uint256,bytes)",
+    "InsufficientToken()",
+    "InsufficientETH()",
+    "TransferFailed()",
+    "Unauthorized()",
 )
 
 
@@ -48,7 +78,7 @@ CURATED = (
 def _curated() -> dict[bytes, tuple[str, ...]]:
     table: dict[bytes, tuple[str, ...]] = {}
     for sig in CURATED:
-        key = keccak(text=sig)[:4]
+        key = keccak256(sig.encode())[:4]
         table[key] = (*table.get(key, ()), sig)
     return table
 

@@ -16,7 +16,6 @@ from txfirewall.signatures.nested import decode_tree
 from txfirewall.signatures.typed_data import decode_typed_data
 
 
-
 def is_unlimited(amount: int) -> bool:
     return amount >= UNLIMITED_ALLOWANCE
 
@@ -51,9 +50,13 @@ def _decode_typed(td: TypedDataRequest) -> Intent:
     try:
         return decode_typed_data(td)
     except (KeyError, TypeError, ValueError, AttributeError):
-        return Intent(kind=IntentKind.TYPED_DATA, summary="", primary_type=td.primary_type,
-                      target=td.verifying_contract,
-                      notes=(f"{td.primary_type} has the field names of a known signature but not its shape",))
+        return Intent(
+            kind=IntentKind.TYPED_DATA,
+            summary="",
+            primary_type=td.primary_type,
+            target=td.verifying_contract,
+            notes=(f"{td.primary_type} has the field names of a known signature but not its shape",),
+        )
 
 
 def _with_summary(intent: Intent, request: Request) -> Intent:
@@ -62,36 +65,72 @@ def _with_summary(intent: Intent, request: Request) -> Intent:
 
 def _decode_transaction(tx: TransactionRequest) -> Intent:
     if tx.to is None:
-        return Intent(kind=IntentKind.CONTRACT_CREATION, summary="", value=tx.value,
-                      notes=(f"{len(tx.data)} bytes of init code",))
+        return Intent(
+            kind=IntentKind.CONTRACT_CREATION, summary="", value=tx.value, notes=(f"{len(tx.data)} bytes of init code",)
+        )
     if not tx.data:
-        return Intent(kind=IntentKind.NATIVE_TRANSFER, summary="", target=tx.to,
-                      counterparty=tx.to, value=tx.value, amount=tx.value)
+        return Intent(
+            kind=IntentKind.NATIVE_TRANSFER,
+            summary="",
+            target=tx.to,
+            counterparty=tx.to,
+            value=tx.value,
+            amount=tx.value,
+        )
     decoding = decode_calldata(tx.data)
     call = decoding.call
     tree = decode_tree(tx.to, tx.value, tx.data, decoding)
-    base = Intent(kind=IntentKind.CONTRACT_CALL, summary="", call=call, target=tx.to,
-                  value=tx.value, selector=decoding.selector, notes=(*decoding.notes, *tree.notes),
-                  children=tree.children, allowances=tree.allowances, ambiguous=decoding.ambiguous)
+    base = Intent(
+        kind=IntentKind.CONTRACT_CALL,
+        summary="",
+        call=call,
+        target=tx.to,
+        value=tx.value,
+        selector=decoding.selector,
+        notes=(*decoding.notes, *tree.notes),
+        children=tree.children,
+        allowances=tree.allowances,
+        ambiguous=decoding.ambiguous,
+    )
     if call is None or decoding.role is None:
         return base
     if decoding.role == "erc20-transfer":
-        return replace(base, kind=IntentKind.TOKEN_TRANSFER, token=tx.to,
-                       counterparty=_addr(call.argument("to")), amount=_int(call.argument("amount")))
+        return replace(
+            base,
+            kind=IntentKind.TOKEN_TRANSFER,
+            token=tx.to,
+            counterparty=_addr(call.argument("to")),
+            amount=_int(call.argument("amount")),
+        )
     if decoding.role in ("erc20-approve", "erc20-increase-allowance"):
         amount = _int(call.arguments[1].value)
-        return replace(base, kind=IntentKind.TOKEN_APPROVAL, token=tx.to,
-                       counterparty=_addr(call.arguments[0].value), amount=amount,
-                       unlimited=is_unlimited(amount))
+        return replace(
+            base,
+            kind=IntentKind.TOKEN_APPROVAL,
+            token=tx.to,
+            counterparty=_addr(call.arguments[0].value),
+            amount=amount,
+            unlimited=is_unlimited(amount),
+        )
     if decoding.role == "erc20-transfer-from":
-        return replace(base, kind=IntentKind.TOKEN_TRANSFER_FROM, token=tx.to,
-                       owner=_addr(call.argument("from")), counterparty=_addr(call.argument("to")),
-                       amount=_int(call.argument("amount")))
+        return replace(
+            base,
+            kind=IntentKind.TOKEN_TRANSFER_FROM,
+            token=tx.to,
+            owner=_addr(call.argument("from")),
+            counterparty=_addr(call.argument("to")),
+            amount=_int(call.argument("amount")),
+        )
     if decoding.role == "set-approval-for-all":
         approved = bool(call.argument("approved"))
-        return replace(base, kind=IntentKind.TOKEN_APPROVAL, token=tx.to,
-                       counterparty=_addr(call.argument("operator")), unlimited=approved,
-                       amount=None)
+        return replace(
+            base,
+            kind=IntentKind.TOKEN_APPROVAL,
+            token=tx.to,
+            counterparty=_addr(call.argument("operator")),
+            unlimited=approved,
+            amount=None,
+        )
     if decoding.role == "scam-payable-name":
         return replace(base, notes=(*base.notes, f"{call.signature} is a function name drainer kits use"))
     return base

@@ -58,8 +58,9 @@ def _tokens(index: Mapping[str, Any]) -> dict[str, tuple[str, int]]:
     return {k: (str(v[0]), int(v[1])) for k, v in index["tokens"].items()}
 
 
-def match_calldata(chain_id: int | None, to: Address, data: bytes, value: int = 0,
-                   sender: Address | None = None) -> ClearSigning | None:
+def match_calldata(
+    chain_id: int | None, to: Address, data: bytes, value: int = 0, sender: Address | None = None
+) -> ClearSigning | None:
     """The descriptor display for a call, or None when no descriptor covers it or it does not decode."""
     if len(data) < 4 or chain_id is None:
         return None
@@ -72,8 +73,9 @@ def match_calldata(chain_id: int | None, to: Address, data: bytes, value: int = 
     if decoded is None:
         return None
     container = {"to": to, "value": value, "from": sender, "chainId": chain_id}
-    ctx = RenderContext(root=decoded, container=container, chain_id=chain_id, tokens=_tokens(index),
-                        decode_nested=_nested_text)
+    ctx = RenderContext(
+        root=decoded, container=container, chain_id=chain_id, tokens=_tokens(index), decode_nested=_nested_text
+    )
     fields = render_fields(fmt["fields"], decoded, ctx)
     return ClearSigning(fmt["intent"], fmt["owner"], tuple(fields), fmt["signature"])
 
@@ -90,7 +92,7 @@ def _typed_candidates(td: TypedDataRequest) -> list[int]:
 
 
 def _fields_of(key: str) -> set[str]:
-    inner = key[key.index("(") + 1:key.rindex(")")] if "(" in key else ""
+    inner = key[key.index("(") + 1 : key.rindex(")")] if "(" in key else ""
     return {p.split()[-1] for p in inner.split(",") if p.strip()}
 
 
@@ -104,8 +106,9 @@ def match_typed_data(td: TypedDataRequest) -> ClearSigning | None:
             continue
         chain_id = td.domain_chain_id
         container = {"to": td.verifying_contract, "from": td.signer, "chainId": chain_id, "value": 0}
-        ctx = RenderContext(root=td.message, container=container, chain_id=chain_id, tokens=_tokens(index),
-                            decode_nested=_nested_text)
+        ctx = RenderContext(
+            root=td.message, container=container, chain_id=chain_id, tokens=_tokens(index), decode_nested=_nested_text
+        )
         fields = render_fields(fmt["fields"], td.message, ctx)
         return ClearSigning(fmt["intent"], fmt["owner"], tuple(fields), fmt["key"].split("(", 1)[0])
     return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eth_abi import decode as abi_decode
+from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 
 from txfirewall.model.primitives import to_address
@@ -34,13 +34,14 @@ def _split_top(text: str) -> list[str]:
 
 def _param(text: str, index: int) -> list[Any]:
     if text.startswith("("):
-        depth = 0
-        for i, ch in enumerate(text):
+        depth, i = 0, len(text) - 1
+        for pos, ch in enumerate(text):
             depth += ch == "("
             depth -= ch == ")"
             if depth == 0:
+                i = pos
                 break
-        rest = text[i + 1:].split()
+        rest = text[i + 1 :].split()
         suffix = rest[0] if rest and rest[0].startswith("[") else ""
         name = rest[-1] if rest and not rest[-1].startswith("[") else f"arg{index}"
         components = [_param(p, j) for j, p in enumerate(_split_top(text[1:i]))]
@@ -53,14 +54,14 @@ def _param(text: str, index: int) -> list[Any]:
 
 def parse_params(key: str) -> list[list[Any]]:
     """The parameter tree of a format key."""
-    inner = key[key.index("(") + 1:key.rindex(")")]
+    inner = key[key.index("(") + 1 : key.rindex(")")]
     return [_param(p, i) for i, p in enumerate(_split_top(inner))]
 
 
 def abi_type(param: list[Any]) -> str:
     """The canonical ABI type of one parameter."""
     if len(param) == 3:
-        return "(" + ",".join(abi_type(c) for c in param[2]) + ")" + param[1].removeprefix("tuple")
+        return "(" + ",".join(abi_type(c) for c in param[2]) + ")" + str(param[1]).removeprefix("tuple")
     return str(param[1])
 
 
@@ -72,7 +73,7 @@ def canonical_signature(key: str) -> str:
 def _named(param: list[Any], value: Any) -> Any:
     typ = str(param[1])
     if typ.endswith("]"):
-        inner = [param[0], typ[:typ.rindex("[")], *param[2:]]
+        inner = [param[0], typ[: typ.rindex("[")], *param[2:]]
         return [_named(inner, v) for v in value]
     if len(param) == 3:
         return {c[0]: _named(c, v) for c, v in zip(param[2], value, strict=True)}

@@ -17,9 +17,23 @@ from txfirewall.model.intent import LabelledField
 from txfirewall.model.primitives import Address, to_address
 from txfirewall.model.text import format_units, safe_text
 
-NATIVE_SYMBOLS = {1: "ETH", 10: "ETH", 56: "BNB", 100: "xDAI", 137: "POL", 8453: "ETH", 42161: "ETH",
-                  43114: "AVAX", 59144: "ETH", 324: "ETH", 42220: "CELO", 14: "FLR", 1329: "SEI",
-                  11155111: "ETH", 17000: "ETH"}
+NATIVE_SYMBOLS = {
+    1: "ETH",
+    10: "ETH",
+    56: "BNB",
+    100: "xDAI",
+    137: "POL",
+    8453: "ETH",
+    42161: "ETH",
+    43114: "AVAX",
+    59144: "ETH",
+    324: "ETH",
+    42220: "CELO",
+    14: "FLR",
+    1329: "SEI",
+    11155111: "ETH",
+    17000: "ETH",
+}
 MAX_ITEMS = 32
 """Cap on values a ``[]`` path expands to: a hostile message can hold huge arrays."""
 _SEGMENT = re.compile(r"\[(-?\d*)(:?)(-?\d*)\]$")
@@ -82,7 +96,7 @@ def _step(values: list[Any], seg: str) -> list[Any]:
         if seq is None:
             continue
         if colon:
-            out.append(seq[int(lo) if lo else None:int(hi) if hi else None])
+            out.append(seq[int(lo) if lo else None : int(hi) if hi else None])
         elif -len(seq) <= int(lo) < len(seq):
             out.append(seq[int(lo)])
     return out
@@ -143,8 +157,7 @@ def _native(amount: int, ctx: RenderContext) -> str:
     return f"{format_units(amount, 18)} {symbol}"
 
 
-def _token_amount(value: int, params: Mapping[str, Any], node: Any,
-                  ctx: RenderContext) -> tuple[str, Address | None]:
+def _token_amount(value: int, params: Mapping[str, Any], node: Any, ctx: RenderContext) -> tuple[str, Address | None]:
     token: Address | None = None
     if "token" in params:
         token = _address(params["token"])
@@ -188,8 +201,9 @@ def _date(value: int, params: Mapping[str, Any]) -> str:
         return f"{value} (not a valid date)"
 
 
-def render_value(fmt: str, value: Any, params: Mapping[str, Any], node: Any,
-                 ctx: RenderContext) -> tuple[str, Address | None]:
+def render_value(
+    fmt: str, value: Any, params: Mapping[str, Any], node: Any, ctx: RenderContext
+) -> tuple[str, Address | None]:
     """One value in one format, and the token it counts when it is a token amount."""
     number = to_int(value) if fmt in ("amount", "tokenAmount", "date", "duration", "unit", "nftName") else None
     if fmt == "addressName":
@@ -228,8 +242,9 @@ def _hidden(visible: Any, value: Any) -> bool:
     return False
 
 
-def render_fields(fields: list[Mapping[str, Any]], node: Any, ctx: RenderContext,
-                  prefix: str = "") -> list[LabelledField]:
+def render_fields(
+    fields: list[Mapping[str, Any]], node: Any, ctx: RenderContext, prefix: str = ""
+) -> list[LabelledField]:
     """Every visible field, groups expanded (each ``[]`` element renders its own fields)."""
     out: list[LabelledField] = []
     for field in fields:
@@ -244,9 +259,16 @@ def render_fields(fields: list[Mapping[str, Any]], node: Any, ctx: RenderContext
                 continue
             text, token = render_value(str(field.get("format", "raw")), value, field.get("params", {}), node, ctx)
             raw = value if isinstance(value, (int, str)) and not isinstance(value, bool) else None
-            out.append(LabelledField(label=str(field.get("label", path)), text=text,
-                                     format=str(field.get("format", "raw")), path=prefix + path,
-                                     value=raw, token=token))
+            out.append(
+                LabelledField(
+                    label=str(field.get("label", path)),
+                    text=text,
+                    format=str(field.get("format", "raw")),
+                    path=prefix + path,
+                    value=raw,
+                    token=token,
+                )
+            )
             if len(out) >= 4 * MAX_ITEMS:
                 return out
     return out

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_utils import keccak
-
+from txfirewall.model.hashing import keccak256
 from txfirewall.model.primitives import Selector
 from txfirewall.signatures.abi_registry import REGISTRY
 from txfirewall.signatures.abi_types import signature_types
@@ -36,7 +35,7 @@ class KnownFunction:
 
     @property
     def selector(self) -> Selector:
-        return Selector("0x" + keccak(text=self.signature)[:4].hex())
+        return Selector("0x" + keccak256(self.signature.encode())[:4].hex())
 
 
 _FUNCTIONS = (
@@ -50,9 +49,24 @@ _FUNCTIONS = (
     *(
         KnownFunction(f"{name}()", (), "scam-payable-name")
         for name in (
-            "SecurityUpdate", "securityUpdate", "ClaimReward", "claimReward", "ClaimRewards",
-            "claimRewards", "Claim", "claim", "SafeClaim", "safeClaim", "ClaimAirdrop",
-            "claimAirdrop", "NetworkMerge", "networkMerge", "Verify", "verify", "Connect", "Execute",
+            "SecurityUpdate",
+            "securityUpdate",
+            "ClaimReward",
+            "claimReward",
+            "ClaimRewards",
+            "claimRewards",
+            "Claim",
+            "claim",
+            "SafeClaim",
+            "safeClaim",
+            "ClaimAirdrop",
+            "claimAirdrop",
+            "NetworkMerge",
+            "networkMerge",
+            "Verify",
+            "verify",
+            "Connect",
+            "Execute",
         )
     ),
     *(KnownFunction(sig, names, role, protocol) for sig, names, role, protocol in REGISTRY),

@@ -8,11 +8,19 @@ hostile payload from making decoding slow.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from eth_abi.exceptions import DecodingError
 
 from txfirewall.model.intent import Allowance, CallNode, DecodedCall
-from txfirewall.model.primitives import Address, MAX_UINT256, UNLIMITED_ALLOWANCE, UNLIMITED_PERMIT2, address_from_bytes, to_address
+from txfirewall.model.primitives import (
+    MAX_UINT256,
+    UNLIMITED_ALLOWANCE,
+    UNLIMITED_PERMIT2,
+    Address,
+    address_from_bytes,
+    to_address,
+)
 from txfirewall.signatures.calldata import CallDecoding, decode_calldata
 from txfirewall.signatures.universal_router import decode_commands
 
@@ -48,17 +56,35 @@ def decode_tree(target: Address | None, value: int, data: bytes, decoding: CallD
     return Tree(tuple(children), tuple(allowances), notes)
 
 
-def node_for(label: str, target: Address | None, value: int, data: bytes, operation: str, depth: int,
-             budget: _Budget, allowances: list[Allowance], path: str) -> CallNode:
+def node_for(
+    label: str,
+    target: Address | None,
+    value: int,
+    data: bytes,
+    operation: str,
+    depth: int,
+    budget: _Budget,
+    allowances: list[Allowance],
+    path: str,
+) -> CallNode:
     budget.nodes += 1
     decoding = decode_calldata(data)
     kids = _children(target, decoding, path, depth + 1, budget, allowances)
-    return CallNode(label=label, target=target, value=value, call=decoding.call, selector=decoding.selector,
-                    operation=operation, children=tuple(kids), notes=decoding.notes)
+    return CallNode(
+        label=label,
+        target=target,
+        value=value,
+        call=decoding.call,
+        selector=decoding.selector,
+        operation=operation,
+        children=tuple(kids),
+        notes=decoding.notes,
+    )
 
 
-def _children(target: Address | None, decoding: CallDecoding, path: str, depth: int, budget: _Budget,
-              allowances: list[Allowance]) -> list[CallNode]:
+def _children(
+    target: Address | None, decoding: CallDecoding, path: str, depth: int, budget: _Budget, allowances: list[Allowance]
+) -> list[CallNode]:
     call = decoding.call
     if call is None or decoding.role is None:
         return []
@@ -66,7 +92,7 @@ def _children(target: Address | None, decoding: CallDecoding, path: str, depth: 
     if depth >= MAX_DEPTH or budget.nodes >= MAX_NODES:
         budget.truncated = budget.truncated or decoding.role in _CONTAINERS
         return []
-    args = [a.value for a in call.arguments]
+    args: list[Any] = [a.value for a in call.arguments]  # ABI-decoded values: their shapes vary by role
     out: list[CallNode] = []
 
     def add(label: str, to: Address | None, value: int, data: bytes, operation: str = "call") -> None:
@@ -78,29 +104,29 @@ def _children(target: Address | None, decoding: CallDecoding, path: str, depth: 
 
     role = decoding.role
     if role == "multicall":
-        for i, data in enumerate(args[-1]):  # type: ignore[arg-type]
+        for i, data in enumerate(args[-1]):
             add(f"{call.name}[{i}]", target, 0, data)
     elif role == "aggregate":
-        for i, (to, data) in enumerate(args[-1]):  # type: ignore[arg-type]
+        for i, (to, data) in enumerate(args[-1]):
             add(f"{call.name}[{i}]", _addr(to), 0, data)
     elif role == "aggregate3":
-        for i, (to, _allow, data) in enumerate(args[0]):  # type: ignore[arg-type]
+        for i, (to, _allow, data) in enumerate(args[0]):
             add(f"aggregate3[{i}]", _addr(to), 0, data)
     elif role == "aggregate3-value":
-        for i, (to, _allow, value, data) in enumerate(args[0]):  # type: ignore[arg-type]
+        for i, (to, _allow, value, data) in enumerate(args[0]):
             add(f"aggregate3Value[{i}]", _addr(to), value, data)
     elif role == "safe-exec":
         operation = "delegatecall" if args[3] == 1 else "call"
-        add("execTransaction", _addr(args[0]), args[1], args[2], operation)  # type: ignore[arg-type]
+        add("execTransaction", _addr(args[0]), args[1], args[2], operation)
     elif role == "safe-multisend":
         try:
-            packed = _multisend(args[0])  # type: ignore[arg-type]
+            packed = _multisend(args[0])
         except DecodingError:
             return [CallNode(label="multiSend", target=target, notes=("multiSend payload is truncated",))]
         for i, (op, to, value, data) in enumerate(packed):
             add(f"multiSend[{i}]", to, value, data, "delegatecall" if op == 1 else "call")
     elif role == "universal-router":
-        for i, name, decoded, inner in decode_commands(args[0], args[1]):  # type: ignore[arg-type]
+        for i, name, decoded, inner in decode_commands(args[0], args[1]):
             label = f"execute.commands[{i}] {name}"
             budget.nodes += 1
             sub = f"{path} > {label}" if path else label
@@ -108,15 +134,24 @@ def _children(target: Address | None, decoding: CallDecoding, path: str, depth: 
                 allowances.extend(_grants(target, decoded_role(name), decoded, sub))
             kids: list[CallNode] = []
             if inner is not None and depth + 1 < MAX_DEPTH:
-                kids = _children(target, CallDecoding(inner, "universal-router", None), sub, depth + 1,
-                                 budget, allowances)
-            out.append(CallNode(label=label, target=target, call=decoded, children=tuple(kids),
-                                notes=() if decoded is not None else (f"{name} input not decoded",)))
+                kids = _children(
+                    target, CallDecoding(inner, "universal-router", None), sub, depth + 1, budget, allowances
+                )
+            out.append(
+                CallNode(
+                    label=label,
+                    target=target,
+                    call=decoded,
+                    children=tuple(kids),
+                    notes=() if decoded is not None else (f"{name} input not decoded",),
+                )
+            )
     return out
 
 
-_CONTAINERS = frozenset({"multicall", "aggregate", "aggregate3", "aggregate3-value", "safe-exec",
-                         "safe-multisend", "universal-router"})
+_CONTAINERS = frozenset(
+    {"multicall", "aggregate", "aggregate3", "aggregate3-value", "safe-exec", "safe-multisend", "universal-router"}
+)
 
 
 def decoded_role(command: str) -> str:
@@ -131,12 +166,12 @@ def _multisend(packed: bytes) -> list[tuple[int, Address, int, bytes]]:
         if i + 85 > len(packed):
             raise_malformed()
         op = packed[i]
-        to = address_from_bytes(packed[i + 1: i + 21])
-        value = int.from_bytes(packed[i + 21: i + 53], "big")
-        size = int.from_bytes(packed[i + 53: i + 85], "big")
+        to = address_from_bytes(packed[i + 1 : i + 21])
+        value = int.from_bytes(packed[i + 21 : i + 53], "big")
+        size = int.from_bytes(packed[i + 53 : i + 85], "big")
         if i + 85 + size > len(packed):
             raise_malformed()
-        out.append((op, to, value, packed[i + 85: i + 85 + size]))
+        out.append((op, to, value, packed[i + 85 : i + 85 + size]))
         i += 85 + size
     return out
 
@@ -147,32 +182,58 @@ def raise_malformed() -> None:
 
 def _grants(target: Address | None, role: str, call: DecodedCall, path: str) -> list[Allowance]:
     """Allowances a call grants, by role. ``target`` is the token for ERC-20 style calls."""
-    args = [a.value for a in call.arguments]
+    args: list[Any] = [a.value for a in call.arguments]  # ABI-decoded values: their shapes vary by role
     where = path or "top"
     if role in ("erc20-approve", "erc20-increase-allowance") and target is not None:
-        amount = int(args[1])  # type: ignore[call-overload]
+        amount = int(args[1])
         return [Allowance(target, _addr(args[0]), amount, amount >= UNLIMITED_ALLOWANCE, call.name, path=where)]
     if role == "set-approval-for-all" and target is not None and args[1]:
         return [Allowance(target, _addr(args[0]), None, True, "setApprovalForAll", path=where)]
     if role == "erc2612-permit" and target is not None:
-        amount = int(args[2])  # type: ignore[call-overload]
-        return [Allowance(target, _addr(args[1]), amount, amount >= UNLIMITED_ALLOWANCE, "eip2612-permit",
-                          deadline=int(args[3]), path=where)]  # type: ignore[call-overload]
+        amount = int(args[2])
+        return [
+            Allowance(
+                target,
+                _addr(args[1]),
+                amount,
+                amount >= UNLIMITED_ALLOWANCE,
+                "eip2612-permit",
+                deadline=int(args[3]),
+                path=where,
+            )
+        ]
     if role == "dai-permit" and target is not None and args[4]:
         return [Allowance(target, _addr(args[1]), MAX_UINT256, True, "dai-permit", path=where)]
     if role == "permit2-approve":
-        amount = int(args[2])  # type: ignore[call-overload]
-        return [Allowance(_addr(args[0]), _addr(args[1]), amount, amount >= UNLIMITED_PERMIT2, "permit2-approve",
-                          expiration=int(args[3]), path=where)]  # type: ignore[call-overload]
+        amount = int(args[2])
+        return [
+            Allowance(
+                _addr(args[0]),
+                _addr(args[1]),
+                amount,
+                amount >= UNLIMITED_PERMIT2,
+                "permit2-approve",
+                expiration=int(args[3]),
+                path=where,
+            )
+        ]
     if role in ("permit2-permit", "permit2-permit-batch"):
         permit = next((a.value for a in call.arguments if a.name.startswith("permit")), None)
         if not isinstance(permit, tuple):
             return []
         details, spender, deadline = permit
         items = details if role == "permit2-permit-batch" else (details,)
-        return [Allowance(_addr(token), _addr(spender), amount, amount >= UNLIMITED_PERMIT2, role,
-                          expiration=expiration, deadline=deadline, path=where)
-                for token, amount, expiration, _nonce in items]
+        return [
+            Allowance(
+                _addr(token),
+                _addr(spender),
+                amount,
+                amount >= UNLIMITED_PERMIT2,
+                role,
+                expiration=expiration,
+                deadline=deadline,
+                path=where,
+            )
+            for token, amount, expiration, _nonce in items
+        ]
     return []
-
-

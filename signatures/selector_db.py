@@ -27,26 +27,26 @@ class _Keys:
         return self.count
 
     def __getitem__(self, i: int) -> bytes:
-        return self.blob[i * self.size: (i + 1) * self.size]
+        return self.blob[i * self.size : (i + 1) * self.size]
 
 
 @dataclass(frozen=True)
 class SignatureTable:
     keys: _Keys
-    offsets: array
+    offsets: array[int]
     text: bytes
 
     def lookup(self, key: bytes) -> tuple[str, ...]:
         lo = bisect_left(self.keys, key)
         hi = bisect_right(self.keys, key, lo)
-        return tuple(self.text[self.offsets[i]: self.offsets[i + 1]].decode() for i in range(lo, hi))
+        return tuple(self.text[self.offsets[i] : self.offsets[i + 1]].decode() for i in range(lo, hi))
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def distinct_keys(self) -> int:
         blob, size = self.keys.blob, self.keys.size
-        return len({blob[i: i + size] for i in range(0, len(blob), size)})
+        return len({blob[i : i + size] for i in range(0, len(blob), size)})
 
 
 def load_table(raw: bytes) -> SignatureTable:
@@ -55,13 +55,13 @@ def load_table(raw: bytes) -> SignatureTable:
         raise ValueError("not a txfirewall signature table")
     count, size = struct.unpack_from("<II", body, len(MAGIC))
     start = len(MAGIC) + 8
-    keys = body[start: start + count * size]
+    keys = body[start : start + count * size]
     off_start = start + count * size
     offsets = array("I")
-    offsets.frombytes(body[off_start: off_start + 4 * (count + 1)])
+    offsets.frombytes(body[off_start : off_start + 4 * (count + 1)])
     if offsets.itemsize != 4:
         raise ValueError("unsupported platform: array('I') is not 32-bit")
-    return SignatureTable(_Keys(keys, size, count), offsets, body[off_start + 4 * (count + 1):])
+    return SignatureTable(_Keys(keys, size, count), offsets, body[off_start + 4 * (count + 1) :])
 
 
 def _read(name: str) -> bytes:

@@ -18,14 +18,15 @@ def when(ts: int | None) -> str:
         return "with no expiry"
     if ts == 0:
         return "for this block only"
-    return "until " + dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d")
+    return "until " + dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d")
 
 
 def _token(token: Address | None, tokens: Mapping[Address, TokenInfo]) -> str:
     info = tokens.get(token) if token else None
-    if info is not None and info.symbol:
-        return display_symbol(info.symbol)
-    return f"token {short_address(token)}" if token else "tokens"
+    shown = display_symbol(info.symbol) if info is not None else None
+    if shown:
+        return shown
+    return f"token {short_address(token)}" if token is not None else "tokens"
 
 
 def _amount(a: Allowance, tokens: Mapping[Address, TokenInfo]) -> str:
@@ -56,8 +57,9 @@ def _hidden(intent: Intent, tokens: Mapping[Address, TokenInfo]) -> str:
 
 
 def _delegations(intent: Intent) -> str:
-    return "".join(f"; and delegates your account to code at {short_address(d)} (EIP-7702)"
-                   for _a, d in intent.delegations)
+    return "".join(
+        f"; and delegates your account to code at {short_address(d)} (EIP-7702)" for _a, d in intent.delegations
+    )
 
 
 def describe_signature(intent: Intent, tokens: Mapping[Address, TokenInfo]) -> str | None:

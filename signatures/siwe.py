@@ -10,12 +10,20 @@ import re
 
 from txfirewall.model.intent import Login
 
-_HEADER = re.compile(r"^(?:(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://)?(?P<domain>\S+) wants you to sign in with your "
-                     r"Ethereum account:$")
+_HEADER = re.compile(
+    r"^(?:(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://)?(?P<domain>\S+) wants you to sign in with your "
+    r"Ethereum account:$"
+)
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _FIELDS = {
-    "URI": "uri", "Version": "version", "Chain ID": "chain_id", "Nonce": "nonce", "Issued At": "issued_at",
-    "Expiration Time": "expiration_time", "Not Before": "not_before", "Request ID": "request_id",
+    "URI": "uri",
+    "Version": "version",
+    "Chain ID": "chain_id",
+    "Nonce": "nonce",
+    "Issued At": "issued_at",
+    "Expiration Time": "expiration_time",
+    "Not Before": "not_before",
+    "Request ID": "request_id",
 }
 
 
@@ -39,7 +47,12 @@ def parse_siwe(text: str) -> Login | None:
     chain = values.get("chain_id")
     chain_id = int(chain) if chain is not None and chain.isdigit() and len(chain) <= 20 else None
     return Login(
-        domain=header.group("domain"), address=lines[1].strip(), uri=values.get("uri"), chain_id=chain_id,
-        nonce=values.get("nonce"), issued_at=values.get("issued_at"),
-        expiration_time=values.get("expiration_time"), statement="\n".join(statement) or None,
+        domain=header.group("domain"),
+        address=lines[1].strip(),
+        uri=values.get("uri"),
+        chain_id=chain_id,
+        nonce=values.get("nonce"),
+        issued_at=values.get("issued_at"),
+        expiration_time=values.get("expiration_time"),
+        statement="\n".join(statement) or None,
     )

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from txfirewall.model.intent import Allowance, AssetAmount, Intent, IntentKind
-from txfirewall.model.primitives import Address, MAX_UINT256, is_address, to_address
+from txfirewall.model.primitives import MAX_UINT256, Address, is_address, to_address
 from txfirewall.model.request import TypedDataRequest
 
 PERMIT2_ADDRESS = Address("0x000000000022D473030F116dDEE9F6B43aC78BA3")
@@ -22,7 +22,7 @@ _SEAPORT_ITEM = {0: "native", 1: "erc20", 2: "erc721", 3: "erc1155", 4: "erc721"
 
 def unlimited_amount(amount: int, bits: int = 256) -> bool:
     """At or above half the type's range counts as unlimited (drainers dodge exact max checks)."""
-    return amount >= 2 ** (bits - 1)
+    return amount >= 1 << (bits - 1)
 
 
 def _fields(td: TypedDataRequest, type_name: str) -> set[str]:
@@ -36,8 +36,7 @@ def _type_of(td: TypedDataRequest, type_name: str, field: str) -> str | None:
 def decode_typed_data(td: TypedDataRequest) -> Intent:
     msg = td.message
     fields = _fields(td, td.primary_type)
-    base = Intent(kind=IntentKind.TYPED_DATA, summary="", primary_type=td.primary_type,
-                  target=td.verifying_contract)
+    base = Intent(kind=IntentKind.TYPED_DATA, summary="", primary_type=td.primary_type, target=td.verifying_contract)
     if {"owner", "spender", "value", "nonce", "deadline"} <= fields:
         return _eip2612(td, base)
     if {"holder", "spender", "nonce", "expiry", "allowed"} <= fields:
@@ -60,8 +59,14 @@ def decode_typed_data(td: TypedDataRequest) -> Intent:
 def _eip2612(td: TypedDataRequest, base: Intent) -> Intent:
     m = td.message
     amount = int(m["value"])
-    grant = Allowance(token=td.verifying_contract, spender=m["spender"], amount=amount,
-                      unlimited=unlimited_amount(amount), source="eip2612-permit", deadline=int(m["deadline"]))
+    grant = Allowance(
+        token=td.verifying_contract,
+        spender=m["spender"],
+        amount=amount,
+        unlimited=unlimited_amount(amount),
+        source="eip2612-permit",
+        deadline=int(m["deadline"]),
+    )
     return _permit(base, (grant,), owner=m["owner"], deadline=int(m["deadline"]))
 
 
@@ -69,8 +74,14 @@ def _dai(td: TypedDataRequest, base: Intent) -> Intent:
     m = td.message
     allowed = bool(m["allowed"])
     expiry = int(m["expiry"])
-    grant = Allowance(token=td.verifying_contract, spender=m["spender"], amount=MAX_UINT256 if allowed else 0,
-                      unlimited=allowed, source="dai-permit", deadline=expiry or None)
+    grant = Allowance(
+        token=td.verifying_contract,
+        spender=m["spender"],
+        amount=MAX_UINT256 if allowed else 0,
+        unlimited=allowed,
+        source="dai-permit",
+        deadline=expiry or None,
+    )
     return _permit(base, (grant,), owner=m["holder"], deadline=expiry or None)
 
 
@@ -79,10 +90,18 @@ def _permit2_allowance(td: TypedDataRequest, base: Intent) -> Intent:
     details = m["details"] if isinstance(m["details"], list) else [m["details"]]
     source = "permit2-batch" if isinstance(m["details"], list) else "permit2-single"
     grants = tuple(
-        Allowance(token=d["token"], spender=m["spender"], amount=int(d["amount"]),
-                  unlimited=unlimited_amount(int(d["amount"]), 160), source=source,
-                  expiration=int(d["expiration"]), deadline=int(m["sigDeadline"]), path=f"details[{i}]")
-        for i, d in enumerate(details) if isinstance(d, Mapping)
+        Allowance(
+            token=d["token"],
+            spender=m["spender"],
+            amount=int(d["amount"]),
+            unlimited=unlimited_amount(int(d["amount"]), 160),
+            source=source,
+            expiration=int(d["expiration"]),
+            deadline=int(m["sigDeadline"]),
+            path=f"details[{i}]",
+        )
+        for i, d in enumerate(details)
+        if isinstance(d, Mapping)
     )
     return _permit(base, grants, owner=td.signer, deadline=int(m["sigDeadline"]))
 
@@ -94,10 +113,18 @@ def _permit2_transfer(td: TypedDataRequest, base: Intent) -> Intent:
     witness = [n for n, _ in td.types[td.primary_type] if n not in ("permitted", "spender", "nonce", "deadline")]
     source = "permit2-witness-transfer" if witness else "permit2-transfer"
     grants = tuple(
-        Allowance(token=p["token"], spender=m["spender"], amount=int(p["amount"]),
-                  unlimited=unlimited_amount(int(p["amount"])), source=source,
-                  expiration=int(m["deadline"]), deadline=int(m["deadline"]), path=f"permitted[{i}]")
-        for i, p in enumerate(permitted) if isinstance(p, Mapping)
+        Allowance(
+            token=p["token"],
+            spender=m["spender"],
+            amount=int(p["amount"]),
+            unlimited=unlimited_amount(int(p["amount"])),
+            source=source,
+            expiration=int(m["deadline"]),
+            deadline=int(m["deadline"]),
+            path=f"permitted[{i}]",
+        )
+        for i, p in enumerate(permitted)
+        if isinstance(p, Mapping)
     )
     intent = _permit(base, grants, owner=td.signer, deadline=int(m["deadline"]))
     if witness:
@@ -111,11 +138,17 @@ def _permit(base: Intent, grants: tuple[Allowance, ...], *, owner: Any, deadline
         raise ValueError("a permit that grants nothing does not have a known shape")
     first = grants[0]
     return Intent(
-        kind=IntentKind.PERMIT, summary="", primary_type=base.primary_type, target=base.target,
+        kind=IntentKind.PERMIT,
+        summary="",
+        primary_type=base.primary_type,
+        target=base.target,
         token=first.token if first and len(grants) == 1 else None,
-        counterparty=first.spender if first else None, owner=owner,
+        counterparty=first.spender if first else None,
+        owner=owner,
         amount=first.amount if first and len(grants) == 1 else None,
-        unlimited=any(g.unlimited for g in grants), allowances=grants, deadline=deadline,
+        unlimited=any(g.unlimited for g in grants),
+        allowances=grants,
+        deadline=deadline,
     )
 
 
@@ -129,38 +162,73 @@ def _seaport(td: TypedDataRequest, base: Intent) -> Intent:
     offerer = m["offerer"]
     gives = tuple(_seaport_item(o, None) for o in m["offer"] if isinstance(o, Mapping))
     items = [c for c in m["consideration"] if isinstance(c, Mapping)]
-    receives = tuple(_seaport_item(c, c.get("recipient")) for c in items
-                     if _canonical(c.get("recipient")) == _canonical(offerer))
+    receives = tuple(
+        _seaport_item(c, c.get("recipient")) for c in items if _canonical(c.get("recipient")) == _canonical(offerer)
+    )
     others = len(items) - len(receives)
     notes = (f"{others} consideration item(s) go to other addresses (fees, royalties or a thief)",) if others else ()
-    return Intent(kind=IntentKind.ORDER, summary="", primary_type=td.primary_type, target=td.verifying_contract,
-                  owner=_canonical(offerer), gives=gives, receives=receives, deadline=int(m.get("endTime", 0)) or None,
-                  notes=notes)
+    return Intent(
+        kind=IntentKind.ORDER,
+        summary="",
+        primary_type=td.primary_type,
+        target=td.verifying_contract,
+        owner=_canonical(offerer),
+        gives=gives,
+        receives=receives,
+        deadline=int(m.get("endTime", 0)) or None,
+        notes=notes,
+    )
 
 
 def _seaport_item(item: Mapping[str, Any], recipient: Any) -> AssetAmount:
     kind = _SEAPORT_ITEM.get(int(item.get("itemType", -1)), "unknown")
     amount = int(item.get("startAmount", item.get("endAmount", 0)))
     token_id = int(item.get("identifierOrCriteria", 0)) if kind in ("erc721", "erc1155") else None
-    return AssetAmount(kind=kind, token=_canonical(item.get("token")), amount=amount, token_id=token_id,
-                       recipient=_canonical(recipient))
+    return AssetAmount(
+        kind=kind,
+        token=_canonical(item.get("token")),
+        amount=amount,
+        token_id=token_id,
+        recipient=_canonical(recipient),
+    )
 
 
 def _blur(td: TypedDataRequest, base: Intent) -> Intent:
     m = td.message
-    nft = AssetAmount("erc721", _canonical(m["collection"]), int(m.get("amount", 1)), token_id=int(m["tokenId"])
-                      if "tokenId" in m else None)
-    pay = AssetAmount("erc20" if int(m["paymentToken"], 16) else "native", _canonical(m["paymentToken"]), int(m["price"]))
+    nft = AssetAmount(
+        "erc721",
+        _canonical(m["collection"]),
+        int(m.get("amount", 1)),
+        token_id=int(m["tokenId"]) if "tokenId" in m else None,
+    )
+    pay = AssetAmount(
+        "erc20" if int(m["paymentToken"], 16) else "native", _canonical(m["paymentToken"]), int(m["price"])
+    )
     selling = int(m["side"]) == 1
     gives, receives = ((nft,), (pay,)) if selling else ((pay,), (nft,))
-    return Intent(kind=IntentKind.ORDER, summary="", primary_type=td.primary_type, target=td.verifying_contract,
-                  owner=_canonical(m["trader"]), gives=gives, receives=receives,
-                  deadline=int(m.get("expirationTime", 0)) or None)
+    return Intent(
+        kind=IntentKind.ORDER,
+        summary="",
+        primary_type=td.primary_type,
+        target=td.verifying_contract,
+        owner=_canonical(m["trader"]),
+        gives=gives,
+        receives=receives,
+        deadline=int(m.get("expirationTime", 0)) or None,
+    )
 
 
 def _zeroex(td: TypedDataRequest, base: Intent) -> Intent:
     m = td.message
     gives = (AssetAmount("erc20", _canonical(m["makerToken"]), int(m["makerAmount"])),)
     receives = (AssetAmount("erc20", _canonical(m["takerToken"]), int(m["takerAmount"])),)
-    return Intent(kind=IntentKind.ORDER, summary="", primary_type=td.primary_type, target=td.verifying_contract,
-                  owner=_canonical(m["maker"]), gives=gives, receives=receives, deadline=int(m.get("expiry", 0)) or None)
+    return Intent(
+        kind=IntentKind.ORDER,
+        summary="",
+        primary_type=td.primary_type,
+        target=td.verifying_contract,
+        owner=_canonical(m["maker"]),
+        gives=gives,
+        receives=receives,
+        deadline=int(m.get("expiry", 0)) or None,
+    )

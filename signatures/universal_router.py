@@ -6,8 +6,8 @@ allowance, and it must show up as one. ``EXECUTE_SUB_PLAN`` nests a whole comman
 
 from __future__ import annotations
 
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
 from eth_abi.exceptions import DecodingError, EncodingError
 
 from txfirewall.model.intent import Argument, DecodedCall
@@ -16,19 +16,51 @@ from txfirewall.model.primitives import Selector, to_address
 _DETAILS = "(address,uint160,uint48,uint48)"
 # command byte (low 6 bits) -> (name, [(arg name, type)])
 COMMANDS: dict[int, tuple[str, tuple[tuple[str, str], ...]]] = {
-    0x00: ("V3_SWAP_EXACT_IN", (("recipient", "address"), ("amountIn", "uint256"), ("amountOutMin", "uint256"),
-                                ("path", "bytes"), ("payerIsUser", "bool"))),
-    0x01: ("V3_SWAP_EXACT_OUT", (("recipient", "address"), ("amountOut", "uint256"), ("amountInMax", "uint256"),
-                                 ("path", "bytes"), ("payerIsUser", "bool"))),
+    0x00: (
+        "V3_SWAP_EXACT_IN",
+        (
+            ("recipient", "address"),
+            ("amountIn", "uint256"),
+            ("amountOutMin", "uint256"),
+            ("path", "bytes"),
+            ("payerIsUser", "bool"),
+        ),
+    ),
+    0x01: (
+        "V3_SWAP_EXACT_OUT",
+        (
+            ("recipient", "address"),
+            ("amountOut", "uint256"),
+            ("amountInMax", "uint256"),
+            ("path", "bytes"),
+            ("payerIsUser", "bool"),
+        ),
+    ),
     0x02: ("PERMIT2_TRANSFER_FROM", (("token", "address"), ("recipient", "address"), ("amount", "uint160"))),
     0x03: ("PERMIT2_PERMIT_BATCH", (("permitBatch", f"({_DETAILS}[],address,uint256)"), ("signature", "bytes"))),
     0x04: ("SWEEP", (("token", "address"), ("recipient", "address"), ("amountMin", "uint256"))),
     0x05: ("TRANSFER", (("token", "address"), ("recipient", "address"), ("value", "uint256"))),
     0x06: ("PAY_PORTION", (("token", "address"), ("recipient", "address"), ("bips", "uint256"))),
-    0x08: ("V2_SWAP_EXACT_IN", (("recipient", "address"), ("amountIn", "uint256"), ("amountOutMin", "uint256"),
-                                ("path", "address[]"), ("payerIsUser", "bool"))),
-    0x09: ("V2_SWAP_EXACT_OUT", (("recipient", "address"), ("amountOut", "uint256"), ("amountInMax", "uint256"),
-                                 ("path", "address[]"), ("payerIsUser", "bool"))),
+    0x08: (
+        "V2_SWAP_EXACT_IN",
+        (
+            ("recipient", "address"),
+            ("amountIn", "uint256"),
+            ("amountOutMin", "uint256"),
+            ("path", "address[]"),
+            ("payerIsUser", "bool"),
+        ),
+    ),
+    0x09: (
+        "V2_SWAP_EXACT_OUT",
+        (
+            ("recipient", "address"),
+            ("amountOut", "uint256"),
+            ("amountInMax", "uint256"),
+            ("path", "address[]"),
+            ("payerIsUser", "bool"),
+        ),
+    ),
     0x0A: ("PERMIT2_PERMIT", (("permitSingle", f"({_DETAILS},address,uint256)"), ("signature", "bytes"))),
     0x0B: ("WRAP_ETH", (("recipient", "address"), ("amountMin", "uint256"))),
     0x0C: ("UNWRAP_WETH", (("recipient", "address"), ("amountMin", "uint256"))),
@@ -48,14 +80,19 @@ def _decode(name: str, spec: tuple[tuple[str, str], ...], data: bytes) -> Decode
             return None
     except (DecodingError, EncodingError, ValueError, OverflowError):
         return None
-    args = tuple(Argument(n, t, to_address(v) if t == "address" else v)
-                 for (n, t), v in zip(spec, values, strict=True))
-    return DecodedCall(selector=Selector("0x00000000"), signature=f"{name}({','.join(types)})", name=name,
-                       arguments=args, source="universal-router")
+    args = tuple(Argument(n, t, to_address(v) if t == "address" else v) for (n, t), v in zip(spec, values, strict=True))
+    return DecodedCall(
+        selector=Selector("0x00000000"),
+        signature=f"{name}({','.join(types)})",
+        name=name,
+        arguments=args,
+        source="universal-router",
+    )
 
 
-def decode_commands(commands: bytes, inputs: list[bytes]) -> list[tuple[int, str, DecodedCall | None,
-                                                                        DecodedCall | None]]:
+def decode_commands(
+    commands: bytes, inputs: list[bytes]
+) -> list[tuple[int, str, DecodedCall | None, DecodedCall | None]]:
     """(index, command name, decoded input, nested sub-plan call) per command."""
     out = []
     for i, byte in enumerate(commands[:MAX_COMMANDS]):

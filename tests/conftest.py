@@ -11,8 +11,8 @@ import pytest
 import pytest_asyncio
 
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
-from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.enrich.history import load_history
+from txfirewall.firewall import Firewall, FirewallConfig
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "anvil_fixtures"

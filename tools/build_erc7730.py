@@ -85,8 +85,13 @@ def _resolve_field(doc: dict[str, Any], field: dict[str, Any]) -> dict[str, Any]
 def _format_entry(doc: dict[str, Any], key: str, fmt: dict[str, Any], kind: str) -> dict[str, Any]:
     meta = doc.get("metadata", {})
     fields = [f for f in (_resolve_field(doc, f) for f in fmt.get("fields", [])) if f is not None]
-    entry: dict[str, Any] = {"kind": kind, "key": key, "intent": fmt.get("intent") or "",
-                             "owner": meta.get("owner") or meta.get("contractName") or "", "fields": fields}
+    entry: dict[str, Any] = {
+        "kind": kind,
+        "key": key,
+        "intent": fmt.get("intent") or "",
+        "owner": meta.get("owner") or meta.get("contractName") or "",
+        "fields": fields,
+    }
     if kind == "calldata":
         params = parse_params(key)
         entry["signature"] = canonical_signature(key)
@@ -102,8 +107,11 @@ def build(root: Path) -> dict[str, Any]:
     typed: dict[str, dict[str, list[int]]] = {}
     by_name: dict[str, dict[str, list[int]]] = {}
     tokens: dict[str, list[Any]] = {}
-    files = sorted(p for p in (root / "registry").rglob("*.json")
-                   if not p.name.endswith(".tests.json") and p.name.startswith(("calldata-", "eip712-")))
+    files = sorted(
+        p
+        for p in (root / "registry").rglob("*.json")
+        if not p.name.endswith(".tests.json") and p.name.startswith(("calldata-", "eip712-"))
+    )
     for path in files:
         doc = _load(path)
         ctx = doc.get("context", {})
@@ -135,9 +143,16 @@ def build(root: Path) -> dict[str, Any]:
         for per in table.values():
             for primary, fids in per.items():
                 per[primary] = sorted(set(fids))
-    return {"source": "LedgerHQ/clear-signing-erc7730-registry@d2489c5e4dfc4ce32882ea06d8e75131f5849cc4",
-            "license": "CC0-1.0", "descriptors": len(files), "calls": calls, "typed": typed,
-            "typed_by_domain_name": by_name, "tokens": tokens, "formats": formats}
+    return {
+        "source": "LedgerHQ/clear-signing-erc7730-registry@d2489c5e4dfc4ce32882ea06d8e75131f5849cc4",
+        "license": "CC0-1.0",
+        "descriptors": len(files),
+        "calls": calls,
+        "typed": typed,
+        "typed_by_domain_name": by_name,
+        "tokens": tokens,
+        "formats": formats,
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -148,9 +163,11 @@ def main(argv: list[str]) -> int:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(index, separators=(",", ":"), sort_keys=True).encode()
     OUT.write_bytes(gzip.compress(text, mtime=0))
-    print(f"{index['descriptors']} descriptors, {len(index['formats'])} formats, "
-          f"{sum(len(v) for v in index['calls'].values())} (contract, selector) keys, "
-          f"{OUT.stat().st_size:,} bytes")
+    print(
+        f"{index['descriptors']} descriptors, {len(index['formats'])} formats, "
+        f"{sum(len(v) for v in index['calls'].values())} (contract, selector) keys, "
+        f"{OUT.stat().st_size:,} bytes"
+    )
     return 0
 
 

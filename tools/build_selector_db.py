@@ -52,8 +52,13 @@ def _pack(pairs: Iterable[tuple[bytes, str]], key_size: int) -> bytes:
     for _, sig in ordered:
         blob.write(sig.encode())
         offsets.append(blob.tell())
-    body = (MAGIC + struct.pack("<II", len(ordered), key_size) + keys
-            + struct.pack(f"<{len(offsets)}I", *offsets) + blob.getvalue())
+    body = (
+        MAGIC
+        + struct.pack("<II", len(ordered), key_size)
+        + keys
+        + struct.pack(f"<{len(offsets)}I", *offsets)
+        + blob.getvalue()
+    )
     return zlib.compress(body, 9)
 
 
@@ -95,9 +100,14 @@ def build(shared: Path) -> dict[str, int]:
         writer = csv.writer(fh)
         writer.writerow(["kind", "hash", "signature", "category"])
         writer.writerows(core)
-    return {"function_pairs": len(functions), "selectors": len({k for k, _ in functions}),
-            "event_pairs": len(events), "topics": len({k for k, _ in events}), "dropped": dropped,
-            "core": len(core)}
+    return {
+        "function_pairs": len(functions),
+        "selectors": len({k for k, _ in functions}),
+        "event_pairs": len(events),
+        "topics": len({k for k, _ in events}),
+        "dropped": dropped,
+        "core": len(core),
+    }
 
 
 if __name__ == "__main__":

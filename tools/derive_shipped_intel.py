@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from txfirewall.enrich.labels import categorise
+from txfirewall.intel.categories import categorise
 from txfirewall.model.facts import ILLICIT_CATEGORIES, LabelCategory
 
 OUT = Path(__file__).resolve().parent.parent / "txfirewall" / "data" / "intel"
@@ -41,7 +41,7 @@ def _forta_category(tag: str, kind: str) -> str:
     text = f"{kind} {tag}".lower()
     if "heist" in text:
         return LabelCategory.HEIST.value
-    if "exploit" in text or "hack" in text and "phish" not in text:
+    if "exploit" in text or ("hack" in text and "phish" not in text):
         return LabelCategory.EXPLOIT.value
     return LabelCategory.PHISHING.value
 
@@ -49,22 +49,58 @@ def _forta_category(tag: str, kind: str) -> str:
 def derive(src: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     ofac = _rows(src / "ofac/ultrasound_ofac_eth_current_2026-05-26.csv")
-    counts["ofac_sanctioned.csv"] = _write("ofac_sanctioned.csv", ((r["address"], "sanctioned", r["name"], "") for r in ofac))
-    old = [r for r in _rows(src / "ofac/ultrasound_ofac_eth_2024-08-20_with_tornado.csv") if "TORNADO" in r["name"].upper()]
-    counts["tornado_cash.csv"] = _write("tornado_cash.csv", [
-        *((r["address"], "formerly-sanctioned", "Tornado Cash (OFAC SDN, delisted 2025-03-21)", r["date_added"]) for r in old),
-        *((r["address"], "mixer", "Tornado Cash", r["date_added"]) for r in old)])
+    counts["ofac_sanctioned.csv"] = _write(
+        "ofac_sanctioned.csv", ((r["address"], "sanctioned", r["name"], "") for r in ofac)
+    )
+    old = [
+        r for r in _rows(src / "ofac/ultrasound_ofac_eth_2024-08-20_with_tornado.csv") if "TORNADO" in r["name"].upper()
+    ]
+    counts["tornado_cash.csv"] = _write(
+        "tornado_cash.csv",
+        [
+            *(
+                (r["address"], "formerly-sanctioned", "Tornado Cash (OFAC SDN, delisted 2025-03-21)", r["date_added"])
+                for r in old
+            ),
+            *((r["address"], "mixer", "Tornado Cash", r["date_added"]) for r in old),
+        ],
+    )
     mal = _rows(src / "forta_labelled_datasets/eth_etherscan_malicious_labels.csv")
     phish = _rows(src / "forta_labelled_datasets/eth_phishing_scams.csv")
-    counts["forta_etherscan_malicious.csv"] = _write("forta_etherscan_malicious.csv", [
-        *((r["banned_address"], _forta_category(r["wallet_tag"], r["data_source"]), r["wallet_tag"], "") for r in mal),
-        *((r["address"], "phishing", r["etherscan_tag"] or "phish-hack", "") for r in phish)])
+    counts["forta_etherscan_malicious.csv"] = _write(
+        "forta_etherscan_malicious.csv",
+        [
+            *(
+                (r["banned_address"], _forta_category(r["wallet_tag"], r["data_source"]), r["wallet_tag"], "")
+                for r in mal
+            ),
+            *((r["address"], "phishing", r["etherscan_tag"] or "phish-hack", "") for r in phish),
+        ],
+    )
     contracts = _rows(src / "forta_labelled_datasets/eth_malicious_smart_contracts.csv")
-    counts["forta_malicious_contracts.csv"] = _write("forta_malicious_contracts.csv", [
-        *((r["contract_address"], _forta_category(r["contract_tag"], r["contract_creator_etherscan_label"]),
-           r["contract_tag"] or "malicious contract", "") for r in contracts),
-        *((r["contract_creator"], _forta_category(r["contract_creator_tag"], r["contract_creator_etherscan_label"]),
-           r["contract_creator_tag"] or "creator of a malicious contract", "") for r in contracts)])
+    counts["forta_malicious_contracts.csv"] = _write(
+        "forta_malicious_contracts.csv",
+        [
+            *(
+                (
+                    r["contract_address"],
+                    _forta_category(r["contract_tag"], r["contract_creator_etherscan_label"]),
+                    r["contract_tag"] or "malicious contract",
+                    "",
+                )
+                for r in contracts
+            ),
+            *(
+                (
+                    r["contract_creator"],
+                    _forta_category(r["contract_creator_tag"], r["contract_creator_etherscan_label"]),
+                    r["contract_creator_tag"] or "creator of a malicious contract",
+                    "",
+                )
+                for r in contracts
+            ),
+        ],
+    )
     mew = json.loads((src / "mew_darklist/mew_addresses_darklist.json").read_text())
     mew_rows: list[Row] = []
     for e in mew:
@@ -82,7 +118,11 @@ def derive(src: Path) -> dict[str, int]:
     benign: list[Row] = []
     for r in _rows(src / "forta_starter_kits/scam_detector_fp_list_benign.csv"):
         cat = categorise(r["comment"] or "")
-        cat = cat if cat in (LabelCategory.EXCHANGE, LabelCategory.BRIDGE, LabelCategory.PROTOCOL) else LabelCategory.BENIGN
+        cat = (
+            cat
+            if cat in (LabelCategory.EXCHANGE, LabelCategory.BRIDGE, LabelCategory.PROTOCOL)
+            else LabelCategory.BENIGN
+        )
         benign.append((r["address"], cat.value, f"{r['comment'] or 'benign'} (chain {r['chain_id'].strip()})", ""))
     counts["forta_benign.csv"] = _write("forta_benign.csv", benign)
     return counts

@@ -20,11 +20,13 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from txfirewall.enrich.contract_age import ContractAgeCache
-from txfirewall.errors import InvalidRequestError, TxFirewallError
+from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.decide.evaluate import validate_policy
-from txfirewall.simulate.fork import Fork, read_head
-from txfirewall.simulate.fork_manager import ForkManager
+from txfirewall.decide.policy import Policy
+from txfirewall.enrich.contract_age import ContractAgeCache
+from txfirewall.enrich.history import HistoryIndex
+from txfirewall.enrich.token_metadata import TokenCache
+from txfirewall.errors import InvalidRequestError, TxFirewallError
 from txfirewall.heuristics.registry import load_rules
 from txfirewall.heuristics.rule import Rule
 from txfirewall.model.facts import HistoryEntry, Label
@@ -36,10 +38,8 @@ from txfirewall.model.simulation import Simulation, SimulationStatus
 from txfirewall.model.verdict import Decision, Verdict
 from txfirewall.parse.request import parse_request
 from txfirewall.pipeline import Services, StageTimeouts, run_pipeline
-from txfirewall.decide.policy import Policy
-from txfirewall.chain.rpc_client import RpcClient
-from txfirewall.enrich.history import HistoryIndex
-from txfirewall.enrich.token_metadata import TokenCache
+from txfirewall.simulate.fork import Fork, read_head
+from txfirewall.simulate.fork_manager import ForkManager
 
 if TYPE_CHECKING:
     from txfirewall.graph.index import ProximityIndex
@@ -120,14 +120,12 @@ class Firewall:
                 return
             cfg = self.config
             if cfg.simulate and cfg.rpc_url:
-                forks = ForkManager(cfg.rpc_url, expected_chain_id=cfg.chain_id,
-                                    repin_interval=cfg.repin_interval)
+                forks = ForkManager(cfg.rpc_url, expected_chain_id=cfg.chain_id, repin_interval=cfg.repin_interval)
                 self._upstream = RpcClient(cfg.rpc_url, timeout=cfg.rpc_timeout)
                 try:
                     await forks.start()
                     if cfg.cold_start == "upstream":
-                        self._upstream_simulates = await upstream_simulates(
-                            self._upstream, forks.current.pinned_tag)
+                        self._upstream_simulates = await upstream_simulates(self._upstream, forks.current.pinned_tag)
                 except BaseException:
                     await forks.close()
                     await self._upstream.aclose()
@@ -157,8 +155,13 @@ class Firewall:
     def _services(self, fork: Fork | None, *, cold: bool = False) -> Services:
         fork_client = fork.client if fork else None
         if cold and fork is not None and self._upstream is not None:
-            return replace(self._services(fork), sim_client=self._upstream, facts_client=self._upstream,
-                           block_tag=fork.pinned_tag, route="upstream (cold fork)")
+            return replace(
+                self._services(fork),
+                sim_client=self._upstream,
+                facts_client=self._upstream,
+                block_tag=fork.pinned_tag,
+                route="upstream (cold fork)",
+            )
         return Services(
             policy=self.config.policy,
             rules=self.rules,
@@ -204,7 +207,6 @@ class Firewall:
         timings["total"] = (time.perf_counter() - started) * 1000
         return verdict
 
-
     def _warm_in_background(self, fork: Fork, request: Request, sender: str) -> None:
         """Run the same analysis on the fork, unawaited and discarded, so that the state this
         sender's requests touch is cached there and their next analysis stays off the upstream."""
@@ -213,7 +215,7 @@ class Firewall:
             try:
                 await run_pipeline(request, self._services(fork), {})
                 fork.warm_senders.add(sender)
-            except Exception:  # noqa: BLE001 - warming is best effort; the next request stays cold
+            except Exception:  # noqa: BLE001, S110 - warming is best effort; the next request stays cold
                 pass
 
         task = asyncio.create_task(warm())
@@ -231,9 +233,7 @@ async def upstream_simulates(upstream: RpcClient, block_tag: str) -> bool:
     return isinstance(result, list)
 
 
-def invalid_request_verdict(
-    exc: TxFirewallError, timings: dict[str, float], chain_id: int | None = None
-) -> Verdict:
+def invalid_request_verdict(exc: TxFirewallError, timings: dict[str, float], chain_id: int | None = None) -> Verdict:
     """A request that cannot be parsed is blocked: no wallet should sign what no one can read."""
     finding = Finding(
         rule="invalid-request",

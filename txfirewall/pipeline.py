@@ -13,10 +13,14 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from txfirewall.enrich.contract_age import ContractAgeCache, age_lookup
-from txfirewall.enrich.stage import enrich
-from txfirewall.decide.evaluate import evaluate
+from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.decide.decision import decide, score
+from txfirewall.decide.evaluate import evaluate
+from txfirewall.decide.policy import Policy
+from txfirewall.enrich.contract_age import ContractAgeCache, age_lookup
+from txfirewall.enrich.history import HistoryIndex
+from txfirewall.enrich.stage import enrich
+from txfirewall.enrich.token_metadata import TokenCache
 from txfirewall.heuristics.rule import Rule
 from txfirewall.model.context import AnalysisContext, StageFailure
 from txfirewall.model.facts import HistoryEntry, Label
@@ -25,13 +29,9 @@ from txfirewall.model.primitives import Address, ChainId
 from txfirewall.model.request import Request
 from txfirewall.model.simulation import Simulation, SimulationStatus
 from txfirewall.model.verdict import Verdict
-from txfirewall.decide.policy import Policy
-from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.signatures import decode_request, describe
-from txfirewall.simulate.simulate_request import simulate_request
-from txfirewall.enrich.history import HistoryIndex
-from txfirewall.enrich.token_metadata import TokenCache
 from txfirewall.simulate.block_env import BlockEnv
+from txfirewall.simulate.simulate_request import simulate_request
 
 if TYPE_CHECKING:
     from txfirewall.graph.index import ProximityIndex
@@ -101,9 +101,7 @@ async def _timed(
 
 async def run_pipeline(request: Request, services: Services, timings: dict[str, float]) -> Verdict:
     """Analyse one parsed request. Never raises for anything the request or the node does."""
-    ctx = AnalysisContext(
-        request=request, chain_id=services.chain_id, history=services.history, labels=services.labels
-    )
+    ctx = AnalysisContext(request=request, chain_id=services.chain_id, history=services.history, labels=services.labels)
 
     async def decode_stage(c: AnalysisContext) -> AnalysisContext:
         return replace(c, intent=decode_request(c.request))
@@ -112,16 +110,26 @@ async def run_pipeline(request: Request, services: Services, timings: dict[str, 
         if services.sim_client is None:
             sim = Simulation(status=SimulationStatus.SKIPPED, error=services.skip_reason)
         else:
-            sim = await simulate_request(c, services.sim_client, env=services.block_env,
-                                         block=services.block_tag, chain_id=services.chain_id)
+            sim = await simulate_request(
+                c, services.sim_client, env=services.block_env, block=services.block_tag, chain_id=services.chain_id
+            )
             sim = replace(sim, engine=f"eth_simulateV1 on the {services.route}")
         return replace(c, simulation=sim)
 
     async def enrich_stage(c: AnalysisContext) -> AnalysisContext:
-        c = await enrich(c, services.facts_client, services.labels, block=services.block_tag,
-                         intel=services.intel, graph=services.graph, token_cache=services.token_cache, history_index=services.history_index,
-                         ages=age_lookup(services.contract_ages, services.block_env, services.timeouts.enrich,
-                                         services.history_client))
+        c = await enrich(
+            c,
+            services.facts_client,
+            services.labels,
+            block=services.block_tag,
+            intel=services.intel,
+            graph=services.graph,
+            token_cache=services.token_cache,
+            history_index=services.history_index,
+            ages=age_lookup(
+                services.contract_ages, services.block_env, services.timeouts.enrich, services.history_client
+            ),
+        )
         if c.intent is not None:
             c = replace(c, intent=replace(c.intent, summary=describe(c.intent, c.tokens, method=request.method.value)))
         return c

@@ -35,7 +35,7 @@ EXIT_FOR = {"allow": 0, "warn": 10, "block": 20}
 
 def _invoke(argv: tuple[str, ...], stdin: bytes | None, timeout: float) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "TXFIREWALL_RPC"}
-    proc = subprocess.run(  # noqa: S603 - fixed argv
+    proc = subprocess.run(
         [str(CLI), *argv],
         input=stdin,
         capture_output=True,
@@ -55,7 +55,9 @@ _POOL: ThreadPoolExecutor | None = None
 _CALLS: dict[tuple[tuple[str, ...], bytes | None], Future[subprocess.CompletedProcess[str]]] = {}
 
 
-def submit(*args: str | Path, stdin: bytes | None = None, timeout: float = 60) -> Future[subprocess.CompletedProcess[str]]:
+def submit(
+    *args: str | Path, stdin: bytes | None = None, timeout: float = 60
+) -> Future[subprocess.CompletedProcess[str]]:
     key = (tuple(map(str, args)), stdin)
     future = _CALLS.get(key)
     if future is None:
@@ -77,7 +79,9 @@ def check_args(node: AnvilNode, request: str | Path, *extra: str | Path) -> tupl
     return ("check", source, "--rpc", node.url, *extra)
 
 
-def check(node: AnvilNode, request: str | Path, *extra: str | Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def check(
+    node: AnvilNode, request: str | Path, *extra: str | Path, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
     return run(*check_args(node, request, *extra), stdin=stdin)
 
 
@@ -148,13 +152,22 @@ def _prefetch(mainnet: AnvilNode, manifest: dict[str, Any]) -> Iterator[None]:
     _POOL = ThreadPoolExecutor(max_workers=3, thread_name_prefix="txfirewall-cli")
     try:
         submit("demo", "--fixtures", "anvil_fixtures", timeout=120)
-        for name in ("a_eth_to_bob.json", "j_nft_approval_for_all_drainer.json", "d_usdx_approve_max_scammer.json",
-                     "g_eth_sign_hash.json", "e_drainer_claim.json"):
+        for name in (
+            "a_eth_to_bob.json",
+            "j_nft_approval_for_all_drainer.json",
+            "d_usdx_approve_max_scammer.json",
+            "g_eth_sign_hash.json",
+            "e_drainer_claim.json",
+        ):
             submit(*check_args(mainnet, name, "--json"))
         submit(*check_args(mainnet, "-", "--json"), stdin=(REQUESTS / "d_usdx_approve_max_scammer.json").read_bytes())
         for extra in (
-            (), ("--json", "--history", HISTORY), ("--json", "--from", alice.lower()), ("--from", bob),
-            ("--json", "--chain-id", str(manifest["chain_id"])), ("--json", "--chain-id", "1"),
+            (),
+            ("--json", "--history", HISTORY),
+            ("--json", "--from", alice.lower()),
+            ("--from", bob),
+            ("--json", "--chain-id", str(manifest["chain_id"])),
+            ("--json", "--chain-id", "1"),
             ("--json", "--origin", "https://app.example.test"),
         ):
             submit(*check_args(mainnet, "a_eth_to_bob.json", *extra))
@@ -251,9 +264,7 @@ def test_readable_report_for_an_allowed_request(mainnet: AnvilNode) -> None:
 # --history, --labels, --policy
 
 
-def test_history_gives_relationships_and_enables_history_rules(
-    mainnet: AnvilNode, accounts: dict[str, str]
-) -> None:
+def test_history_gives_relationships_and_enables_history_rules(mainnet: AnvilNode, accounts: dict[str, str]) -> None:
     without = verdict_json(check(mainnet, "a_eth_to_bob.json", "--json"))
     with_history = verdict_json(check(mainnet, "a_eth_to_bob.json", "--json", "--history", HISTORY))
     skipped_without = {s["rule"]: s["reason"] for s in without["skipped_rules"]}
@@ -262,7 +273,10 @@ def test_history_gives_relationships_and_enables_history_rules(
     bob = next(a for a in with_history["addresses"] if a["address"] == accounts["bob"])
     # alice paid bob 3 times; bob sent her USDX once and ETH once (anvil_fixtures/README.md).
     assert bob["history"] == {
-        "sent_count": 3, "received_count": 2, "first_at": 1707937500, "last_at": 1793188800,
+        "sent_count": 3,
+        "received_count": 2,
+        "first_at": 1707937500,
+        "last_at": 1793188800,
     }
     assert all(a["history"] is None for a in without["addresses"])
 
@@ -279,9 +293,7 @@ def test_history_flags_first_transfer_to_new_address(
     assert first[0]["evidence"]["recipient"] == accounts["scammer"]
 
 
-def test_labels_make_drainer_owner_illicit(
-    mainnet: AnvilNode, accounts: dict[str, str], tmp_path: Path
-) -> None:
+def test_labels_make_drainer_owner_illicit(mainnet: AnvilNode, accounts: dict[str, str], tmp_path: Path) -> None:
     owner = accounts["drainer_owner"]
     labels = write(tmp_path, "labels.csv", f"address,label,source\n{owner.lower()},Drainer kit operator,my-intel\n")
     before_proc, proc = check_many(
@@ -342,7 +354,8 @@ def test_policy_raising_a_rule_severity_blocks(mainnet: AnvilNode, accounts: dic
 
 def test_policy_cannot_downgrade_an_unconditional_rule_below_block(mainnet: AnvilNode, tmp_path: Path) -> None:
     policy = write(
-        tmp_path, "policy.toml",
+        tmp_path,
+        "policy.toml",
         '[thresholds]\nwarn = "critical"\nblock = "critical"\n[rules.eth-sign-raw-hash]\nseverity = "low"\n',
     )
     proc = check(mainnet, "g_eth_sign_hash.json", "--json", "--policy", policy)
@@ -435,8 +448,14 @@ INVALID_REQUESTS = {
         "NonCanonicalKeyError",
     ),
     "data-input-disagree": (
-        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction",
-                    "params": [{"from": ALICE, "to": BOB, "data": "0x01", "input": "0x02"}]}),
+        json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "eth_sendTransaction",
+                "params": [{"from": ALICE, "to": BOB, "data": "0x01", "input": "0x02"}],
+            }
+        ),
         '"data" and "input"',
         "InvalidParamsError",
     ),
@@ -489,7 +508,9 @@ def test_bad_labels_csv_exits_2(mainnet: AnvilNode, tmp_path: Path) -> None:
 def test_bad_policy_toml_exits_2(mainnet: AnvilNode, tmp_path: Path) -> None:
     policy = write(tmp_path, "policy.toml", "[thresholds\nwarn = 'low'\n")
     semantic = write(tmp_path, "policy2.toml", '[thresholds]\nwarn = "severe"\n')
-    proc, proc2 = check_many(mainnet, ("a_eth_to_bob.json", "--policy", policy), ("a_eth_to_bob.json", "--policy", semantic))
+    proc, proc2 = check_many(
+        mainnet, ("a_eth_to_bob.json", "--policy", policy), ("a_eth_to_bob.json", "--policy", semantic)
+    )
     assert proc.returncode == 2
     assert "not valid TOML" in proc.stderr
     assert proc2.returncode == 2
@@ -533,7 +554,9 @@ def test_deeply_nested_history_line_exits_2_without_crashing(tmp_path: Path) -> 
 
 # Was a bug, now fixed: policy params are not checked against the rule's params dataclass
 @pytest.mark.parametrize(
-    "params", ["{ min_past_interaction = 2 }", '{ min_past_interactions = "2" }'], ids=["unknown-name", "wrong-type"],
+    "params",
+    ["{ min_past_interaction = 2 }", '{ min_past_interactions = "2" }'],
+    ids=["unknown-name", "wrong-type"],
 )
 def test_policy_with_bad_rule_params_exits_2(mainnet: AnvilNode, tmp_path: Path, params: str) -> None:
     policy = write(tmp_path, "policy.toml", f"[rules.assets-to-unfamiliar-contract]\nparams = {params}\n")
@@ -571,7 +594,7 @@ def test_demo_prints_a_summary_with_every_sample() -> None:
     header = next(line for line in out.splitlines() if line.startswith("#   request"))
     for column in ("expected", "verdict", "score", "rules", "ok"):
         assert column in header
-    table = out[out.index(header):].split("\n\n")[0].splitlines()
+    table = out[out.index(header) :].split("\n\n")[0].splitlines()
     assert set(table[1]) <= {"-", " "}
     rows = table[2:]
     assert len(rows) == len(index)

@@ -14,11 +14,9 @@ from pathlib import Path
 import pytest
 
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
-
-from txfirewall.chain.anvil_provision import ensure_anvil, find_anvil
-from txfirewall.chain.anvil_provision import cached_anvil_path
-from txfirewall.errors import AnvilNotFoundError, AnvilStartError, EnvironmentFailure
+from txfirewall.chain.anvil_provision import cached_anvil_path, ensure_anvil, find_anvil
 from txfirewall.chain.rpc_client import probe_chain_id
+from txfirewall.errors import AnvilNotFoundError, AnvilStartError, EnvironmentFailure
 
 pytestmark = pytest.mark.integration
 
@@ -80,11 +78,10 @@ def test_node_starts_on_a_loopback_port_answers_and_stops() -> None:
 
 def test_exception_inside_with_block_still_stops_the_node() -> None:
     pid = None
-    with pytest.raises(RuntimeError, match="boom"):
-        with AnvilNode.start() as node:
-            pid = node.pid
-            assert node.running
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError, match="boom"), AnvilNode.start() as node:
+        pid = node.pid
+        assert node.running
+        raise RuntimeError("boom")
     assert pid is not None
     assert wait_gone(pid)
     with pytest.raises(ProcessLookupError):
@@ -226,8 +223,12 @@ _CHILD = textwrap.dedent(
 
 
 def test_killed_parent_leaves_no_orphan() -> None:
-    parent = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "-c", _CHILD], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _CHILD],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     anvil_pid = None
     try:

@@ -20,14 +20,14 @@ import httpx
 import pytest
 
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
+from txfirewall.chain.rpc_client import RpcClient
+from txfirewall.decide.policy import Policy, RuleOverride
 from txfirewall.enrich.contract_age import ContractAgeCache, PinnedBlock, find_contract_ages
-from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.enrich.history import load_history
+from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.model.findings import Finding, Severity
 from txfirewall.model.primitives import to_address
 from txfirewall.model.verdict import Verdict
-from txfirewall.decide.policy import Policy, RuleOverride
-from txfirewall.chain.rpc_client import RpcClient
 
 from ..conftest import FIXTURES, load_request
 from ..support.delay_proxy import DelayProxy
@@ -69,8 +69,11 @@ def chain_with_history(manifest: dict[str, Any]) -> Iterator[AnvilNode]:
 def deployment(mainnet: AnvilNode, address: str) -> tuple[int, int]:
     """Block and timestamp of the transaction that deployed ``address``, from its receipt."""
     state = json.loads((FIXTURES / "state.json").read_text())
-    (tx_hash,) = [t["info"]["transaction_hash"] for t in state["transactions"]
-                  if (t["info"].get("contract_address") or "").lower() == address.lower()]
+    (tx_hash,) = [
+        t["info"]["transaction_hash"]
+        for t in state["transactions"]
+        if (t["info"].get("contract_address") or "").lower() == address.lower()
+    ]
 
     def call(method: str, *params: Any) -> Any:
         body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
@@ -86,7 +89,8 @@ def finding(verdict: Verdict, rule: str) -> Finding | None:
 
 
 async def test_the_drainer_is_fresh_and_usdx_is_old(
-        chain_with_history: AnvilNode, mainnet: AnvilNode, manifest: dict[str, Any]) -> None:
+    chain_with_history: AnvilNode, mainnet: AnvilNode, manifest: dict[str, Any]
+) -> None:
     drainer, usdx = (to_address(manifest["contracts"][r]) for r in ("drainer", "usdx"))
     pinned = PinnedBlock(manifest["head"]["number"], manifest["head"]["timestamp"])
     async with DelayProxy(chain_with_history.url, delay=0.0) as proxy, RpcClient(proxy.url) as client:
@@ -106,9 +110,15 @@ async def test_the_drainer_is_fresh_and_usdx_is_old(
 
 
 async def test_the_rule_fires_on_the_drainer_claim_and_not_on_the_router_swap(
-        chain_with_history: AnvilNode, manifest: dict[str, Any]) -> None:
-    config = FirewallConfig(rpc_url=chain_with_history.url, chain_id=manifest["chain_id"], repin_interval=None,
-                            history=load_history(FIXTURES / "history.jsonl"), policy=FIXTURE_POLICY)
+    chain_with_history: AnvilNode, manifest: dict[str, Any]
+) -> None:
+    config = FirewallConfig(
+        rpc_url=chain_with_history.url,
+        chain_id=manifest["chain_id"],
+        repin_interval=None,
+        history=load_history(FIXTURES / "history.jsonl"),
+        policy=FIXTURE_POLICY,
+    )
     async with Firewall(config) as fw:
         claim = await fw.analyze(load_request("e_drainer_claim.json"))
         swap = await fw.analyze(load_request("m_swap_usdx_for_eth.json"))
@@ -124,14 +134,20 @@ async def test_the_rule_fires_on_the_drainer_claim_and_not_on_the_router_swap(
     router = next(a for a in swap.addresses if a.address == manifest["contracts"]["uniswap_v2_router"])
     assert router.created_at_block == 7 and router.age_source == "creation-block"
     assert router.age_seconds is not None and router.age_seconds > 2 * 365 * DAY
-    assert json.loads(swap.to_json_text())["addresses"][0].keys() >= {"created_at_block", "created_at",
-                                                                       "age_seconds", "age_source"}
+    assert json.loads(swap.to_json_text())["addresses"][0].keys() >= {
+        "created_at_block",
+        "created_at",
+        "age_seconds",
+        "age_source",
+    }
 
 
 async def test_the_default_threshold_lets_a_27_day_old_contract_through(
-        chain_with_history: AnvilNode, manifest: dict[str, Any]) -> None:
-    config = FirewallConfig(rpc_url=chain_with_history.url, repin_interval=None,
-                            history=load_history(FIXTURES / "history.jsonl"))
+    chain_with_history: AnvilNode, manifest: dict[str, Any]
+) -> None:
+    config = FirewallConfig(
+        rpc_url=chain_with_history.url, repin_interval=None, history=load_history(FIXTURES / "history.jsonl")
+    )
     async with Firewall(config) as fw:
         claim = await fw.analyze(load_request("e_drainer_claim.json"))
     drainer = next(a for a in claim.addresses if a.address == manifest["contracts"]["drainer"])

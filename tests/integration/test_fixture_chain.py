@@ -53,9 +53,7 @@ class Rpc:
 
 
 def _start() -> AnvilNode:
-    return AnvilNode.start(
-        AnvilOptions(chain_id=MANIFEST["chain_id"], accounts=0, load_state=FIXTURES / "state.json")
-    )
+    return AnvilNode.start(AnvilOptions(chain_id=MANIFEST["chain_id"], accounts=0, load_state=FIXTURES / "state.json"))
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +111,12 @@ def test_permit2_at_canonical_address(rpc: Rpc) -> None:
     expected = keccak(
         abi_encode(
             ["bytes32", "bytes32", "uint256", "address"],
-            [keccak(text="EIP712Domain(string name,uint256 chainId,address verifyingContract)"),
-             keccak(text="Permit2"), 7357, PERMIT2],
+            [
+                keccak(text="EIP712Domain(string name,uint256 chainId,address verifyingContract)"),
+                keccak(text="Permit2"),
+                7357,
+                PERMIT2,
+            ],
         )
     )
     assert separator == expected
@@ -249,8 +251,15 @@ def _send(rpc: Rpc, role: str, to: str, data: bytes, value: int = 0) -> dict[str
     sender = _addr(role)
     nonce = int(rpc("eth_getTransactionCount", sender, "latest"), 16)
     tx = {
-        "type": 2, "chainId": 7357, "nonce": nonce, "to": to, "value": value, "data": data,
-        "gas": 1_000_000, "maxFeePerGas": 30 * 10**9, "maxPriorityFeePerGas": 10**9,
+        "type": 2,
+        "chainId": 7357,
+        "nonce": nonce,
+        "to": to,
+        "value": value,
+        "data": data,
+        "gas": 1_000_000,
+        "maxFeePerGas": 30 * 10**9,
+        "maxPriorityFeePerGas": 10**9,
     }
     signed = Account.sign_transaction(tx, _key(role))
     tx_hash = rpc("eth_sendRawTransaction", "0x" + bytes(signed.raw_transaction).hex())
@@ -269,10 +278,20 @@ def test_drainer_sweeps_approved_assets() -> None:
     with _start() as node:
         rpc = Rpc(node.url)
         try:
-            _send(rpc, "alice", c["usdx"], keccak(text="approve(address,uint256)")[:4]
-                  + abi_encode(["address", "uint256"], [c["drainer"], 2**256 - 1]))
-            _send(rpc, "alice", c["nft"], keccak(text="setApprovalForAll(address,bool)")[:4]
-                  + abi_encode(["address", "bool"], [c["drainer"], True]))
+            _send(
+                rpc,
+                "alice",
+                c["usdx"],
+                keccak(text="approve(address,uint256)")[:4]
+                + abi_encode(["address", "uint256"], [c["drainer"], 2**256 - 1]),
+            )
+            _send(
+                rpc,
+                "alice",
+                c["nft"],
+                keccak(text="setApprovalForAll(address,bool)")[:4]
+                + abi_encode(["address", "bool"], [c["drainer"], True]),
+            )
             before = int(rpc("eth_getBalance", owner, "latest"), 16)
             _send(rpc, "alice", c["drainer"], keccak(text="Claim()")[:4], value=10**18)
             assert int(rpc("eth_getBalance", owner, "latest"), 16) == before + 10**18

@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
-from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.enrich.history import load_history
+from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.model.simulation import SimulationStatus
 from txfirewall.model.verdict import Decision
 from txfirewall.pipeline import StageTimeouts
@@ -96,8 +96,12 @@ async def test_a_dead_fork_is_restarted(private_mainnet: AnvilNode) -> None:
 
 
 async def test_upstream_gone_is_a_warning_not_an_allow(private_mainnet: AnvilNode) -> None:
-    config = FirewallConfig(rpc_url=private_mainnet.url, repin_interval=None, rpc_timeout=2.0,
-                            history=load_history(FIXTURES / "history.jsonl"))
+    config = FirewallConfig(
+        rpc_url=private_mainnet.url,
+        repin_interval=None,
+        rpc_timeout=2.0,
+        history=load_history(FIXTURES / "history.jsonl"),
+    )
     async with Firewall(config) as fw:
         private_mainnet.stop()
         verdict = await fw.analyze(load_request("a_eth_to_bob.json"))
@@ -108,8 +112,12 @@ async def test_upstream_gone_is_a_warning_not_an_allow(private_mainnet: AnvilNod
 
 async def test_simulation_timeout_is_a_warning(private_mainnet: AnvilNode) -> None:
     async with DelayProxy(private_mainnet.url, delay=0.0) as proxy:
-        config = FirewallConfig(rpc_url=proxy.url, repin_interval=None, cold_start="upstream",
-                                timeouts=StageTimeouts(simulate=0.3, enrich=0.3))
+        config = FirewallConfig(
+            rpc_url=proxy.url,
+            repin_interval=None,
+            cold_start="upstream",
+            timeouts=StageTimeouts(simulate=0.3, enrich=0.3),
+        )
         async with Firewall(config) as fw:
             proxy.delay = 1.0
             verdict = await fw.analyze(load_request("a_eth_to_bob.json"))
@@ -147,17 +155,23 @@ async def test_token_metadata_is_read_once(private_mainnet: AnvilNode, manifest:
 
     def transfer(sender: str) -> dict[str, Any]:
         data = "0xa9059cbb" + "00" * 12 + manifest["accounts"]["dave"]["address"][2:].lower() + f"{10**6:064x}"
-        return {"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction",
-                "params": [{"from": sender, "to": usdx, "data": data}]}
+        return {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "eth_sendTransaction",
+            "params": [{"from": sender, "to": usdx, "data": data}],
+        }
 
-    async with DelayProxy(private_mainnet.url, delay=0.0) as proxy:
-        async with Firewall(FirewallConfig(rpc_url=proxy.url, repin_interval=None, cold_start="upstream")) as fw:
-            proxy.reset()
-            first = await fw.analyze(transfer(manifest["accounts"]["alice"]["address"]))
-            first_calls = sum(r.methods.count("eth_call") for r in proxy.records)
-            proxy.reset()
-            second = await fw.analyze(transfer(manifest["accounts"]["bob"]["address"]))  # cold again: upstream
-            second_calls = sum(r.methods.count("eth_call") for r in proxy.records)
+    async with (
+        DelayProxy(private_mainnet.url, delay=0.0) as proxy,
+        Firewall(FirewallConfig(rpc_url=proxy.url, repin_interval=None, cold_start="upstream")) as fw,
+    ):
+        proxy.reset()
+        first = await fw.analyze(transfer(manifest["accounts"]["alice"]["address"]))
+        first_calls = sum(r.methods.count("eth_call") for r in proxy.records)
+        proxy.reset()
+        second = await fw.analyze(transfer(manifest["accounts"]["bob"]["address"]))  # cold again: upstream
+        second_calls = sum(r.methods.count("eth_call") for r in proxy.records)
     assert first_calls == 3, "symbol, name and decimals, once"
     assert second_calls == 0, "served from the cache"
     assert {t.symbol for t in second.tokens} == {"USDX"} and first.intent.summary.startswith("Send 1 USDX")

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from txfirewall.chain.anvil_node import AnvilNode
+from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.graph.build import build_from_files
 from txfirewall.graph.index import ProximityIndex
 from txfirewall.graph.rpc_scan import scan_blocks
 from txfirewall.model.facts import Label, LabelCategory
 from txfirewall.model.primitives import to_address
-from txfirewall.chain.rpc_client import RpcClient
 
 pytestmark = pytest.mark.integration
 

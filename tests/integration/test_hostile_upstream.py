@@ -8,13 +8,15 @@ import sys
 import pytest
 from aiohttp import web
 
-from txfirewall.errors import UpstreamError
 from txfirewall.chain.rpc_client import RpcClient
+from txfirewall.errors import UpstreamError
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 
-@pytest.mark.parametrize("body", [b"[" * 200_000, b"{\"result\": " * 50_000, b"not json"], ids=["deep-array", "deep-object", "garbage"])
+@pytest.mark.parametrize(
+    "body", [b"[" * 200_000, b'{"result": ' * 50_000, b"not json"], ids=["deep-array", "deep-object", "garbage"]
+)
 async def test_garbage_from_upstream_is_a_typed_error(body: bytes) -> None:
     import eth_account  # noqa: F401 - raises the recursion limit to 100,000 (py_ecc), as in production
 

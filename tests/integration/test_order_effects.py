@@ -22,39 +22,83 @@ from ..conftest import FIXTURES
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 SEAPORT = "0x0000000000000068F116a894984e2DB1123eB395"
-ITEM = [{"name": n, "type": t} for n, t in (("itemType", "uint8"), ("token", "address"),
-        ("identifierOrCriteria", "uint256"), ("startAmount", "uint256"), ("endAmount", "uint256"))]
+ITEM = [
+    {"name": n, "type": t}
+    for n, t in (
+        ("itemType", "uint8"),
+        ("token", "address"),
+        ("identifierOrCriteria", "uint256"),
+        ("startAmount", "uint256"),
+        ("endAmount", "uint256"),
+    )
+]
 
 
 def free_listing(manifest: dict[str, Any], *, price_wei: int = 0) -> dict[str, Any]:
     alice, nft = manifest["accounts"]["alice"]["address"], manifest["contracts"]["nft"]
-    consideration = [] if not price_wei else [
-        {"itemType": 0, "token": "0x" + "00" * 20, "identifierOrCriteria": 0, "startAmount": price_wei,
-         "endAmount": price_wei, "recipient": alice}]
+    consideration = (
+        []
+        if not price_wei
+        else [
+            {
+                "itemType": 0,
+                "token": "0x" + "00" * 20,
+                "identifierOrCriteria": 0,
+                "startAmount": price_wei,
+                "endAmount": price_wei,
+                "recipient": alice,
+            }
+        ]
+    )
     typed = {
         "types": {
-            "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
-                             {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
-            "OrderComponents": [{"name": n, "type": t} for n, t in (
-                ("offerer", "address"), ("zone", "address"), ("offer", "OfferItem[]"),
-                ("consideration", "ConsiderationItem[]"), ("orderType", "uint8"), ("startTime", "uint256"),
-                ("endTime", "uint256"), ("zoneHash", "bytes32"), ("salt", "uint256"), ("conduitKey", "bytes32"),
-                ("counter", "uint256"))],
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "OrderComponents": [
+                {"name": n, "type": t}
+                for n, t in (
+                    ("offerer", "address"),
+                    ("zone", "address"),
+                    ("offer", "OfferItem[]"),
+                    ("consideration", "ConsiderationItem[]"),
+                    ("orderType", "uint8"),
+                    ("startTime", "uint256"),
+                    ("endTime", "uint256"),
+                    ("zoneHash", "bytes32"),
+                    ("salt", "uint256"),
+                    ("conduitKey", "bytes32"),
+                    ("counter", "uint256"),
+                )
+            ],
             "OfferItem": ITEM,
             "ConsiderationItem": [*ITEM, {"name": "recipient", "type": "address"}],
         },
         "primaryType": "OrderComponents",
         "domain": {"name": "Seaport", "version": "1.6", "chainId": manifest["chain_id"], "verifyingContract": SEAPORT},
-        "message": {"offerer": alice, "zone": "0x" + "00" * 20,
-                    "offer": [{"itemType": 2, "token": nft, "identifierOrCriteria": 1, "startAmount": 1, "endAmount": 1}],
-                    "consideration": consideration, "orderType": 0, "startTime": 0, "endTime": 2**40,
-                    "zoneHash": "0x" + "00" * 32, "salt": 7, "conduitKey": "0x" + "00" * 32, "counter": 0},
+        "message": {
+            "offerer": alice,
+            "zone": "0x" + "00" * 20,
+            "offer": [{"itemType": 2, "token": nft, "identifierOrCriteria": 1, "startAmount": 1, "endAmount": 1}],
+            "consideration": consideration,
+            "orderType": 0,
+            "startTime": 0,
+            "endTime": 2**40,
+            "zoneHash": "0x" + "00" * 32,
+            "salt": 7,
+            "conduitKey": "0x" + "00" * 32,
+            "counter": 0,
+        },
     }
     return {"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [alice, json.dumps(typed)]}
 
 
 async def test_free_listing_is_blocked_and_cannot_be_taken_without_approval(
-        firewall: Firewall, manifest: dict[str, Any]) -> None:
+    firewall: Firewall, manifest: dict[str, Any]
+) -> None:
     verdict = await firewall.analyze(free_listing(manifest))
     assert verdict.decision is Decision.BLOCK and "order-for-nothing" in {f.rule for f in verdict.findings}
     sim = verdict.simulation
@@ -72,14 +116,35 @@ async def test_with_an_approval_the_order_takes_the_nft(manifest: dict[str, Any]
     options = AnvilOptions(load_state=FIXTURES / "state.json", chain_id=manifest["chain_id"], accounts=0)
     with AnvilNode.start(options) as chain:
         alice = Account.from_key(manifest["accounts"]["alice"]["private_key"])
-        nonce = int(httpx.post(chain.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionCount",
-                                               "params": [alice.address, "latest"]}).json()["result"], 16)
+        nonce = int(
+            httpx.post(
+                chain.url,
+                json={
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "eth_getTransactionCount",
+                    "params": [alice.address, "latest"],
+                },
+            ).json()["result"],
+            16,
+        )
         data = keccak(text="setApprovalForAll(address,bool)")[:4] + encode(["address", "bool"], [SEAPORT, True])
-        signed = alice.sign_transaction({"chainId": manifest["chain_id"], "nonce": nonce, "to": manifest["contracts"]["nft"],
-                                         "data": data, "value": 0, "gas": 100_000, "maxFeePerGas": 10**11,
-                                         "maxPriorityFeePerGas": 10**9})
+        signed = alice.sign_transaction(
+            {
+                "chainId": manifest["chain_id"],
+                "nonce": nonce,
+                "to": manifest["contracts"]["nft"],
+                "data": data,
+                "value": 0,
+                "gas": 100_000,
+                "maxFeePerGas": 10**11,
+                "maxPriorityFeePerGas": 10**9,
+            }
+        )
         raw = "0x" + signed.raw_transaction.hex().removeprefix("0x")
-        reply = httpx.post(chain.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": [raw]}).json()
+        reply = httpx.post(
+            chain.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": [raw]}
+        ).json()
         assert "result" in reply, reply
         async with Firewall(FirewallConfig(rpc_url=chain.url, repin_interval=None)) as fw:
             verdict = await fw.analyze(free_listing(manifest))

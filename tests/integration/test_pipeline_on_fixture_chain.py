@@ -10,13 +10,13 @@ import httpx
 import pytest
 
 from txfirewall.chain.anvil_node import AnvilNode
-from txfirewall.errors import EnvironmentFailure
-from txfirewall.firewall import Firewall, FirewallConfig
-from txfirewall.simulate.fork import ChainMismatchError
 from txfirewall.enrich.history import load_history
 from txfirewall.enrich.labels import parse_labels_csv
+from txfirewall.errors import EnvironmentFailure
+from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.model.simulation import AssetKind, SimulationStatus
 from txfirewall.model.verdict import Decision, Verdict
+from txfirewall.simulate.fork import ChainMismatchError
 
 from ..conftest import FIXTURES, load_request
 
@@ -139,8 +139,9 @@ async def test_concurrent_analyses_match_sequential(firewall: Firewall) -> None:
         assert verdict.simulation.changes == reference.simulation.changes
 
 
-async def test_simulation_never_mutates_the_chain(firewall: Firewall, mainnet: AnvilNode,
-                                                  manifest: dict[str, Any]) -> None:
+async def test_simulation_never_mutates_the_chain(
+    firewall: Firewall, mainnet: AnvilNode, manifest: dict[str, Any]
+) -> None:
     alice = manifest["accounts"]["alice"]["address"]
     fork = firewall.fork
     assert fork is not None
@@ -148,8 +149,11 @@ async def test_simulation_never_mutates_the_chain(firewall: Firewall, mainnet: A
     async def state() -> tuple[str, str, str]:
         async with httpx.AsyncClient() as client:
             out = []
-            for url, method in ((mainnet.url, "eth_getBalance"), (fork.node.url, "eth_getBalance"),
-                                (fork.node.url, "eth_blockNumber")):
+            for url, method in (
+                (mainnet.url, "eth_getBalance"),
+                (fork.node.url, "eth_getBalance"),
+                (fork.node.url, "eth_blockNumber"),
+            ):
                 params = [alice, "latest"] if method == "eth_getBalance" else []
                 out.append((await client.post(url, json=rpc(method, params))).json()["result"])
             return out[0], out[1], out[2]
@@ -190,4 +194,3 @@ async def test_offline_analysis_still_fails_closed(mainnet: AnvilNode) -> None:
         verdict = await fw.analyze(load_request("d_usdx_approve_max_scammer.json"))
     assert verdict.decision is Decision.WARN  # no node to check the spender: warn, never allow
     assert verdict.simulation.status is SimulationStatus.SKIPPED
-

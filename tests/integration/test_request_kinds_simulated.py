@@ -26,24 +26,35 @@ def rules(verdict: Any) -> set[str]:
 
 
 def nonce_of(url: str, address: str) -> int:
-    reply = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionCount",
-                                  "params": [address, "latest"]}).json()
+    reply = httpx.post(
+        url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionCount", "params": [address, "latest"]}
+    ).json()
     return int(reply["result"], 16)
 
 
-async def test_signed_7702_transaction_runs_the_sweeper(firewall: Firewall, mainnet: AnvilNode,
-                                                        manifest: dict[str, Any]) -> None:
+async def test_signed_7702_transaction_runs_the_sweeper(
+    firewall: Firewall, mainnet: AnvilNode, manifest: dict[str, Any]
+) -> None:
     key = manifest["accounts"]["alice"]["private_key"]
     alice = Account.from_key(key)
     sweeper, usdx = manifest["contracts"]["sweeper_7702"], manifest["contracts"]["usdx"]
     nonce = nonce_of(mainnet.url, alice.address)
     auth = alice.sign_authorization({"chainId": manifest["chain_id"], "address": sweeper, "nonce": nonce + 1})
     data = keccak(text="sweep(address[])")[:4] + encode(["address[]"], [[usdx]])
-    signed = alice.sign_transaction({
-        "type": 4, "chainId": manifest["chain_id"], "nonce": nonce, "to": alice.address, "value": 0,
-        "data": data, "gas": 300_000, "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 10**9,
-        "authorizationList": [auth],
-    })
+    signed = alice.sign_transaction(
+        {
+            "type": 4,
+            "chainId": manifest["chain_id"],
+            "nonce": nonce,
+            "to": alice.address,
+            "value": 0,
+            "data": data,
+            "gas": 300_000,
+            "maxFeePerGas": 10**10,
+            "maxPriorityFeePerGas": 10**9,
+            "authorizationList": [auth],
+        }
+    )
     raw = "0x" + signed.raw_transaction.hex().removeprefix("0x")
     verdict = await firewall.analyze({"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": [raw]})
     sim = verdict.simulation
@@ -58,11 +69,25 @@ async def test_signed_7702_transaction_runs_the_sweeper(firewall: Firewall, main
 async def test_wallet_send_calls_is_one_ordered_bundle(firewall: Firewall, manifest: dict[str, Any]) -> None:
     alice, usdx = manifest["accounts"]["alice"]["address"], manifest["contracts"]["usdx"]
     drainer, owner = manifest["contracts"]["drainer"], manifest["accounts"]["drainer_owner"]["address"]
-    approve = "0x" + (keccak(text="approve(address,uint256)")[:4] + encode(["address", "uint256"], [drainer, 2**256 - 1])).hex()
+    approve = (
+        "0x"
+        + (keccak(text="approve(address,uint256)")[:4] + encode(["address", "uint256"], [drainer, 2**256 - 1])).hex()
+    )
     claim = "0x" + keccak(text="Claim()")[:4].hex()
-    request = {"jsonrpc": "2.0", "id": 1, "method": "wallet_sendCalls", "params": [{
-        "version": "2.0.0", "from": alice, "chainId": hex(manifest["chain_id"]), "atomicRequired": True,
-        "calls": [{"to": usdx, "data": approve}, {"to": drainer, "data": claim, "value": hex(10**16)}]}]}
+    request = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "wallet_sendCalls",
+        "params": [
+            {
+                "version": "2.0.0",
+                "from": alice,
+                "chainId": hex(manifest["chain_id"]),
+                "atomicRequired": True,
+                "calls": [{"to": usdx, "data": approve}, {"to": drainer, "data": claim, "value": hex(10**16)}],
+            }
+        ],
+    }
     verdict = await firewall.analyze(request)
     sim = verdict.simulation
     assert sim.status is SimulationStatus.SUCCESS
@@ -72,10 +97,13 @@ async def test_wallet_send_calls_is_one_ordered_bundle(firewall: Firewall, manif
     assert {"unlimited-approval-to-unfamiliar-contract", "value-to-scam-selector"} & rules(verdict)
 
 
-@pytest.mark.parametrize(("name", "spender_role"), [("k_permit2_typed_data.json", "drainer_owner"),
-                                                   ("l_eip2612_permit_typed_data.json", "scammer")])
-async def test_permit_shows_what_the_spender_can_take(firewall: Firewall, manifest: dict[str, Any],
-                                                      name: str, spender_role: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "spender_role"),
+    [("k_permit2_typed_data.json", "drainer_owner"), ("l_eip2612_permit_typed_data.json", "scammer")],
+)
+async def test_permit_shows_what_the_spender_can_take(
+    firewall: Firewall, manifest: dict[str, Any], name: str, spender_role: str
+) -> None:
     verdict = await firewall.analyze(load_request(name))
     sim = verdict.simulation
     assert sim.status is SimulationStatus.SUCCESS and "signature lets its spender" in sim.notes[0]

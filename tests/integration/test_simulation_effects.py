@@ -10,14 +10,14 @@ import pytest_asyncio
 from eth_abi import encode
 from eth_utils import keccak
 
-from txfirewall.simulate.block_env import differential_variants
-from txfirewall.simulate.fork import Fork
+from txfirewall.firewall import Firewall
 from txfirewall.model.primitives import MAX_UINT256, Address, to_address
 from txfirewall.model.request import TransactionRequest
 from txfirewall.model.simulation import AssetKind, CodeChangeKind, Simulation, SimulationStatus
 from txfirewall.model.verdict import Decision
-from txfirewall.firewall import Firewall
 from txfirewall.parse.request import parse_request
+from txfirewall.simulate.block_env import differential_variants
+from txfirewall.simulate.fork import Fork
 from txfirewall.simulate.simulator import simulate_calls
 
 from ..conftest import load_request
@@ -56,7 +56,9 @@ def contract(manifest: dict[str, Any], role: str) -> Address:
 
 async def test_operator_approval_is_read(fork: Fork, manifest: dict[str, Any]) -> None:
     alice, nft, drainer = acct(manifest, "alice"), contract(manifest, "nft"), contract(manifest, "drainer")
-    sim = await run(fork, tx(alice, nft, calldata("setApprovalForAll(address,bool)", ["address", "bool"], [drainer, True])))
+    sim = await run(
+        fork, tx(alice, nft, calldata("setApprovalForAll(address,bool)", ["address", "bool"], [drainer, True]))
+    )
     (approval,) = sim.approvals
     assert approval.kind is AssetKind.ERC721 and approval.approved and approval.unlimited
     assert (approval.owner, approval.spender, approval.token) == (alice, drainer, nft)
@@ -64,8 +66,11 @@ async def test_operator_approval_is_read(fork: Fork, manifest: dict[str, Any]) -
 
 async def test_erc1155_batch_transfer(fork: Fork, manifest: dict[str, Any]) -> None:
     alice, bob, items = acct(manifest, "alice"), acct(manifest, "bob"), contract(manifest, "items")
-    data = calldata("safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)",
-                    ["address", "address", "uint256[]", "uint256[]", "bytes"], [alice, bob, [1, 2], [2, 1], b""])
+    data = calldata(
+        "safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)",
+        ["address", "address", "uint256[]", "uint256[]", "bytes"],
+        [alice, bob, [1, 2], [2, 1], b""],
+    )
     sim = await run(fork, tx(alice, items, data))
     assert sim.status is SimulationStatus.SUCCESS
     moved = sorted((t.token_id, t.amount) for t in sim.transfers if t.kind is AssetKind.ERC1155)
@@ -77,8 +82,11 @@ async def test_erc1155_batch_transfer(fork: Fork, manifest: dict[str, Any]) -> N
 async def test_permit2_allowance(fork: Fork, manifest: dict[str, Any]) -> None:
     alice, bob = acct(manifest, "alice"), acct(manifest, "bob")
     permit2, usdx = contract(manifest, "permit2"), contract(manifest, "usdx")
-    data = calldata("approve(address,address,uint160,uint48)", ["address", "address", "uint160", "uint48"],
-                    [usdx, bob, 2**160 - 1, 2**48 - 1])
+    data = calldata(
+        "approve(address,address,uint160,uint48)",
+        ["address", "address", "uint160", "uint48"],
+        [usdx, bob, 2**160 - 1, 2**48 - 1],
+    )
     sim = await run(fork, tx(alice, permit2, data))
     (approval,) = sim.approvals
     assert approval.via == permit2 and approval.token == usdx and approval.spender == bob
@@ -86,13 +94,25 @@ async def test_permit2_allowance(fork: Fork, manifest: dict[str, Any]) -> None:
 
 
 async def test_proxy_upgrade_is_a_code_change(fork: Fork, manifest: dict[str, Any], firewall: Firewall) -> None:
-    admin, proxy, v1, v2 = (acct(manifest, "deployer"), contract(manifest, "vault_proxy"),
-                            contract(manifest, "vault_v1"), contract(manifest, "vault_v2"))
+    admin, proxy, v1, v2 = (
+        acct(manifest, "deployer"),
+        contract(manifest, "vault_proxy"),
+        contract(manifest, "vault_v1"),
+        contract(manifest, "vault_v2"),
+    )
     sim = await run(fork, tx(admin, proxy, calldata("upgradeTo(address)", ["address"], [v2])))
     (change,) = [c for c in sim.code_changes if c.kind is CodeChangeKind.IMPLEMENTATION_CHANGED]
     assert (change.address, change.before, change.after) == (proxy, v1, v2)
-    verdict = await firewall.analyze({"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction", "params": [
-        {"from": admin, "to": proxy, "data": "0x" + calldata("upgradeTo(address)", ["address"], [v2]).hex()}]})
+    verdict = await firewall.analyze(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "eth_sendTransaction",
+            "params": [
+                {"from": admin, "to": proxy, "data": "0x" + calldata("upgradeTo(address)", ["address"], [v2]).hex()}
+            ],
+        }
+    )
     assert "proxy-upgraded" in {f.rule for f in verdict.findings}
 
 
@@ -112,15 +132,20 @@ async def test_7702_delegation_runs_the_delegate(fork: Fork, manifest: dict[str,
 
 async def test_bundle_runs_in_order(fork: Fork, manifest: dict[str, Any]) -> None:
     """approve -> Claim(): the second call sees the first call's allowance and sweeps the tokens."""
-    alice, usdx, drainer, owner = (acct(manifest, "alice"), contract(manifest, "usdx"),
-                                   contract(manifest, "drainer"), acct(manifest, "drainer_owner"))
+    alice, usdx, drainer, owner = (
+        acct(manifest, "alice"),
+        contract(manifest, "usdx"),
+        contract(manifest, "drainer"),
+        acct(manifest, "drainer_owner"),
+    )
     approve = tx(alice, usdx, calldata("approve(address,uint256)", ["address", "uint256"], [drainer, MAX_UINT256]))
     claim = tx(alice, drainer, keccak(text="Claim()")[:4], value=10**17)
     sim = await run(fork, approve, claim)
     assert sim.status is SimulationStatus.SUCCESS
     swept = [t for t in sim.transfers if t.kind is AssetKind.ERC20 and t.token == usdx]
     assert [(t.sender, t.recipient, t.amount) for t in swept] == [
-        (alice, owner, int(manifest["story"]["alice"]["usdx_balance"]))]
+        (alice, owner, int(manifest["story"]["alice"]["usdx_balance"]))
+    ]
     alone = await run(fork, claim)
     assert not [t for t in alone.transfers if t.kind is AssetKind.ERC20], "without the approval nothing is swept"
 
@@ -164,8 +189,14 @@ async def test_divergence_blocks_in_the_pipeline(firewall: Firewall) -> None:
 async def test_lookalike_token_is_flagged_on_chain(firewall: Firewall, manifest: dict[str, Any]) -> None:
     alice, token, bob = acct(manifest, "alice"), contract(manifest, "lookalike_token"), acct(manifest, "bob")
     data = "0x" + calldata("transfer(address,uint256)", ["address", "uint256"], [bob, 10**6]).hex()
-    verdict = await firewall.analyze({"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction",
-                                      "params": [{"from": alice, "to": token, "data": data}]})
+    verdict = await firewall.analyze(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "eth_sendTransaction",
+            "params": [{"from": alice, "to": token, "data": data}],
+        }
+    )
     (finding,) = [f for f in verdict.findings if f.rule == "lookalike-token-symbol"]
     assert "U+0422" in finding.evidence["symbol_codepoints"]
     assert "mixed-script-lookalike" in finding.evidence["flags"]

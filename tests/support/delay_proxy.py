@@ -67,8 +67,7 @@ class DelayProxy:
             methods = ("<invalid>",)
         await asyncio.sleep(self.delay)
         assert self._session is not None
-        async with self._session.post(self.upstream, data=body,
-                                      headers={"content-type": "application/json"}) as resp:
+        async with self._session.post(self.upstream, data=body, headers={"content-type": "application/json"}) as resp:
             payload = await resp.read()
             status = resp.status
         self.records.append(Record(methods, start, time.monotonic()))

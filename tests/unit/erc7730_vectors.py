@@ -44,19 +44,37 @@ def resign(raw_hex: str) -> str:
         f = rlp.decode(raw)
         if len(f) != 9 or _int(f[7]) or _int(f[8]):
             return raw_hex
-        tx = {"nonce": _int(f[0]), "gasPrice": _int(f[1]), "gas": _int(f[2]), "to": f[3], "value": _int(f[4]),
-              "data": f[5]}
+        tx = {
+            "nonce": _int(f[0]),
+            "gasPrice": _int(f[1]),
+            "gas": _int(f[2]),
+            "to": f[3],
+            "value": _int(f[4]),
+            "data": f[5],
+        }
         if _int(f[6]):
             tx["chainId"] = _int(f[6])
     elif raw[0] in (1, 2):
         f = rlp.decode(raw[1:])
         if len(f) != (8 if raw[0] == 1 else 9):
             return raw_hex
-        fees = ({"gasPrice": _int(f[2])} if raw[0] == 1 else
-                {"maxPriorityFeePerGas": _int(f[2]), "maxFeePerGas": _int(f[3])})
+        fees = (
+            {"gasPrice": _int(f[2])}
+            if raw[0] == 1
+            else {"maxPriorityFeePerGas": _int(f[2]), "maxFeePerGas": _int(f[3])}
+        )
         rest = f[3:] if raw[0] == 1 else f[4:]
-        tx = {"type": raw[0], "chainId": _int(f[0]), "nonce": _int(f[1]), **fees, "gas": _int(rest[0]),
-              "to": rest[1], "value": _int(rest[2]), "data": rest[3], "accessList": _access_list(rest[4])}
+        tx = {
+            "type": raw[0],
+            "chainId": _int(f[0]),
+            "nonce": _int(f[1]),
+            **fees,
+            "gas": _int(rest[0]),
+            "to": rest[1],
+            "value": _int(rest[2]),
+            "data": rest[3],
+            "accessList": _access_list(rest[4]),
+        }
     else:
         return raw_hex
     tx["to"] = to_checksum_address(tx["to"]) if tx["to"] else None
@@ -77,8 +95,10 @@ class VectorResult:
     @property
     def named(self) -> bool:
         i = self.intent
-        return i is not None and ((i.call is not None and not i.call.name.startswith("0x"))
-                                  or bool(i.primary_type and i.kind.value != "unanalysed"))
+        return i is not None and (
+            (i.call is not None and not i.call.name.startswith("0x"))
+            or bool(i.primary_type and i.kind.value != "unanalysed")
+        )
 
     @property
     def rendered(self) -> list[str]:
@@ -135,8 +155,11 @@ def _value_matches(expected: str, ours: str) -> bool:
     want, got = _norm(expected), _norm(ours)
     if want.endswith("...more"):
         return got.startswith(want.removesuffix("...more"))
-    return want == got or (want.startswith(got) and want[len(got):].startswith("network")) or (
-        len(want) == 10 and got.startswith(want))
+    return (
+        want == got
+        or (want.startswith(got) and want[len(got) :].startswith("network"))
+        or (len(want) == 10 and got.startswith(want))
+    )
 
 
 def _offline_unknown(expected: str, ours: str, fmt: str) -> bool:
@@ -144,8 +167,11 @@ def _offline_unknown(expected: str, ours: str, fmt: str) -> bool:
     a token's name) for an address."""
     if "base units of" in ours or "unknown token" in ours or "???" in expected:
         return True
-    return fmt in ("addressName", "tokenAmount") and not _norm(expected).startswith(("0x", "unlimited")) and (
-        not any(ch.isdigit() for ch in expected) or _norm(expected).endswith(".eth"))
+    return (
+        fmt in ("addressName", "tokenAmount")
+        and not _norm(expected).startswith(("0x", "unlimited"))
+        and (not any(ch.isdigit() for ch in expected) or _norm(expected).endswith(".eth"))
+    )
 
 
 @dataclass
@@ -198,10 +224,12 @@ class Score:
         self.vectors_all_fields_matched += ok and bool(intent.clear_fields)
 
     def report(self) -> str:
-        return (f"ERC-7730 vectors: {self.total}; decoded to a named function or type: {self.named} "
-                f"({self.named_builtin} by the built-in decoders alone); "
-                f"matched a shipped descriptor: {self.described}; intent or owner text matched: "
-                f"{self.header_matched}; field labels matched: {self.labels_matched}/{self.labels}; "
-                f"values matched: {self.values_matched}/{self.values_compared} renderable offline "
-                f"(+{self.values_offline_unknown} that need a token or name lookup); "
-                f"vectors with every label and every offline value matched: {self.vectors_all_fields_matched}")
+        return (
+            f"ERC-7730 vectors: {self.total}; decoded to a named function or type: {self.named} "
+            f"({self.named_builtin} by the built-in decoders alone); "
+            f"matched a shipped descriptor: {self.described}; intent or owner text matched: "
+            f"{self.header_matched}; field labels matched: {self.labels_matched}/{self.labels}; "
+            f"values matched: {self.values_matched}/{self.values_compared} renderable offline "
+            f"(+{self.values_offline_unknown} that need a token or name lookup); "
+            f"vectors with every label and every offline value matched: {self.vectors_all_fields_matched}"
+        )

@@ -13,9 +13,9 @@ from types import MappingProxyType
 from eth_abi import encode
 from eth_utils import keccak
 
-from txfirewall.model.intent import AssetAmount, Intent, IntentKind
 from txfirewall.model.context import AnalysisContext, StageFailure
 from txfirewall.model.facts import AddressFacts, ClusterInfo, Label, LabelCategory, Proximity, Relationship, TokenInfo
+from txfirewall.model.intent import AssetAmount, Intent, IntentKind
 from txfirewall.model.primitives import MAX_UINT256, Address, ChainId, to_address
 from txfirewall.model.simulation import (
     AssetKind,
@@ -48,12 +48,17 @@ def ctx_for(request: object, **changes: object) -> AnalysisContext:
 
 
 def tx(to: str, data: str = "0x", value: int = 0, **extra: str) -> dict[str, object]:
-    return {"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction",
-            "params": [{"from": ALICE, "to": to, "data": data, "value": hex(value), **extra}]}
+    return {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "eth_sendTransaction",
+        "params": [{"from": ALICE, "to": to, "data": data, "value": hex(value), **extra}],
+    }
 
 
-def facts(address: Address, *, contract: bool | None, sent: int | None = None,
-          labels: tuple[Label, ...] = ()) -> AddressFacts:
+def facts(
+    address: Address, *, contract: bool | None, sent: int | None = None, labels: tuple[Label, ...] = ()
+) -> AddressFacts:
     rel = None if sent is None else Relationship(sent, 0, None, None)
     return AddressFacts(address, ("test",), is_contract=contract, code_size=None, labels=labels, relationship=rel)
 
@@ -62,12 +67,24 @@ def with_facts(ctx: AnalysisContext, *items: AddressFacts, code_known: bool = Tr
     return replace(ctx, addresses=MappingProxyType({f.address: f for f in items}), code_known=code_known)
 
 
-def simulated(ctx: AnalysisContext, *transfers: Transfer, status: SimulationStatus = SimulationStatus.SUCCESS,
-              revert_reason: str | None = None, code: tuple[CodeChange, ...] = (),
-              divergence: Divergence | None = None) -> AnalysisContext:
-    sim = Simulation(status=status, block_number=51, gas_used=50_000, transfers=transfers,
-                     changes=net_changes(transfers), revert_reason=revert_reason, code_changes=code,
-                     divergence=divergence)
+def simulated(
+    ctx: AnalysisContext,
+    *transfers: Transfer,
+    status: SimulationStatus = SimulationStatus.SUCCESS,
+    revert_reason: str | None = None,
+    code: tuple[CodeChange, ...] = (),
+    divergence: Divergence | None = None,
+) -> AnalysisContext:
+    sim = Simulation(
+        status=status,
+        block_number=51,
+        gas_used=50_000,
+        transfers=transfers,
+        changes=net_changes(transfers),
+        revert_reason=revert_reason,
+        code_changes=code,
+        divergence=divergence,
+    )
     return replace(ctx, simulation=sim)
 
 
@@ -87,6 +104,7 @@ def _personal(payload: bytes) -> AnalysisContext:
 
 
 Pair = tuple[Callable[[], AnalysisContext], Callable[[], AnalysisContext]]
+
 
 def _near(hops_from: int | None, hops_to: int | None) -> AnalysisContext:
     prox = Proximity(hops_from, hops_to, 0.5, (DRAINER, BOB), ClusterInfo(0, 3, ("Fake_Phishing1",), ("phishing",)))
@@ -113,18 +131,23 @@ RULE_FIXTURES: dict[str, Pair] = {
     "value-to-scam-selector": (lambda: ctx_for(tx(DRAINER, CLAIM, 10**18)), lambda: ctx_for(tx(DRAINER, CLAIM, 0))),
     "assets-to-unfamiliar-contract": (
         lambda: with_facts(simulated(ctx_for(tx(DRAINER, CLAIM, 10**18)), ETH_OUT), facts(DRAINER, contract=True)),
-        lambda: with_facts(simulated(ctx_for(tx(DRAINER, CLAIM, 10**18)), ETH_OUT),
-                           facts(DRAINER, contract=True, sent=2)),
+        lambda: with_facts(
+            simulated(ctx_for(tx(DRAINER, CLAIM, 10**18)), ETH_OUT), facts(DRAINER, contract=True, sent=2)
+        ),
     ),
     "first-transfer-to-address": (
         lambda: with_facts(ctx_for(tx(BOB, value=1), history=()), facts(BOB, contract=False, sent=0)),
         lambda: with_facts(ctx_for(tx(BOB, value=1), history=()), facts(BOB, contract=False, sent=1)),
     ),
     "illicit-counterparty": (
-        lambda: with_facts(ctx_for(tx(BOB, value=1)), facts(BOB, contract=False, labels=(
-            Label(BOB, "Fake_Phishing123", "test", LabelCategory.PHISHING),))),
-        lambda: with_facts(ctx_for(tx(BOB, value=1)), facts(BOB, contract=False, labels=(
-            Label(BOB, "Binance 14", "test", LabelCategory.EXCHANGE),))),
+        lambda: with_facts(
+            ctx_for(tx(BOB, value=1)),
+            facts(BOB, contract=False, labels=(Label(BOB, "Fake_Phishing123", "test", LabelCategory.PHISHING),)),
+        ),
+        lambda: with_facts(
+            ctx_for(tx(BOB, value=1)),
+            facts(BOB, contract=False, labels=(Label(BOB, "Binance 14", "test", LabelCategory.EXCHANGE),)),
+        ),
     ),
     "counterparty-near-illicit": (lambda: _near(1, None), lambda: _near(None, None)),
     "simulation-reverted": (
@@ -140,49 +163,77 @@ RULE_FIXTURES: dict[str, Pair] = {
         lambda: ctx_for(tx(BOB, value=1)),
     ),
     "simulation-divergence": (
-        lambda: simulated(ctx_for(tx(DRAINER, CLAIM, 10**18)), ETH_OUT,
-                          divergence=Divergence("differs", ("a",), ("b",))),
+        lambda: simulated(
+            ctx_for(tx(DRAINER, CLAIM, 10**18)), ETH_OUT, divergence=Divergence("differs", ("a",), ("b",))
+        ),
         lambda: simulated(ctx_for(tx(DRAINER, CLAIM, 10**18)), ETH_OUT),
     ),
     "account-delegation-set": (
-        lambda: simulated(ctx_for(tx(ALICE, value=0)), code=(
-            CodeChange(CodeChangeKind.DELEGATION_SET, ALICE, None, DRAINER),)),
-        lambda: simulated(ctx_for(tx(ALICE, value=0)), code=(
-            CodeChange(CodeChangeKind.DELEGATION_CLEARED, ALICE, DRAINER, None),)),
+        lambda: simulated(
+            ctx_for(tx(ALICE, value=0)), code=(CodeChange(CodeChangeKind.DELEGATION_SET, ALICE, None, DRAINER),)
+        ),
+        lambda: simulated(
+            ctx_for(tx(ALICE, value=0)), code=(CodeChange(CodeChangeKind.DELEGATION_CLEARED, ALICE, DRAINER, None),)
+        ),
     ),
     "proxy-upgraded": (
-        lambda: simulated(ctx_for(tx(ROUTER, "0x3659cfe6")), code=(
-            CodeChange(CodeChangeKind.IMPLEMENTATION_CHANGED, ROUTER, BOB, DRAINER),)),
-        lambda: simulated(ctx_for(tx(ROUTER, "0x3659cfe6")), code=(
-            CodeChange(CodeChangeKind.CONTRACT_CREATED, DRAINER, None, None, code_size=10),)),
+        lambda: simulated(
+            ctx_for(tx(ROUTER, "0x3659cfe6")),
+            code=(CodeChange(CodeChangeKind.IMPLEMENTATION_CHANGED, ROUTER, BOB, DRAINER),),
+        ),
+        lambda: simulated(
+            ctx_for(tx(ROUTER, "0x3659cfe6")),
+            code=(CodeChange(CodeChangeKind.CONTRACT_CREATED, DRAINER, None, None, code_size=10),),
+        ),
     ),
     "ownership-transferred": (
-        lambda: simulated(ctx_for(tx(ROUTER, "0xf2fde38b")), code=(
-            CodeChange(CodeChangeKind.OWNER_CHANGED, ROUTER, BOB, DRAINER),)),
-        lambda: simulated(ctx_for(tx(ROUTER, "0xf2fde38b")), code=(
-            CodeChange(CodeChangeKind.OWNER_CHANGED, ROUTER, None, BOB),)),
+        lambda: simulated(
+            ctx_for(tx(ROUTER, "0xf2fde38b")), code=(CodeChange(CodeChangeKind.OWNER_CHANGED, ROUTER, BOB, DRAINER),)
+        ),
+        lambda: simulated(
+            ctx_for(tx(ROUTER, "0xf2fde38b")), code=(CodeChange(CodeChangeKind.OWNER_CHANGED, ROUTER, None, BOB),)
+        ),
     ),
     "lookalike-token-symbol": (
-        lambda: replace(ctx_for(tx(TOKEN, value=0)), tokens=MappingProxyType(
-            {TOKEN: TokenInfo(TOKEN, "USD\u0422", "Tether USD", 6)})),
-        lambda: replace(ctx_for(tx(TOKEN, value=0)), tokens=MappingProxyType(
-            {TOKEN: TokenInfo(TOKEN, "USDT", "Tether USD", 6)})),
+        lambda: replace(
+            ctx_for(tx(TOKEN, value=0)),
+            tokens=MappingProxyType({TOKEN: TokenInfo(TOKEN, "USD\u0422", "Tether USD", 6)}),
+        ),
+        lambda: replace(
+            ctx_for(tx(TOKEN, value=0)), tokens=MappingProxyType({TOKEN: TokenInfo(TOKEN, "USDT", "Tether USD", 6)})
+        ),
     ),
 }
 
 
 # --- parse/decode rules (issue 3): typed data, permits, raw transactions, calldata, sign-in ---
 
+
 def _typed(chain_id: int, spender: str = BOB, value: int = MAX_UINT256) -> AnalysisContext:
     import json as _json
 
-    doc = {"types": {"EIP712Domain": [{"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"},
-                                      {"name": "verifyingContract", "type": "address"}],
-                     "Permit": [{"name": n, "type": t} for n, t in (("owner", "address"), ("spender", "address"),
-                                ("value", "uint256"), ("nonce", "uint256"), ("deadline", "uint256"))]},
-           "primaryType": "Permit", "domain": {"name": "Test USD", "chainId": chain_id, "verifyingContract": TOKEN},
-           "message": {"owner": ALICE, "spender": spender, "value": str(value), "nonce": "0",
-                       "deadline": "1825027200"}}
+    doc = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Permit": [
+                {"name": n, "type": t}
+                for n, t in (
+                    ("owner", "address"),
+                    ("spender", "address"),
+                    ("value", "uint256"),
+                    ("nonce", "uint256"),
+                    ("deadline", "uint256"),
+                )
+            ],
+        },
+        "primaryType": "Permit",
+        "domain": {"name": "Test USD", "chainId": chain_id, "verifyingContract": TOKEN},
+        "message": {"owner": ALICE, "spender": spender, "value": str(value), "nonce": "0", "deadline": "1825027200"},
+    }
     return ctx_for({"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [ALICE, _json.dumps(doc)]})
 
 
@@ -192,8 +243,14 @@ def _raw(**tx_fields: object) -> AnalysisContext:
     acct = Account.from_key("0x" + "11" * 32)
     base: dict[str, object] = {"nonce": 0, "gas": 60_000, "to": BOB.lower(), "value": 1, "data": b""}
     signed = acct.sign_transaction({**base, **tx_fields})
-    return ctx_for({"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction",
-                    "params": ["0x" + bytes(signed.raw_transaction).hex()]})
+    return ctx_for(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "eth_sendRawTransaction",
+            "params": ["0x" + bytes(signed.raw_transaction).hex()],
+        }
+    )
 
 
 def _set_code(auth_chain: int) -> AnalysisContext:
@@ -201,13 +258,14 @@ def _set_code(auth_chain: int) -> AnalysisContext:
 
     acct = Account.from_key("0x" + "11" * 32)
     auth = acct.sign_authorization({"chainId": auth_chain, "address": DRAINER, "nonce": 1})
-    return _raw(type=4, chainId=7357, maxFeePerGas=10, maxPriorityFeePerGas=1, accessList=[],
-                authorizationList=[auth])
+    return _raw(type=4, chainId=7357, maxFeePerGas=10, maxPriorityFeePerGas=1, accessList=[], authorizationList=[auth])
 
 
 def _siwe(origin: str) -> AnalysisContext:
-    text = (f"app.example wants you to sign in with your Ethereum account:\n{ALICE}\n\nSign in.\n\n"
-            "URI: https://app.example\nVersion: 1\nChain ID: 7357\nNonce: 12345678\nIssued At: 2026-01-01T00:00:00Z")
+    text = (
+        f"app.example wants you to sign in with your Ethereum account:\n{ALICE}\n\nSign in.\n\n"
+        "URI: https://app.example\nVersion: 1\nChain ID: 7357\nNonce: 12345678\nIssued At: 2026-01-01T00:00:00Z"
+    )
     ctx = _personal(text.encode())
     return replace(ctx, request=replace(ctx.request, origin=origin))
 
@@ -222,29 +280,41 @@ def _unanalysed() -> AnalysisContext:
 _AMBIGUOUS = "0x00000000" + encode(["uint256"], [5]).hex()
 
 RULE_FIXTURES["unanalysed-signing-request"] = (_unanalysed, _eth_sign)
-RULE_FIXTURES.update({
-    "typed-data-chain-mismatch": (lambda: _typed(1), lambda: _typed(7357)),
-    "permit-to-eoa": (lambda: with_facts(_typed(7357), facts(BOB, contract=False)),
-                      lambda: with_facts(_typed(7357), facts(BOB, contract=True, sent=2))),
-    "permit-to-unfamiliar-spender": (lambda: with_facts(_typed(7357), facts(BOB, contract=True, sent=0)),
-                                     lambda: with_facts(_typed(7357), facts(BOB, contract=True, sent=3))),
-    "delegation-any-chain": (lambda: _set_code(0), lambda: _set_code(7357)),
-    "unprotected-raw-transaction": (lambda: _raw(gasPrice=10), lambda: _raw(gasPrice=10, chainId=7357)),
-    "ambiguous-selector": (lambda: ctx_for(tx(ROUTER, _AMBIGUOUS)), lambda: ctx_for(tx(TOKEN, APPROVE_FINITE))),
-    "undecodable-calldata-to-contract": (
-        lambda: with_facts(ctx_for(tx(ROUTER, "0xdeadbeef")), facts(ROUTER, contract=True)),
-        lambda: with_facts(ctx_for(tx(ROUTER, "0xdeadbeef")), facts(ROUTER, contract=False)),
-    ),
-    "siwe-domain-mismatch": (lambda: _siwe("https://evil.example"), lambda: _siwe("https://app.example")),
-})
+RULE_FIXTURES.update(
+    {
+        "typed-data-chain-mismatch": (lambda: _typed(1), lambda: _typed(7357)),
+        "permit-to-eoa": (
+            lambda: with_facts(_typed(7357), facts(BOB, contract=False)),
+            lambda: with_facts(_typed(7357), facts(BOB, contract=True, sent=2)),
+        ),
+        "permit-to-unfamiliar-spender": (
+            lambda: with_facts(_typed(7357), facts(BOB, contract=True, sent=0)),
+            lambda: with_facts(_typed(7357), facts(BOB, contract=True, sent=3)),
+        ),
+        "delegation-any-chain": (lambda: _set_code(0), lambda: _set_code(7357)),
+        "unprotected-raw-transaction": (lambda: _raw(gasPrice=10), lambda: _raw(gasPrice=10, chainId=7357)),
+        "ambiguous-selector": (lambda: ctx_for(tx(ROUTER, _AMBIGUOUS)), lambda: ctx_for(tx(TOKEN, APPROVE_FINITE))),
+        "undecodable-calldata-to-contract": (
+            lambda: with_facts(ctx_for(tx(ROUTER, "0xdeadbeef")), facts(ROUTER, contract=True)),
+            lambda: with_facts(ctx_for(tx(ROUTER, "0xdeadbeef")), facts(ROUTER, contract=False)),
+        ),
+        "siwe-domain-mismatch": (lambda: _siwe("https://evil.example"), lambda: _siwe("https://app.example")),
+    }
+)
 
 
 # --- contract age (issue 5): a drainer created two hours before the pinned block vs. a 2024 contract ---
 
+
 def _claim_to_contract_aged(age_seconds: int) -> AnalysisContext:
-    dated = replace(facts(DRAINER, contract=True, sent=0), roles=("called", "receives-your-assets"),
-                    created_at_block=40, created_at=1793491200 - age_seconds, age_seconds=age_seconds,
-                    age_source="creation-block")
+    dated = replace(
+        facts(DRAINER, contract=True, sent=0),
+        roles=("called", "receives-your-assets"),
+        created_at_block=40,
+        created_at=1793491200 - age_seconds,
+        age_seconds=age_seconds,
+        age_source="creation-block",
+    )
     return with_facts(simulated(ctx_for(tx(DRAINER, CLAIM, 10**18), history=()), ETH_OUT), dated)
 
 
@@ -256,10 +326,17 @@ RULE_FIXTURES["fresh-contract-counterparty"] = (
 
 # --- marketplace orders (issue 4): a free listing vs. a paid one ---
 
+
 def _order(*receives: AssetAmount) -> AnalysisContext:
-    return replace(ctx_for(tx(BOB, value=0)), intent=Intent(
-        kind=IntentKind.ORDER, summary="order", gives=(AssetAmount("erc721", TOKEN, 1, token_id=1),),
-        receives=receives))
+    return replace(
+        ctx_for(tx(BOB, value=0)),
+        intent=Intent(
+            kind=IntentKind.ORDER,
+            summary="order",
+            gives=(AssetAmount("erc721", TOKEN, 1, token_id=1),),
+            receives=receives,
+        ),
+    )
 
 
 RULE_FIXTURES["order-for-nothing"] = (

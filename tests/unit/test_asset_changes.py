@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from eth_abi import encode
 
+from txfirewall.model.primitives import NATIVE_TRANSFER_PSEUDO_ADDRESS, Address
+from txfirewall.model.simulation import AssetKind, Transfer, net_changes
 from txfirewall.simulate.asset_changes import (
     APPROVAL_FOR_ALL_TOPIC,
     APPROVAL_TOPIC,
@@ -11,8 +13,6 @@ from txfirewall.simulate.asset_changes import (
     TRANSFER_TOPIC,
     read_log_effects,
 )
-from txfirewall.model.primitives import NATIVE_TRANSFER_PSEUDO_ADDRESS, Address
-from txfirewall.model.simulation import AssetKind, Transfer, net_changes
 
 TOKEN = "0x38A41bE4b4161A4d6bb4Facb9151020420D1b769"
 
@@ -32,10 +32,16 @@ OWNER = "0x00000000000000000000000000000000000000ff"
 
 def test_native_erc20_erc721_and_approvals() -> None:
     logs = [
-        {"address": NATIVE_TRANSFER_PSEUDO_ADDRESS, "topics": [TRANSFER_TOPIC, topic(ALICE), topic(DRAINER)],
-         "data": word(10**18)},
-        {"address": NATIVE_TRANSFER_PSEUDO_ADDRESS, "topics": [TRANSFER_TOPIC, topic(DRAINER), topic(OWNER)],
-         "data": word(10**18)},
+        {
+            "address": NATIVE_TRANSFER_PSEUDO_ADDRESS,
+            "topics": [TRANSFER_TOPIC, topic(ALICE), topic(DRAINER)],
+            "data": word(10**18),
+        },
+        {
+            "address": NATIVE_TRANSFER_PSEUDO_ADDRESS,
+            "topics": [TRANSFER_TOPIC, topic(DRAINER), topic(OWNER)],
+            "data": word(10**18),
+        },
         {"address": TOKEN, "topics": [TRANSFER_TOPIC, topic(ALICE), topic(OWNER)], "data": word(5)},
         {"address": TOKEN, "topics": [TRANSFER_TOPIC, topic(ALICE), topic(OWNER), word(7)], "data": "0x"},
         {"address": TOKEN, "topics": [APPROVAL_TOPIC, topic(ALICE), topic(DRAINER)], "data": word(2**256 - 1)},
@@ -55,8 +61,9 @@ def test_native_erc20_erc721_and_approvals() -> None:
 
 def test_erc1155_batch() -> None:
     data = "0x" + encode(["uint256[]", "uint256[]"], [[1, 2], [10, 20]]).hex()
-    logs = [{"address": TOKEN, "topics": [TRANSFER_BATCH_TOPIC, topic(ALICE), topic(ALICE), topic(OWNER)],
-             "data": data}]
+    logs = [
+        {"address": TOKEN, "topics": [TRANSFER_BATCH_TOPIC, topic(ALICE), topic(ALICE), topic(OWNER)], "data": data}
+    ]
     transfers = read_log_effects(logs).transfers
     assert [(t.token_id, t.amount) for t in transfers] == [(1, 10), (2, 20)]
 
@@ -73,6 +80,8 @@ def test_malformed_logs_are_skipped_and_counted() -> None:
 
 
 def test_net_changes_sum_and_drop_zero() -> None:
-    t = [Transfer(AssetKind.ERC20, Address(TOKEN), Address(ALICE), Address(OWNER), 5),
-         Transfer(AssetKind.ERC20, Address(TOKEN), Address(OWNER), Address(ALICE), 5)]
+    t = [
+        Transfer(AssetKind.ERC20, Address(TOKEN), Address(ALICE), Address(OWNER), 5),
+        Transfer(AssetKind.ERC20, Address(TOKEN), Address(OWNER), Address(ALICE), 5),
+    ]
     assert net_changes(tuple(t)) == ()

@@ -21,6 +21,7 @@ import pytest_asyncio
 from eth_account import Account
 
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
+from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.enrich.contract_age import (
     AgeSearchOptions,
     ContractAgeCache,
@@ -31,7 +32,6 @@ from txfirewall.enrich.contract_age import (
 from txfirewall.heuristics.contract_age import FreshContractParams, fresh_contract_counterparty
 from txfirewall.model.context import AnalysisContext
 from txfirewall.model.primitives import Address, to_address
-from txfirewall.chain.rpc_client import RpcClient
 
 from ..conftest import FIXTURES
 from ..support.delay_proxy import DelayProxy
@@ -62,7 +62,8 @@ async def mainnet_client(mainnet: AnvilNode) -> AsyncIterator[RpcClient]:
 
 @on_loop
 async def test_a_node_without_history_gives_unknown_not_a_wrong_age(
-        mainnet: AnvilNode, mainnet_client: RpcClient, manifest: dict[str, Any]) -> None:
+    mainnet: AnvilNode, mainnet_client: RpcClient, manifest: dict[str, Any]
+) -> None:
     drainer, usdx = (to_address(manifest["contracts"][r]) for r in ("drainer", "usdx"))
     cache = ContractAgeCache()
     report = await find_contract_ages(mainnet_client, [drainer, usdx], cache=cache, pinned=head(mainnet.url))
@@ -85,7 +86,8 @@ async def test_a_node_without_history_gives_unknown_not_a_wrong_age(
 
 @on_loop
 async def test_accounts_without_code_are_not_dated(
-        mainnet: AnvilNode, mainnet_client: RpcClient, manifest: dict[str, Any]) -> None:
+    mainnet: AnvilNode, mainnet_client: RpcClient, manifest: dict[str, Any]
+) -> None:
     alice = to_address(manifest["accounts"]["alice"]["address"])
     report = await find_contract_ages(mainnet_client, [alice], cache=ContractAgeCache(), pinned=head(mainnet.url))
     assert report.ages[alice].unknown == "no code at the pinned block"
@@ -117,9 +119,19 @@ class GrownChain:
 def _deploy(url: str, key: str) -> tuple[Address, int]:
     sender = Account.from_key(key).address
     nonce = int(rpc(url, "eth_getTransactionCount", sender, "latest"), 16)
-    signed = Account.sign_transaction({"type": 2, "chainId": 7357, "nonce": nonce, "gas": 100_000,
-                                       "maxFeePerGas": 100 * 10**9, "maxPriorityFeePerGas": 10**9,
-                                       "value": 0, "data": RUNTIME_ONE_BYTE}, key)
+    signed = Account.sign_transaction(
+        {
+            "type": 2,
+            "chainId": 7357,
+            "nonce": nonce,
+            "gas": 100_000,
+            "maxFeePerGas": 100 * 10**9,
+            "maxPriorityFeePerGas": 10**9,
+            "value": 0,
+            "data": RUNTIME_ONE_BYTE,
+        },
+        key,
+    )
     tx_hash = rpc(url, "eth_sendRawTransaction", "0x" + bytes(signed.raw_transaction).hex())
     receipt = rpc(url, "eth_getTransactionReceipt", tx_hash)
     assert receipt["status"] == "0x1"
@@ -153,8 +165,7 @@ async def counted(grown: GrownChain) -> AsyncIterator[Counted]:
 
 
 @on_loop
-async def test_a_contract_is_dated_by_its_exact_creation_block(
-        grown: GrownChain, counted: Counted) -> None:
+async def test_a_contract_is_dated_by_its_exact_creation_block(grown: GrownChain, counted: Counted) -> None:
     client, proxy = counted
     cache = ContractAgeCache()
     report = await find_contract_ages(client, [grown.old], cache=cache, pinned=grown.pinned)
@@ -175,7 +186,8 @@ async def test_a_contract_is_dated_by_its_exact_creation_block(
 
 @on_loop
 async def test_a_contract_created_in_the_pinned_block_is_dated_in_one_round(
-        grown: GrownChain, counted: Counted) -> None:
+    grown: GrownChain, counted: Counted
+) -> None:
     client, proxy = counted
     report = await find_contract_ages(client, [grown.newest], cache=ContractAgeCache(), pinned=grown.pinned)
     age = report.ages[grown.newest]
@@ -187,7 +199,8 @@ async def test_a_contract_created_in_the_pinned_block_is_dated_in_one_round(
 
 @on_loop
 async def test_several_addresses_share_each_round_trip(
-        grown: GrownChain, counted: Counted, manifest: dict[str, Any]) -> None:
+    grown: GrownChain, counted: Counted, manifest: dict[str, Any]
+) -> None:
     client, proxy = counted
     alice = to_address(manifest["accounts"]["alice"]["address"])
     addresses = [grown.old, grown.newest, grown.delegated, alice]
@@ -202,10 +215,12 @@ async def test_several_addresses_share_each_round_trip(
 @on_loop
 async def test_fan_out_trades_calls_for_round_trips(grown: GrownChain, counted: Counted) -> None:
     client, _ = counted
-    wide = await find_contract_ages(client, [grown.old], cache=ContractAgeCache(), pinned=grown.pinned,
-                                    options=AgeSearchOptions(fan_out=16))
-    binary = await find_contract_ages(client, [grown.old], cache=ContractAgeCache(), pinned=grown.pinned,
-                                      options=AgeSearchOptions(fan_out=1))
+    wide = await find_contract_ages(
+        client, [grown.old], cache=ContractAgeCache(), pinned=grown.pinned, options=AgeSearchOptions(fan_out=16)
+    )
+    binary = await find_contract_ages(
+        client, [grown.old], cache=ContractAgeCache(), pinned=grown.pinned, options=AgeSearchOptions(fan_out=1)
+    )
     assert wide.ages == binary.ages
     assert wide.round_trips == 3 and binary.round_trips >= 8
     assert binary.calls < wide.calls
@@ -215,8 +230,9 @@ async def test_fan_out_trades_calls_for_round_trips(grown: GrownChain, counted: 
 async def test_the_round_cap_gives_unknown(grown: GrownChain, counted: Counted) -> None:
     client, _ = counted
     cache = ContractAgeCache()
-    report = await find_contract_ages(client, [grown.old], cache=cache, pinned=grown.pinned,
-                                      options=AgeSearchOptions(fan_out=1, max_rounds=3))
+    report = await find_contract_ages(
+        client, [grown.old], cache=cache, pinned=grown.pinned, options=AgeSearchOptions(fan_out=1, max_rounds=3)
+    )
     assert report.ages[grown.old].unknown == "not found in 3 round trips"
     assert report.round_trips == 3 and len(cache) == 0
 
@@ -233,8 +249,13 @@ async def test_an_unknown_pinned_block_is_read_first(grown: GrownChain, counted:
 @on_loop
 async def test_a_search_past_its_budget_is_unknown(grown: GrownChain) -> None:
     async with DelayProxy(grown.url, delay=1.0) as proxy, RpcClient(proxy.url) as client:
-        report = await find_contract_ages(client, [grown.old], cache=ContractAgeCache(), pinned=grown.pinned,
-                                          options=AgeSearchOptions(budget_seconds=0.05))
+        report = await find_contract_ages(
+            client,
+            [grown.old],
+            cache=ContractAgeCache(),
+            pinned=grown.pinned,
+            options=AgeSearchOptions(budget_seconds=0.05),
+        )
         await asyncio.sleep(0)
     assert report.ages[grown.old].unknown == "not found within 0.05s"
 
@@ -242,26 +263,41 @@ async def test_a_search_past_its_budget_is_unknown(grown: GrownChain) -> None:
 RECEIVES = ("receives-your-assets",)
 
 
-def _rule_ctx(age: int, *, history: bool = True, sent: int = 0, contract: bool = True,
-              source: str = "creation-block", roles: tuple[str, ...] = RECEIVES) -> AnalysisContext:
-    f = replace(facts(DRAINER, contract=contract, sent=sent if history else None), roles=roles,
-                created_at_block=40 if source == "creation-block" else None, age_seconds=age, age_source=source)
+def _rule_ctx(
+    age: int,
+    *,
+    history: bool = True,
+    sent: int = 0,
+    contract: bool = True,
+    source: str = "creation-block",
+    roles: tuple[str, ...] = RECEIVES,
+) -> AnalysisContext:
+    f = replace(
+        facts(DRAINER, contract=contract, sent=sent if history else None),
+        roles=roles,
+        created_at_block=40 if source == "creation-block" else None,
+        age_seconds=age,
+        age_source=source,
+    )
     base = ctx_for(tx(DRAINER, CLAIM, 10**18), history=() if history else None)
     return with_facts(simulated(base, ETH_OUT), f)
 
 
-@pytest.mark.parametrize(("ctx_args", "expected"), [
-    ({"age": 3600}, "high"),
-    ({"age": 3600, "history": False}, "medium"),  # "never used" needs a history to say so
-    ({"age": 3600, "sent": 1}, "medium"),
-    ({"age": 3600, "source": "graph-first-seen"}, "medium"),  # first seen only bounds the age
-    ({"age": 2 * 86400}, "medium"),
-    ({"age": 3 * 86400}, None),
-    ({"age": 3600, "sent": 3}, None),  # a contract the user knows
-    ({"age": 3600, "contract": False}, None),
-    ({"age": 3600, "roles": ("token", "verifying-contract")}, None),
-    ({"age": 3600, "roles": ("called",)}, "high"),  # called with 1 ETH
-])
+@pytest.mark.parametrize(
+    ("ctx_args", "expected"),
+    [
+        ({"age": 3600}, "high"),
+        ({"age": 3600, "history": False}, "medium"),  # "never used" needs a history to say so
+        ({"age": 3600, "sent": 1}, "medium"),
+        ({"age": 3600, "source": "graph-first-seen"}, "medium"),  # first seen only bounds the age
+        ({"age": 2 * 86400}, "medium"),
+        ({"age": 3 * 86400}, None),
+        ({"age": 3600, "sent": 3}, None),  # a contract the user knows
+        ({"age": 3600, "contract": False}, None),
+        ({"age": 3600, "roles": ("token", "verifying-contract")}, None),
+        ({"age": 3600, "roles": ("called",)}, "high"),  # called with 1 ETH
+    ],
+)
 def test_fresh_contract_rule_grades_by_age_use_and_role(ctx_args: dict[str, Any], expected: str | None) -> None:
     hit = fresh_contract_counterparty.check(_rule_ctx(**ctx_args), FreshContractParams())
     if expected is None:

@@ -41,8 +41,9 @@ def test_unlimited_approve_is_flagged_and_erc721_reading_reported() -> None:
 
 
 def test_transfer_from_and_operator_approval() -> None:
-    intent = intent_for(call("transferFrom(address,address,uint256)", ["address", "address", "uint256"],
-                             [SPENDER, ALICE, 5]))
+    intent = intent_for(
+        call("transferFrom(address,address,uint256)", ["address", "address", "uint256"], [SPENDER, ALICE, 5])
+    )
     assert intent.kind is IntentKind.TOKEN_TRANSFER_FROM and intent.owner == SPENDER
     intent = intent_for(call("setApprovalForAll(address,bool)", ["address", "bool"], [SPENDER, True]))
     assert intent.kind is IntentKind.TOKEN_APPROVAL and intent.unlimited and intent.amount is None
@@ -80,12 +81,17 @@ def test_intent_text_uses_token_metadata_and_escapes_symbols() -> None:
 
 
 def test_messages() -> None:
-    text = decode_request(parse_request({"jsonrpc": "2.0", "id": 1, "method": "personal_sign",
-                                         "params": ["0x" + b"Sign in\nnonce 1".hex(), ALICE]}))
+    text = decode_request(
+        parse_request(
+            {"jsonrpc": "2.0", "id": 1, "method": "personal_sign", "params": ["0x" + b"Sign in\nnonce 1".hex(), ALICE]}
+        )
+    )
     assert text.kind is IntentKind.MESSAGE_SIGNATURE and text.message == "Sign in\nnonce 1"
-    opaque = decode_request(parse_request({"jsonrpc": "2.0", "id": 1, "method": "personal_sign",
-                                           "params": ["0x" + "ff" * 32, ALICE]}))
+    opaque = decode_request(
+        parse_request({"jsonrpc": "2.0", "id": 1, "method": "personal_sign", "params": ["0x" + "ff" * 32, ALICE]})
+    )
     assert opaque.message is None and "32-byte hash" in opaque.notes[0]
-    raw = decode_request(parse_request({"jsonrpc": "2.0", "id": 1, "method": "eth_sign",
-                                        "params": [ALICE, "0x" + "ab" * 32]}))
+    raw = decode_request(
+        parse_request({"jsonrpc": "2.0", "id": 1, "method": "eth_sign", "params": [ALICE, "0x" + "ab" * 32]})
+    )
     assert raw.kind is IntentKind.RAW_HASH_SIGNATURE

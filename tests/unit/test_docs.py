@@ -12,7 +12,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def readme_rules() -> dict[str, str]:
     text = README.read_text()
-    table = text[text.index("## Rules"):text.index("A rule is a declared unit")]
+    table = text[text.index("## Rules") : text.index("A rule is a declared unit")]
     return {m.group(1): m.group(2) for m in re.finditer(r"^\| `([a-z0-9-]+)` \| ([a-z]+)", table, re.M)}
 
 

@@ -49,13 +49,20 @@ def test_cctp_bridge_renders_enums_slices_and_falls_back_on_token_decimals() -> 
     usdc = "0xaf88d065e77c8cC2239327C5EDb3A432268e5831"
     assert _texts(name) == [
         "Bridge USDC via CCTP",
-        "Amount", f"8080000 base units of token {usdc}",
-        "Destination chain", "HyperEVM",
-        "Mint recipient", "0xb21D281DEdb17AE5B501F6AA8256fe38C4e45757",
-        "Destination caller", "0xb21D281DEdb17AE5B501F6AA8256fe38C4e45757",
-        "Max fee", f"200000 base units of token {usdc}",
-        "HyperEVM recipient", "0x9d7AE84C1E55C0f2dfd6909a88Ba93F48617e750",
-        "Destination DEX", "Perp",
+        "Amount",
+        f"8080000 base units of token {usdc}",
+        "Destination chain",
+        "HyperEVM",
+        "Mint recipient",
+        "0xb21D281DEdb17AE5B501F6AA8256fe38C4e45757",
+        "Destination caller",
+        "0xb21D281DEdb17AE5B501F6AA8256fe38C4e45757",
+        "Max fee",
+        f"200000 base units of token {usdc}",
+        "HyperEVM recipient",
+        "0x9d7AE84C1E55C0f2dfd6909a88Ba93F48617e750",
+        "Destination DEX",
+        "Perp",
     ]
     intent = RESULTS[name].intent
     assert intent is not None and intent.summary.startswith("Bridge USDC via CCTP (Circle Internet Financial): ")
@@ -74,8 +81,12 @@ def test_deposit_contract_native_amount_and_bytes() -> None:
 def test_transfer_with_authorization_dates_match_the_device() -> None:
     r = RESULTS["registry/circle/tests/eip712-TransferWithAuthorization.tests.json#0"]
     assert r.intent is not None and r.intent.kind is IntentKind.TYPED_DATA
-    assert r.rendered[-4:] == ["Valid after", "1970-01-01 12:00:00 AM UTC",
-                               "Valid before", "2025-02-07 12:00:00 AM UTC"]
+    assert r.rendered[-4:] == [
+        "Valid after",
+        "1970-01-01 12:00:00 AM UTC",
+        "Valid before",
+        "2025-02-07 12:00:00 AM UTC",
+    ]
     assert [t for t in r.expected if not text_found(t, r.rendered)] == ["0.01 USDC"]
 
 

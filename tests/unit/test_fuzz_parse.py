@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -9,19 +10,31 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from txfirewall.errors import InvalidRequestError
-from txfirewall.parse.request import parse_request
 from txfirewall.parse.raw_tx import decode_raw_transaction
+from txfirewall.parse.request import parse_request
 from txfirewall.signatures import decode_request
 from txfirewall.signatures.calldata import decode_calldata
 
 ALICE = "0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4"
-METHODS = ["eth_sendTransaction", "eth_signTransaction", "eth_sendRawTransaction", "eth_signTypedData",
-           "eth_signTypedData_v1", "eth_signTypedData_v3", "eth_signTypedData_v4", "personal_sign", "eth_sign",
-           "wallet_sendCalls"]
+METHODS = [
+    "eth_sendTransaction",
+    "eth_signTransaction",
+    "eth_sendRawTransaction",
+    "eth_signTypedData",
+    "eth_signTypedData_v1",
+    "eth_signTypedData_v3",
+    "eth_signTypedData_v4",
+    "personal_sign",
+    "eth_sign",
+    "wallet_sendCalls",
+]
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**260), 2**260) | st.text(max_size=20)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**260), 2**260)
+    | st.text(max_size=20)
     | st.sampled_from(["0x", "0x00", "0x1", ALICE, "0x" + "ff" * 32, "uint256", "address", "Permit"]),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=20,
@@ -52,37 +65,82 @@ def test_random_params_for_every_method(method: str, params: list[Any]) -> None:
 @SETTINGS
 @given(st.binary(max_size=400))
 def test_random_raw_transactions(data: bytes) -> None:
-    _analyse(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction",
-                         "params": ["0x" + data.hex()]}))
+    _analyse(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": ["0x" + data.hex()]}))
     for prefix in (b"\x01", b"\x02", b"\x03", b"\x04"):
-        try:
+        with contextlib.suppress(InvalidRequestError):
             decode_raw_transaction(prefix + data)
-        except InvalidRequestError:
-            pass
 
 
-FIELD_TYPES = st.sampled_from(["uint256", "uint8", "int8", "address", "bool", "string", "bytes", "bytes32",
-                               "Inner", "Inner[]", "uint256[2]", "Missing", "Permit", "uint7", "bytes33"])
-type_lists = st.lists(st.fixed_dictionaries({"name": st.sampled_from(["a", "b", "spender", "value", "details",
-                                                                        "owner", "deadline", "nonce"]),
-                                             "type": FIELD_TYPES}), max_size=5)
+FIELD_TYPES = st.sampled_from(
+    [
+        "uint256",
+        "uint8",
+        "int8",
+        "address",
+        "bool",
+        "string",
+        "bytes",
+        "bytes32",
+        "Inner",
+        "Inner[]",
+        "uint256[2]",
+        "Missing",
+        "Permit",
+        "uint7",
+        "bytes33",
+    ]
+)
+type_lists = st.lists(
+    st.fixed_dictionaries(
+        {
+            "name": st.sampled_from(["a", "b", "spender", "value", "details", "owner", "deadline", "nonce"]),
+            "type": FIELD_TYPES,
+        }
+    ),
+    max_size=5,
+)
 
 
 @SETTINGS
-@given(type_lists, type_lists, st.dictionaries(st.sampled_from(["a", "b", "spender", "value", "details", "owner",
-                                                                 "deadline", "nonce"]), json_values, max_size=6),
-       st.sampled_from(["Permit", "Inner", "EIP712Domain", "Nope"]))
+@given(
+    type_lists,
+    type_lists,
+    st.dictionaries(
+        st.sampled_from(["a", "b", "spender", "value", "details", "owner", "deadline", "nonce"]),
+        json_values,
+        max_size=6,
+    ),
+    st.sampled_from(["Permit", "Inner", "EIP712Domain", "Nope"]),
+)
 def test_random_typed_data(permit: list[Any], inner: list[Any], message: dict[str, Any], primary: str) -> None:
-    doc = {"types": {"EIP712Domain": [{"name": "chainId", "type": "uint256"}], "Permit": permit, "Inner": inner},
-           "primaryType": primary, "domain": {"chainId": 7357}, "message": message}
-    _analyse(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4",
-                         "params": [ALICE, json.dumps(doc)]}))
+    doc = {
+        "types": {"EIP712Domain": [{"name": "chainId", "type": "uint256"}], "Permit": permit, "Inner": inner},
+        "primaryType": primary,
+        "domain": {"chainId": 7357},
+        "message": message,
+    }
+    _analyse(
+        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [ALICE, json.dumps(doc)]})
+    )
 
 
 @SETTINGS
-@given(st.sampled_from([b"", b"\xac\x96\x50\xd8", b"\x1f\x9e\x34\x6e"[:0] + b"\xb6\x1d\x27\xf6",
-                        b"\x24\x85\x6b\xc3", b"\x6a\x76\x12\x02", b"\x8d\x80\xff\x0a", b"\x09\x5e\xa7\xb3",
-                        b"\x82\xad\x56\xcb", b"\x00\x00\x00\x00"]), st.binary(max_size=600))
+@given(
+    st.sampled_from(
+        [
+            b"",
+            b"\xac\x96\x50\xd8",
+            b"\x1f\x9e\x34\x6e"[:0] + b"\xb6\x1d\x27\xf6",
+            b"\x24\x85\x6b\xc3",
+            b"\x6a\x76\x12\x02",
+            b"\x8d\x80\xff\x0a",
+            b"\x09\x5e\xa7\xb3",
+            b"\x82\xad\x56\xcb",
+            b"\x00\x00\x00\x00",
+        ]
+    ),
+    st.binary(max_size=600),
+)
 def test_random_calldata_for_container_selectors(selector: bytes, body: bytes) -> None:
     decode_calldata(selector + body)
     _analyse({"from": ALICE, "to": ALICE, "data": "0x" + (selector + body).hex()})

@@ -17,9 +17,12 @@ A, B, C = "0x" + "aa" * 20, "0x" + "bb" * 20, "0x" + "cc" * 20
 
 def test_csv_jsonl_gzip_agree_and_parallel_edges_merge(tmp_path: Path) -> None:
     (tmp_path / "e.csv").write_text(f"from,to,value,timestamp\n{A},{B},5,100\n{A},{B},7,50\n{B},{C},0x10,\n")
-    lines = [f'{{"from": "{A}", "to": "{B}", "value": "5", "timestamp": 100}}',
-             f'{{"from": "{A}", "to": "{B}", "value": 7, "timestamp": "1970-01-01T00:00:50Z"}}',
-             f'{{"from": "{B}", "to": "{C}", "value": "16"}}', f'{{"from": "{B}", "to": null}}']
+    lines = [
+        f'{{"from": "{A}", "to": "{B}", "value": "5", "timestamp": 100}}',
+        f'{{"from": "{A}", "to": "{B}", "value": 7, "timestamp": "1970-01-01T00:00:50Z"}}',
+        f'{{"from": "{B}", "to": "{C}", "value": "16"}}',
+        f'{{"from": "{B}", "to": null}}',
+    ]
     (tmp_path / "e.jsonl.gz").write_bytes(gzip.compress("\n".join(lines).encode()))
     g1 = from_batch(read_edges(tmp_path / "e.csv"))
     g2 = from_batch(read_edges(tmp_path / "e.jsonl.gz"))
@@ -34,7 +37,7 @@ def test_csv_jsonl_gzip_agree_and_parallel_edges_merge(tmp_path: Path) -> None:
 
 def test_bad_edge_rows_name_their_line(tmp_path: Path) -> None:
     (tmp_path / "e.csv").write_text(f"from,to,value\n{A},{B},1\n{A},0xnope,1\n")
-    with pytest.raises(InputFileError, match="e.csv line 3"):
+    with pytest.raises(InputFileError, match=r"e\.csv line 3"):
         read_edges(tmp_path / "e.csv")
     (tmp_path / "e.jsonl").write_text(f'{{"from": "{A}", "to": "{B}"}}\n{{oops\n')
     with pytest.raises(InputFileError, match="line 2"):

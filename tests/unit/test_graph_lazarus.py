@@ -59,13 +59,43 @@ def test_seeds_are_hop_zero_with_full_score(held_out: tuple[ProximityIndex, list
 def test_cli_proximity_json(held_out: tuple[ProximityIndex, list[str], list[str]], tmp_path: Path) -> None:
     lazarus = _lazarus()
     (tmp_path / "labels.csv").write_text("".join(f"{a},OFAC sanctioned: Lazarus Group\n" for a in lazarus[::2]))
-    build = subprocess.run([sys.executable, "-m", "txfirewall.cli.main", "graph", "build", "--edges", str(EDGES),
-                            "--labels", str(tmp_path / "labels.csv"), "--no-shipped-intel",
-                            "--out", str(tmp_path / "g")], capture_output=True, text=True, check=True)
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "txfirewall.cli.main",
+            "graph",
+            "build",
+            "--edges",
+            str(EDGES),
+            "--labels",
+            str(tmp_path / "labels.csv"),
+            "--no-shipped-intel",
+            "--out",
+            str(tmp_path / "g"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "clusters" in build.stdout
-    out = subprocess.run([sys.executable, "-m", "txfirewall.cli.main", "graph", "proximity", "--graph",
-                          str(tmp_path / "g"), lazarus[1], "0x" + "12" * 20, "--json"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "txfirewall.cli.main",
+            "graph",
+            "proximity",
+            "--graph",
+            str(tmp_path / "g"),
+            lazarus[1],
+            "0x" + "12" * 20,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rows = json.loads(out.stdout)
     assert [r["in_graph"] for r in rows] == [True, False]
     assert {"address", "hops", "score", "path", "cluster"} <= set(rows[0])

@@ -25,8 +25,11 @@ def graphs(draw: st.DrawFn) -> tuple[int, list[tuple[int, int, float]], np.ndarr
     seed = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
     seed &= np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))  # sparser seeds
     service = np.array(draw(st.lists(st.sampled_from([False] * 5 + [True]), min_size=n, max_size=n)))
-    params = ProximityParams(max_hops=draw(st.integers(1, 6)), decay=draw(st.sampled_from([0.5, 0.9, 1.0])),
-                             hub_degree=draw(st.integers(2, 40)))
+    params = ProximityParams(
+        max_hops=draw(st.integers(1, 6)),
+        decay=draw(st.sampled_from([0.5, 0.9, 1.0])),
+        hub_degree=draw(st.integers(2, 40)),
+    )
     return n, edges, seed, service, params
 
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from txfirewall.errors import InputFileError
 from txfirewall.enrich.history import load_history, parse_history_lines, relationship
-from txfirewall.enrich.labels import categorise, load_labels, parse_labels_csv
+from txfirewall.enrich.labels import load_labels, parse_labels_csv
+from txfirewall.errors import InputFileError
+from txfirewall.intel.categories import categorise
 from txfirewall.model.facts import ILLICIT_CATEGORIES, HistoryEntry, LabelCategory, Relationship
 
 REPO = Path(__file__).resolve().parents[2]
@@ -89,14 +90,26 @@ def test_to_may_be_null_for_contract_creation() -> None:
         (line(from_=ALICE, to=BOB, timestamp=-1), ["field 'timestamp'"]),
         (line(from_=ALICE, to=BOB, amount="1"), ["field 'amount'"]),
         (line(to=BOB, value="1"), ["field 'from'"]),
-        ('{"from": "%s", "value": "1"' % ALICE, []),
+        (f'{{"from": "{ALICE}", "value": "1"', []),
         ("not json at all", []),
         ("[1, 2]", []),
     ],
     ids=[
-        "bad-from", "bad-to", "bad-token", "negative-value", "hex-value", "fractional-value",
-        "exponent-value", "empty-value", "numeric-value", "negative-timestamp", "unknown-key", "missing-from",
-        "truncated-json", "not-json", "not-an-object",
+        "bad-from",
+        "bad-to",
+        "bad-token",
+        "negative-value",
+        "hex-value",
+        "fractional-value",
+        "exponent-value",
+        "empty-value",
+        "numeric-value",
+        "negative-timestamp",
+        "unknown-key",
+        "missing-from",
+        "truncated-json",
+        "not-json",
+        "not-an-object",
     ],
 )
 def test_bad_line_names_its_number(bad: str, needles: list[str]) -> None:
@@ -171,14 +184,16 @@ def test_relationship_from_fixture_history(
 
 
 def test_relationship_is_directional() -> None:
-    entries = parse_history_lines([
-        line(from_=ALICE, to=BOB, value="1", timestamp=100),
-        line(from_=BOB, to=ALICE, value="1", timestamp=50),
-        line(from_=BOB, to=CAROL, value="1", timestamp=10),     # not alice's business
-        line(from_=CAROL, to=BOB, value="1", timestamp=5),      # neither
-        line(from_=ALICE, to=CAROL, value="1", timestamp=1),    # another counterparty
-        line(from_=ALICE, to=BOB, value="1"),                   # no timestamp: counted, not dated
-    ])
+    entries = parse_history_lines(
+        [
+            line(from_=ALICE, to=BOB, value="1", timestamp=100),
+            line(from_=BOB, to=ALICE, value="1", timestamp=50),
+            line(from_=BOB, to=CAROL, value="1", timestamp=10),  # not alice's business
+            line(from_=CAROL, to=BOB, value="1", timestamp=5),  # neither
+            line(from_=ALICE, to=CAROL, value="1", timestamp=1),  # another counterparty
+            line(from_=ALICE, to=BOB, value="1"),  # no timestamp: counted, not dated
+        ]
+    )
     assert relationship(entries, ALICE, BOB) == Relationship(2, 1, 50, 100)
     assert relationship(entries, BOB, ALICE) == Relationship(1, 2, 50, 100)
     assert relationship(entries, ALICE, DAVE) == Relationship(0, 0, None, None)
@@ -186,9 +201,11 @@ def test_relationship_is_directional() -> None:
 
 
 def test_relationship_counts_token_lines_for_the_token() -> None:
-    entries = parse_history_lines([
-        line(from_=ALICE, to=BOB, value="5", token=USDX, timestamp=7, method="transfer"),
-    ])
+    entries = parse_history_lines(
+        [
+            line(from_=ALICE, to=BOB, value="5", token=USDX, timestamp=7, method="transfer"),
+        ]
+    )
     assert relationship(entries, ALICE, USDX) == Relationship(1, 0, 7, 7)
     assert relationship(entries, ALICE, BOB) == Relationship(1, 0, 7, 7)
 
@@ -301,7 +318,9 @@ def test_bad_label_rows_name_the_line(text: str, lineno: int, needle: str) -> No
 # At f1ba5e1 a bug: the header was only recognised on line 1, so a UTF-8 BOM (Excel's CSV export) or a
 # comment before the header made the header row an error ("'\\ufeffaddress' is not an address").
 @pytest.mark.parametrize(
-    "prefix", ["\ufeff", "# exported labels\n"], ids=["utf8-bom", "comment-before-header"],
+    "prefix",
+    ["\ufeff", "# exported labels\n"],
+    ids=["utf8-bom", "comment-before-header"],
 )
 def test_header_after_bom_or_comment(tmp_path: Path, prefix: str) -> None:
     path = tmp_path / "labels.csv"

@@ -59,17 +59,21 @@ def test_imports_persist_and_allow_list_unseeds(tmp_path: Path) -> None:
 
 def test_etherscan_dump_import(tmp_path: Path) -> None:
     path = tmp_path / "labels.csv"
-    path.write_text("address,name,labels\n0x" + "33" * 20 + ",Fake_Phishing77,phish-hack\n"
-                    "0x" + "44" * 20 + ",Binance 14,exchange\n")
+    path.write_text(
+        "address,name,labels\n0x" + "33" * 20 + ",Fake_Phishing77,phish-hack\n0x" + "44" * 20 + ",Binance 14,exchange\n"
+    )
     cats = [lb.category for lb in read_labels(path, "etherscan")]
     assert cats == [LabelCategory.PHISHING, LabelCategory.EXCHANGE]
 
 
-@pytest.mark.parametrize("fmt, body, where", [
-    ("csv", "address,label\n0x12,bad\n", "line 2"),
-    ("allow", "0x" + "11" * 20 + "\nnot-an-address\n", "line 2"),
-    ("scamsniffer", "[\"0x" + "11" * 20 + "\", 5]", "item 1"),
-])
+@pytest.mark.parametrize(
+    "fmt, body, where",
+    [
+        ("csv", "address,label\n0x12,bad\n", "line 2"),
+        ("allow", "0x" + "11" * 20 + "\nnot-an-address\n", "line 2"),
+        ("scamsniffer", '["0x' + "11" * 20 + '", 5]', "item 1"),
+    ],
+)
 def test_bad_rows_name_their_line(tmp_path: Path, fmt: str, body: str, where: str) -> None:
     path = tmp_path / "f"
     path.write_text(body)
@@ -79,4 +83,7 @@ def test_bad_rows_name_their_line(tmp_path: Path, fmt: str, body: str, where: st
 
 def test_import_does_not_load_numba_or_networkx() -> None:
     code = "import sys, txfirewall, txfirewall.cli.main; print('numba' in sys.modules or 'networkx' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        == "False"
+    )

@@ -25,9 +25,22 @@ def rpc(method: str, params: list[object]) -> str:
 
 
 def test_send_transaction_fields_are_typed() -> None:
-    req = parse_request(rpc("eth_sendTransaction", [{"from": ALICE.lower(), "to": BOB, "value": "0x10",
-                                                      "gas": "0x5208", "maxFeePerGas": "0x3",
-                                                      "maxPriorityFeePerGas": "0x1", "chainId": "0x1cbd"}]))
+    req = parse_request(
+        rpc(
+            "eth_sendTransaction",
+            [
+                {
+                    "from": ALICE.lower(),
+                    "to": BOB,
+                    "value": "0x10",
+                    "gas": "0x5208",
+                    "maxFeePerGas": "0x3",
+                    "maxPriorityFeePerGas": "0x1",
+                    "chainId": "0x1cbd",
+                }
+            ],
+        )
+    )
     tx = req.transaction
     assert req.method is Method.SEND_TRANSACTION and req.id == 7
     assert tx is not None and tx.sender == ALICE and tx.value == 16 and tx.gas == 21000
@@ -38,13 +51,17 @@ def test_send_transaction_fields_are_typed() -> None:
     ("text", "error"),
     [
         ('{"jsonrpc":"2.0","id":1,"METHOD":"eth_sendTransaction","params":[]}', NonCanonicalKeyError),
-        ('{"jsonrpc":"2.0","id":1,"method":"eth_chainId","method":"eth_sendTransaction","params":[]}',
-         NonCanonicalKeyError),
+        (
+            '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","method":"eth_sendTransaction","params":[]}',
+            NonCanonicalKeyError,
+        ),
         ('{"jsonrpc":"2.0","id":1,"method":"eth_sign","Method":"x","params":[]}', NonCanonicalKeyError),
         ("'f", MalformedJsonError),
         ("[1,2,3]", MalformedJsonError),
-        ('{"jsonrpc":"2.0","id":1,"method":"eth_sendTransaction","params":[{"from":"0x1"}], "x": NaN}',
-         MalformedJsonError),
+        (
+            '{"jsonrpc":"2.0","id":1,"method":"eth_sendTransaction","params":[{"from":"0x1"}], "x": NaN}',
+            MalformedJsonError,
+        ),
         ('{"jsonrpc":"2.1","id":1,"method":"eth_sign","params":[]}', InvalidRequestError),
         ('{"jsonrpc":"2.0","id":[],"method":"eth_sign","params":[]}', InvalidRequestError),
         ('{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}', UnsupportedMethodError),
@@ -59,7 +76,7 @@ def test_framing_errors_are_typed(text: str, error: type[Exception]) -> None:
 @pytest.mark.parametrize(
     ("tx", "fragment"),
     [
-        ({"to": BOB}, "no \"from\""),
+        ({"to": BOB}, 'no "from"'),
         ({"from": ALICE, "to": BOB, "data": "0x01", "input": "0x02"}, "differ"),
         ({"from": ALICE, "to": BOB, "gasPrice": "0x1", "maxFeePerGas": "0x2"}, "gasPrice"),
         ({"from": ALICE, "to": BOB, "maxFeePerGas": "0x1", "maxPriorityFeePerGas": "0x2"}, "larger"),

@@ -21,16 +21,17 @@ def rpc(method: str, params: object) -> str:
 @pytest.mark.parametrize(
     "text",
     [
-        "[]",                                                      # 11 empty batch
-        "[1,2,3]", "[null]",                                       # 12 non-object elements
-        '{"id":[],"jsonrpc":"2.0","method":"eth_sign"}',           # 15 bad ids
+        "[]",  # 11 empty batch
+        "[1,2,3]",
+        "[null]",  # 12 non-object elements
+        '{"id":[],"jsonrpc":"2.0","method":"eth_sign"}',  # 15 bad ids
         '{"id":{},"jsonrpc":"2.0","method":"eth_sign"}',
         '{"jsonrpc":"2.1","id":1,"method":"eth_sign","params":[]}',  # 16 version
         '{"jsonrpc":2.0,"id":1,"method":"eth_sign","params":[]}',
         '{"jsonrpc":1,"id":1,"method":"eth_sign","params":[]}',
         '{"id":1,"method":"eth_sign","params":[]}',
-        "'f",                                                      # 17 syntax
-        '{"jsonrpc":"2.0","id":1,"METHOD":"eth_sendRawTransaction","params":[]}',   # 21
+        "'f",  # 17 syntax
+        '{"jsonrpc":"2.0","id":1,"METHOD":"eth_sendRawTransaction","params":[]}',  # 21
         '{"jsonrpc":"2.0","id":1,"Method":"eth_sendRawTransaction","params":[]}',
         '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","method":"eth_sendTransaction"}',  # 22
         '{"jsonrpc":"2.0","id":1,"method":"personal_sendTransaction","params":[]}',  # 24 default deny
@@ -66,9 +67,20 @@ def test_fee_and_type_fields(tx: dict[str, str], fragment: str) -> None:
 
 
 def test_wallet_send_calls_batch() -> None:
-    req = parse_request(rpc("wallet_sendCalls", [{"version": "2.0.0", "from": ALICE, "chainId": "0x1cbd",
-                                                  "atomicRequired": True,
-                                                  "calls": [{"to": BOB, "value": "0x1"}, {"to": BOB, "data": "0x"}]}]))
+    req = parse_request(
+        rpc(
+            "wallet_sendCalls",
+            [
+                {
+                    "version": "2.0.0",
+                    "from": ALICE,
+                    "chainId": "0x1cbd",
+                    "atomicRequired": True,
+                    "calls": [{"to": BOB, "value": "0x1"}, {"to": BOB, "data": "0x"}],
+                }
+            ],
+        )
+    )
     assert req.method is Method.WALLET_SEND_CALLS and req.calls is not None and len(req.calls.calls) == 2
     assert req.sender == ALICE and req.request_chain_id == 7357 and req.transaction is None
 

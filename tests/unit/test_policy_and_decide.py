@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from txfirewall.decide.decision import decide, score
+from txfirewall.decide.policy import Policy, RuleOverride, load_policy, policy_from_mapping
 from txfirewall.errors import InputFileError
 from txfirewall.model.findings import Confidence, Finding, Severity
 from txfirewall.model.verdict import Decision
-from txfirewall.decide.policy import Policy, RuleOverride, load_policy, policy_from_mapping
 
 ALICE = "0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4"
 BOB = "0x79482941438f16cC093e6Fb410BaA77A9823026F"
@@ -26,7 +26,11 @@ def write_policy(tmp_path: Path, text: str) -> Path:
 
 def finding(severity: Severity, *, rule: str = "some-rule", unconditional: bool = False) -> Finding:
     return Finding(
-        rule=rule, severity=severity, confidence=Confidence.HIGH, title="t", message=f"{rule} {severity}",
+        rule=rule,
+        severity=severity,
+        confidence=Confidence.HIGH,
+        title="t",
+        message=f"{rule} {severity}",
         unconditional=unconditional,
     )
 
@@ -48,7 +52,9 @@ def test_empty_file_is_the_default_policy(tmp_path: Path) -> None:
 
 
 def test_full_policy(tmp_path: Path) -> None:
-    path = write_policy(tmp_path, f"""
+    path = write_policy(
+        tmp_path,
+        f"""
 [thresholds]
 warn = "low"
 block = "critical"
@@ -62,7 +68,8 @@ params = {{ min_past_interactions = 2 }}
 
 [allowlist]
 addresses = ["{ALICE.lower()}", "{BOB}"]
-""")
+""",
+    )
     policy = load_policy(path)
     assert policy.warn_at is Severity.LOW
     assert policy.block_at is Severity.CRITICAL
@@ -95,23 +102,36 @@ def test_warn_equal_to_block_is_allowed() -> None:
         ('[threshold]\nwarn = "low"\n', ["unknown section", "threshold"]),
         ('[thresholds]\nwarn = "severe"\n', ["[thresholds] warn", "'severe' is not a severity", "critical"]),
         ('[thresholds]\nblock = "HIGH"\n', ["[thresholds] block", "'HIGH'"]),
-        ('[thresholds]\nwarn = 3\n', ["[thresholds] warn", "3 is not a severity"]),
+        ("[thresholds]\nwarn = 3\n", ["[thresholds] warn", "3 is not a severity"]),
         ('[thresholds]\nwarn = "high"\nblock = "medium"\n', ["block must not be below warn"]),
         ('[thresholds]\nblock = "low"\n', ["block must not be below warn"]),
         ('[rules.first-transfer-to-address]\nseverity = "urgent"\n', ["rules.first-transfer-to-address", "'urgent'"]),
-        ('[rules.first-transfer-to-address]\nenable = false\n',
-         ["rules.first-transfer-to-address", "allowed keys are enabled, severity, params"]),
-        ('[rules]\nfirst-transfer-to-address = false\n', ["rules.first-transfer-to-address", "allowed keys"]),
-        ('[allowlist]\naddresses = ["0x1234", "%s"]\n' % ALICE, ["[allowlist]", "not addresses: 0x1234"]),
-        ('[allowlist]\naddresses = [5]\n', ["[allowlist]", "not addresses: 5"]),
+        (
+            "[rules.first-transfer-to-address]\nenable = false\n",
+            ["rules.first-transfer-to-address", "allowed keys are enabled, severity, params"],
+        ),
+        ("[rules]\nfirst-transfer-to-address = false\n", ["rules.first-transfer-to-address", "allowed keys"]),
+        (f'[allowlist]\naddresses = ["0x1234", "{ALICE}"]\n', ["[allowlist]", "not addresses: 0x1234"]),
+        ("[allowlist]\naddresses = [5]\n", ["[allowlist]", "not addresses: 5"]),
         ("[thresholds\n", ["not valid TOML"]),
         ('[thresholds]\nwarn = "low"\nwarn = "high"\n', ["not valid TOML"]),
         ("warn = low\n", ["not valid TOML"]),
     ],
     ids=[
-        "unknown-section", "bad-severity", "uppercase-severity", "severity-not-string", "block-below-warn",
-        "block-below-default-warn", "bad-rule-severity", "unknown-rule-key", "rule-not-a-table",
-        "bad-allowlist-address", "allowlist-not-string", "invalid-toml", "duplicate-toml-key", "bare-word",
+        "unknown-section",
+        "bad-severity",
+        "uppercase-severity",
+        "severity-not-string",
+        "block-below-warn",
+        "block-below-default-warn",
+        "bad-rule-severity",
+        "unknown-rule-key",
+        "rule-not-a-table",
+        "bad-allowlist-address",
+        "allowlist-not-string",
+        "invalid-toml",
+        "duplicate-toml-key",
+        "bare-word",
     ],
 )
 def test_malformed_policy_raises_input_file_error(tmp_path: Path, text: str, needles: list[str]) -> None:
@@ -142,7 +162,10 @@ def test_unreadable_policy_file(tmp_path: Path) -> None:
         ('thresholds = "high"\n', ["[thresholds] must be a table"]),
         ("rules = 5\n", ["[rules] must be a table"]),
         (f'allowlist = ["{ALICE}"]\n', ["[allowlist] must be a table"]),
-        ("[rules.first-transfer-to-address]\nparams = 5\n", ["[rules.first-transfer-to-address] params must be a table"]),
+        (
+            "[rules.first-transfer-to-address]\nparams = 5\n",
+            ["[rules.first-transfer-to-address] params must be a table"],
+        ),
         ('[rules.first-transfer-to-address]\nparams = "abc"\n', ["params must be a table"]),
         ('[thresholds]\nwarm = "low"\n', ["[thresholds]", "warm", "warn, block"]),
         (f'[allowlist]\nadresses = ["{ALICE}"]\n', ["[allowlist]", "adresses"]),
@@ -151,8 +174,16 @@ def test_unreadable_policy_file(tmp_path: Path) -> None:
         (f'[allowlist]\naddresses = "{ALICE}"\n', ["[allowlist] addresses must be a list"]),
     ],
     ids=[
-        "thresholds-not-table", "rules-not-table", "allowlist-not-table", "params-int", "params-string",
-        "thresholds-typo", "allowlist-typo", "enabled-string", "enabled-int", "addresses-not-list",
+        "thresholds-not-table",
+        "rules-not-table",
+        "allowlist-not-table",
+        "params-int",
+        "params-string",
+        "thresholds-typo",
+        "allowlist-typo",
+        "enabled-string",
+        "enabled-int",
+        "addresses-not-list",
     ],
 )
 def test_structurally_malformed_policy_raises_input_file_error(tmp_path: Path, text: str, needles: list[str]) -> None:
@@ -199,8 +230,10 @@ def test_custom_thresholds(warn: Severity, block: Severity) -> None:
     policy = policy_from_mapping({"thresholds": {"warn": warn.value, "block": block.value}})
     for severity in SEVERITIES:
         expected = (
-            Decision.BLOCK if severity.rank >= block.rank
-            else Decision.WARN if severity.rank >= warn.rank
+            Decision.BLOCK
+            if severity.rank >= block.rank
+            else Decision.WARN
+            if severity.rank >= warn.rank
             else Decision.ALLOW
         )
         assert decide([finding(severity)], policy) is expected, (warn, block, severity)
@@ -262,7 +295,7 @@ def test_score_is_monotone_in_severity(n: int) -> None:
         base = score([finding(s) for s in combo])
         assert 0 <= base <= 100
         for i, severity in enumerate(combo):
-            for higher in SEVERITIES[severity.rank + 1:]:
+            for higher in SEVERITIES[severity.rank + 1 :]:
                 raised = list(combo)
                 raised[i] = higher
                 assert score([finding(s) for s in raised]) >= base, (combo, i, higher)

@@ -10,8 +10,8 @@ from eth_account import Account
 
 from txfirewall.errors import InvalidParamsError
 from txfirewall.model.primitives import ZERO_ADDRESS
-from txfirewall.parse.request import parse_request
 from txfirewall.parse.raw_tx import SECP256K1_N, RawTransactionError, decode_raw_transaction
+from txfirewall.parse.request import parse_request
 from txfirewall.signatures import decode_request
 
 ACCT = Account.from_key("0x" + "11" * 32)
@@ -33,8 +33,16 @@ def rpc(raw: bytes) -> str:
     [
         ({"gasPrice": 9}, 0, False),
         ({"gasPrice": 9, "chainId": 1}, 0, True),
-        ({"gasPrice": 9, "chainId": 1, "type": 1, "accessList": [{"address": BOB, "storageKeys": ["0x" + "00" * 32]}]},
-         1, True),
+        (
+            {
+                "gasPrice": 9,
+                "chainId": 1,
+                "type": 1,
+                "accessList": [{"address": BOB, "storageKeys": ["0x" + "00" * 32]}],
+            },
+            1,
+            True,
+        ),
         ({"maxFeePerGas": 9, "maxPriorityFeePerGas": 2, "chainId": 7357, "type": 2, "accessList": []}, 2, True),
     ],
 )
@@ -61,7 +69,7 @@ def _blob_tx(hashes: list[bytes], to: bytes = bytes.fromhex(BOB[2:])) -> bytes:
 
 def test_type_3_blob_decodes_and_bad_blobs_are_rejected_case_31() -> None:
     good = _blob_tx([b"\x01" + b"\x00" * 31])
-    tx, raw = decode_raw_transaction(good)
+    _tx, raw = decode_raw_transaction(good)
     assert raw.tx_type == 3 and raw.sender == ACCT.address and len(raw.blob_hashes) == 1
     with pytest.raises(RawTransactionError, match="recipient"):
         decode_raw_transaction(_blob_tx([b"\x01" + b"\x00" * 31], to=b""))
@@ -76,8 +84,9 @@ def test_type_3_blob_decodes_and_bad_blobs_are_rejected_case_31() -> None:
 
 
 def _set_code(*auths: object, chain: int = 7357) -> bytes:
-    return sign(type=4, chainId=chain, maxFeePerGas=9, maxPriorityFeePerGas=1, accessList=[],
-                authorizationList=list(auths))
+    return sign(
+        type=4, chainId=chain, maxFeePerGas=9, maxPriorityFeePerGas=1, accessList=[], authorizationList=list(auths)
+    )
 
 
 def test_type_4_authorities_and_last_valid_tuple_applies_case_35() -> None:

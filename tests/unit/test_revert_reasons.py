@@ -19,14 +19,19 @@ def test_error_string_and_panic() -> None:
 
 
 def test_curated_custom_error_is_named_with_arguments() -> None:
-    data = err("ERC20InsufficientBalance(address,uint256,uint256)", ["address", "uint256", "uint256"],
-               ["0x" + "ab" * 20, 5, 10])
+    data = err(
+        "ERC20InsufficientBalance(address,uint256,uint256)",
+        ["address", "uint256", "uint256"],
+        ["0x" + "ab" * 20, 5, 10],
+    )
     assert describe_revert(data) == f"custom error ERC20InsufficientBalance(0x{'ab' * 20}, 5, 10)"
 
 
 def test_custom_error_with_bad_arguments_is_not_named() -> None:
     data = err("SignatureExpired(uint256)", ["uint256"], [1])[:-1]  # truncated argument
-    assert describe_revert(data) == "custom error 0x" + keccak(text="SignatureExpired(uint256)")[:4].hex() + " (unknown)"
+    assert (
+        describe_revert(data) == "custom error 0x" + keccak(text="SignatureExpired(uint256)")[:4].hex() + " (unknown)"
+    )
 
 
 def test_malformed_error_string_is_reported_not_raised() -> None:

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from txfirewall.decide.evaluate import evaluate
+from txfirewall.decide.policy import Policy, RuleOverride
 from txfirewall.heuristics.registry import BUILTIN_RULES, load_rules
 from txfirewall.heuristics.rule import Hit, Rule
 from txfirewall.model.context import Fact
 from txfirewall.model.findings import Severity
 from txfirewall.model.json_values import to_json_value
-from txfirewall.decide.policy import Policy, RuleOverride
 
-from .rule_fixtures import RULE_FIXTURES, ctx_for, tx, BOB
+from .rule_fixtures import BOB, RULE_FIXTURES, ctx_for, tx
 
 RULE_IDS = [r.id for r in BUILTIN_RULES]
 

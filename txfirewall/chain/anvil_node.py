@@ -8,6 +8,7 @@ no orphan nodes behind. Every started node is also stopped at interpreter exit.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import os
 import signal
@@ -22,10 +23,10 @@ from pathlib import Path
 from types import TracebackType
 
 from txfirewall.chain.anvil_provision import ensure_anvil
-from txfirewall.errors import AnvilStartError
 from txfirewall.chain.rpc_client import probe_chain_id
+from txfirewall.errors import AnvilStartError
 
-_LIVE: "weakref.WeakSet[AnvilNode]" = weakref.WeakSet()
+_LIVE: weakref.WeakSet[AnvilNode] = weakref.WeakSet()
 
 
 @dataclass(frozen=True)
@@ -102,20 +103,18 @@ class AnvilNode:
         last_error: AnvilStartError | None = None
         for _ in range(attempts):
             port = free_port()
-            log = tempfile.NamedTemporaryFile(prefix="txfirewall-anvil-", suffix=".log", delete=False)
-            try:
-                proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                    [str(exe), *options.to_args(port)],
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    preexec_fn=_die_with_parent,
-                )
-            except OSError as exc:
-                log.close()
-                Path(log.name).unlink(missing_ok=True)
-                raise AnvilStartError(f"cannot run {exe}: {exc}") from exc
-            log.close()
+            with tempfile.NamedTemporaryFile(prefix="txfirewall-anvil-", suffix=".log", delete=False) as log:
+                try:
+                    proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                        [str(exe), *options.to_args(port)],
+                        stdin=subprocess.DEVNULL,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        preexec_fn=_die_with_parent,
+                    )
+                except OSError as exc:
+                    Path(log.name).unlink(missing_ok=True)
+                    raise AnvilStartError(f"cannot run {exe}: {exc}") from exc
             node = cls(proc, port, Path(log.name))
             try:
                 node._wait_ready(startup_timeout)
@@ -136,9 +135,7 @@ class AnvilNode:
             if probe_chain_id(self.url) is not None:
                 return
             if time.monotonic() > deadline:
-                raise AnvilStartError(
-                    f"anvil did not answer on {self.url} within {timeout:.0f}s: {self.log_tail()}"
-                )
+                raise AnvilStartError(f"anvil did not answer on {self.url} within {timeout:.0f}s: {self.log_tail()}")
             time.sleep(0.01)
 
     def log_tail(self, lines: int = 8) -> str:
@@ -166,10 +163,8 @@ class AnvilNode:
                 self._proc.kill()
                 self._proc.wait(timeout=timeout)
         _LIVE.discard(self)
-        try:
+        with contextlib.suppress(OSError):
             self.log_path.unlink()
-        except OSError:
-            pass
         return self._proc.returncode
 
     def __enter__(self) -> AnvilNode:

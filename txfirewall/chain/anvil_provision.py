@@ -97,7 +97,7 @@ def _npm_install(npm: str, root: Path) -> None:
     spec = f"{ANVIL_NPM_PACKAGE}@{ANVIL_NPM_VERSION}"
     cmd = [npm, "install", "--prefix", str(root), "--no-audit", "--no-fund", "--ignore-scripts", spec]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)  # noqa: S603 - fixed argv
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise AnvilNotFoundError(f"`npm install {spec}` failed: {exc}") from exc
     if proc.returncode != 0:

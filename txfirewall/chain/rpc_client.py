@@ -94,13 +94,13 @@ class RpcClient:
         if not calls:
             return []
         ids = [next(self._ids) for _ in calls]
-        body = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in zip(ids, calls)]
+        body = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in zip(ids, calls, strict=True)]
         replies = await self._post(body)
         if not isinstance(replies, list):
             raise UpstreamError("batch reply is not a JSON array")
         by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
         out: list[Any] = []
-        for req_id, (method, _) in zip(ids, calls):
+        for req_id, (method, _) in zip(ids, calls, strict=True):
             if req_id not in by_id:
                 raise UpstreamError(f"batch reply is missing the answer to {method}")
             out.append(self._result(method, by_id[req_id]))

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
-from txfirewall.errors import InputFileError
-from txfirewall.firewall import Firewall, FirewallConfig
+from txfirewall.cli.report import render_verdict
 from txfirewall.enrich.history import load_history
 from txfirewall.enrich.labels import load_labels
+from txfirewall.errors import InputFileError
+from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.model.verdict import Decision, Verdict
-from txfirewall.cli.report import render_verdict
 
 
 @dataclass(frozen=True)
@@ -73,10 +73,11 @@ def summary_table(results: list[tuple[Sample, Verdict]]) -> str:
     for i, (sample, verdict) in enumerate(results, 1):
         rules = ",".join(f.rule for f in verdict.findings if f.severity.rank >= 2) or "-"
         ok = "yes" if meets_bar(sample, verdict) else "NO"
-        rows.append((str(i), sample.title[:44], sample.expect, verdict.decision.value,
-                     str(verdict.score), rules[:60], ok))
+        rows.append(
+            (str(i), sample.title[:44], sample.expect, verdict.decision.value, str(verdict.score), rules[:60], ok)
+        )
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -93,8 +94,11 @@ def run_demo(fixtures: Path, *, as_json: bool = False) -> int:
     started = time.perf_counter()
     options = AnvilOptions(load_state=fixtures / "state.json", chain_id=chain_id, accounts=0)
     with AnvilNode.start(options) as mainnet:
-        print(f"txfirewall demo: fixture chain up at {mainnet.url}; forking it and analysing "
-              f"{len(load_samples(fixtures))} sample requests", file=log)
+        print(
+            f"txfirewall demo: fixture chain up at {mainnet.url}; forking it and analysing "
+            f"{len(load_samples(fixtures))} sample requests",
+            file=log,
+        )
         results = asyncio.run(analyse_samples(fixtures, mainnet.url, chain_id))
     elapsed = time.perf_counter() - started
     if as_json:
@@ -106,7 +110,13 @@ def run_demo(fixtures: Path, *, as_json: bool = False) -> int:
             print(render_verdict(verdict))
         print("\n" + summary_table(results))
     failed = [s.title for s, v in results if not meets_bar(s, v)]
-    print(f"\n{len(results)} requests analysed in {elapsed:.1f} s; "
-          + ("every benign request allowed, every malicious one warned or blocked."
-             if not failed else f"NOT AS EXPECTED: {'; '.join(failed)}"), file=log if as_json else sys.stdout)
+    print(
+        f"\n{len(results)} requests analysed in {elapsed:.1f} s; "
+        + (
+            "every benign request allowed, every malicious one warned or blocked."
+            if not failed
+            else f"NOT AS EXPECTED: {'; '.join(failed)}"
+        ),
+        file=log if as_json else sys.stdout,
+    )
     return 0 if not failed else 1

@@ -19,10 +19,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     graph = sub.add_parser("graph", help="address graph: build, scan a node, proximity to illicit seeds")
     gsub = graph.add_subparsers(dest="graph_command", required=True)
     build = gsub.add_parser("build", help="edge files + labels -> graph directory with proximity precomputed")
-    build.add_argument("--edges", type=Path, action="append", required=True,
-                       help="transfers: CSV / JSON lines (.gz ok) / Parquet; repeatable")
-    build.add_argument("--labels", type=Path, action="append", default=[],
-                       help="labels CSV address,label[,source]; repeatable")
+    build.add_argument(
+        "--edges",
+        type=Path,
+        action="append",
+        required=True,
+        help="transfers: CSV / JSON lines (.gz ok) / Parquet; repeatable",
+    )
+    build.add_argument(
+        "--labels", type=Path, action="append", default=[], help="labels CSV address,label[,source]; repeatable"
+    )
     build.add_argument("--out", type=Path, required=True)
     build.add_argument("--store", type=Path, help="also use this intel store (imports, allow/deny lists)")
     build.add_argument("--no-shipped-intel", action="store_true", help="seed only from --labels / --store")
@@ -42,13 +48,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from txfirewall.enrich.labels import load_labels
     from txfirewall.graph.build import build_from_files
     from txfirewall.graph.proximity import ProximityParams
     from txfirewall.intel.store import IntelStore
-    from txfirewall.enrich.labels import load_labels
+    from txfirewall.model.facts import Label
+    from txfirewall.model.primitives import Address
 
     started = time.perf_counter()
-    labels: dict[str, tuple] = {}
+    labels: dict[Address, tuple[Label, ...]] = {}
     if not args.no_shipped_intel or args.store:
         with IntelStore(args.store, shipped=not args.no_shipped_intel) as store:
             labels.update(store.all_labels())
@@ -56,23 +64,29 @@ def _build(args: argparse.Namespace) -> int:
         for address, items in load_labels(path).items():
             labels[address] = labels.get(address, ()) + items
     params = ProximityParams(max_hops=args.max_hops, decay=args.decay, hub_degree=args.hub_degree)
-    graph, arrays = build_from_files(args.edges, labels, args.out, params)  # type: ignore[arg-type]
+    graph, arrays = build_from_files(args.edges, labels, args.out, params)
     seeds = int(((arrays.flags & 1) != 0).sum())
-    print(f"graph: {graph.n_nodes} addresses, {graph.n_edges} edges, {seeds} illicit seeds in the graph, "
-          f"{int(arrays.seed_cluster.max(initial=-1)) + 1} clusters -> {args.out} "
-          f"({time.perf_counter() - started:.1f} s)")
+    print(
+        f"graph: {graph.n_nodes} addresses, {graph.n_edges} edges, {seeds} illicit seeds in the graph, "
+        f"{int(arrays.seed_cluster.max(initial=-1)) + 1} clusters -> {args.out} "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
     return 0
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from txfirewall.graph.rpc_scan import scan_blocks
     from txfirewall.chain.rpc_client import RpcClient
+    from txfirewall.graph.rpc_scan import scan_blocks
 
     def show(done: int, total: int, edges: int) -> None:
         width = 30
         filled = width * done // max(total, 1)
-        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} blocks, {edges} edges",
-              end="" if done < total else "\n", file=sys.stderr, flush=True)
+        print(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} blocks, {edges} edges",
+            end="" if done < total else "\n",
+            file=sys.stderr,
+            flush=True,
+        )
 
     async def go() -> int:
         async with RpcClient(args.rpc, timeout=60.0) as client:
@@ -95,19 +109,42 @@ def _proximity(args: argparse.Namespace) -> int:
             raise InputFileError(f"not an address: {address!r}")
         found = index.lookup(address)
         if found is None:
-            rows.append({"address": address, "in_graph": False, "hops": None, "hops_from_illicit": None,
-                         "hops_to_illicit": None, "score": 0.0, "path": [], "cluster": None, "first_seen": None})
+            rows.append(
+                {
+                    "address": address,
+                    "in_graph": False,
+                    "hops": None,
+                    "hops_from_illicit": None,
+                    "hops_to_illicit": None,
+                    "score": 0.0,
+                    "path": [],
+                    "cluster": None,
+                    "first_seen": None,
+                }
+            )
         else:
-            rows.append({"address": found.address, "in_graph": True, **found.proximity.to_json(),
-                         "first_seen": found.first_seen})
+            rows.append(
+                {
+                    "address": found.address,
+                    "in_graph": True,
+                    **found.proximity.to_json(),
+                    "first_seen": found.first_seen,
+                }
+            )
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
         for row in rows:
-            where = "not in the graph" if not row["in_graph"] else (
-                "no illicit trail within the hop bound" if row["hops"] is None else
-                f"{row['hops']} hop(s) (from illicit: {row['hops_from_illicit']}, to illicit: {row['hops_to_illicit']}), "
-                f"score {row['score']:.3f}")
+            where = (
+                "not in the graph"
+                if not row["in_graph"]
+                else (
+                    "no illicit trail within the hop bound"
+                    if row["hops"] is None
+                    else f"{row['hops']} hop(s) (from illicit: {row['hops_from_illicit']}, to illicit: {row['hops_to_illicit']}), "
+                    f"score {row['score']:.3f}"
+                )
+            )
             print(f"{row['address']}: {where}")
             if row["path"]:
                 print("  path: " + " -> ".join(row["path"]))

@@ -48,8 +48,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([{"address": a, "labels": v} for a, v in out.items()], indent=1))
     else:
-        for address, labels in out.items():
-            print(address if labels else f"{address}: no labels")
-            for lb in labels:
-                print(f"  {lb['category']}: {lb['label']!r} ({lb['source']}{', ' + str(lb['date']) if lb.get('date') else ''})")
+        for address, found in out.items():
+            print(address if found else f"{address}: no labels")
+            for lb in found:
+                print(
+                    f"  {lb['category']}: {lb['label']!r} ({lb['source']}{', ' + str(lb['date']) if lb.get('date') else ''})"
+                )
     return 0

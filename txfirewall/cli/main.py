@@ -19,18 +19,18 @@ from txfirewall.cli.graph import register as register_graph
 from txfirewall.cli.graph import run as run_graph
 from txfirewall.cli.intel import register as register_intel
 from txfirewall.cli.intel import run as run_intel
-from txfirewall.errors import EnvironmentFailure, InputFileError, InvalidParamsError, InvalidRequestError
+from txfirewall.cli.report import render_verdict
 from txfirewall.decide.evaluate import validate_policy
+from txfirewall.decide.policy import Policy, load_policy
+from txfirewall.enrich.history import load_history
+from txfirewall.enrich.labels import load_labels
+from txfirewall.errors import EnvironmentFailure, InputFileError, InvalidParamsError, InvalidRequestError
 from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.heuristics.registry import load_rules
-from txfirewall.enrich.history import load_history
-from txfirewall.model.untrusted_json import loads_strict
-from txfirewall.enrich.labels import load_labels
 from txfirewall.model.primitives import is_address, to_address
+from txfirewall.model.untrusted_json import loads_strict
 from txfirewall.model.verdict import Verdict
 from txfirewall.parse.request import parse_request
-from txfirewall.decide.policy import Policy, load_policy
-from txfirewall.cli.report import render_verdict
 
 EXIT_USAGE = 2
 EXIT_INVALID_REQUEST = 3
@@ -43,9 +43,12 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="analyse one JSON-RPC request (file, or - for stdin)")
     check.add_argument("request", help="file holding one JSON-RPC request object, or - for stdin")
-    check.add_argument("--rpc", default=os.environ.get("TXFIREWALL_RPC"),
-                       help="JSON-RPC URL of your chain (default: $TXFIREWALL_RPC)")
-    check.add_argument("--from", dest="sender", help="your address (fills a missing 'from'; must match one that is set)")
+    check.add_argument(
+        "--rpc", default=os.environ.get("TXFIREWALL_RPC"), help="JSON-RPC URL of your chain (default: $TXFIREWALL_RPC)"
+    )
+    check.add_argument(
+        "--from", dest="sender", help="your address (fills a missing 'from'; must match one that is set)"
+    )
     check.add_argument("--history", type=Path, help="your past transactions, JSON lines")
     check.add_argument("--labels", type=Path, help="address labels, CSV address,label[,source]")
     check.add_argument("--policy", type=Path, help="policy TOML (thresholds, rule overrides, allow-list)")
@@ -54,10 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--no-simulate", action="store_true", help="decode and check without simulating")
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
     check.add_argument("--graph", type=Path, help="address graph directory (txfirewall graph build)")
-    check.add_argument("--intel", type=Path, default=None,
-                       help="your intel store (imports, allow/deny lists; default: $TXFIREWALL_INTEL if set)")
-    check.add_argument("--no-shipped-intel", action="store_true",
-                       help="do not use the public label lists shipped with txfirewall")
+    check.add_argument(
+        "--intel",
+        type=Path,
+        default=None,
+        help="your intel store (imports, allow/deny lists; default: $TXFIREWALL_INTEL if set)",
+    )
+    check.add_argument(
+        "--no-shipped-intel", action="store_true", help="do not use the public label lists shipped with txfirewall"
+    )
 
     demo = sub.add_parser("demo", help="run the bundled sample requests on the fixture chain")
     demo.add_argument("--fixtures", type=Path, default=Path("anvil_fixtures"), help="fixture folder")
@@ -80,7 +88,7 @@ def _read_request(source: str, sender: str | None) -> dict[str, Any]:
     if sender is not None:
         if not is_address(sender):
             raise InputFileError(f"--from {sender!r} is not an address")
-        tx = obj
+        tx: dict[str, Any] | None = obj
         if "method" in obj:
             params = obj.get("params")
             tx = params[0] if isinstance(params, list) and params and isinstance(params[0], dict) else None
@@ -106,8 +114,9 @@ async def _check(args: argparse.Namespace) -> int:
         validate_policy(policy, load_rules(), source=str(args.policy or "policy"))
         intel, graph = _intel_and_graph(args)
         if not args.no_simulate and not args.rpc:
-            raise InputFileError("no --rpc given: pass --rpc URL (or set TXFIREWALL_RPC), or use --no-simulate",
-                                 hint="")
+            raise InputFileError(
+                "no --rpc given: pass --rpc URL (or set TXFIREWALL_RPC), or use --no-simulate", hint=""
+            )
     except InputFileError as exc:
         _emit_error(args, "usage", exc)
         return EXIT_USAGE
@@ -120,9 +129,14 @@ async def _check(args: argparse.Namespace) -> int:
         _emit_error(args, "invalid-request", exc)
         return EXIT_INVALID_REQUEST
     config = FirewallConfig(
-        rpc_url=args.rpc, chain_id=args.chain_id, simulate=not args.no_simulate,
-        history=history, labels=labels, policy=policy,
-        intel=intel, graph=graph,
+        rpc_url=args.rpc,
+        chain_id=args.chain_id,
+        simulate=not args.no_simulate,
+        history=history,
+        labels=labels,
+        policy=policy,
+        intel=intel,
+        graph=graph,
     )
     try:
         async with Firewall(config) as firewall:

@@ -12,8 +12,8 @@ from txfirewall.model.facts import TokenInfo
 from txfirewall.model.primitives import Address, short_address
 from txfirewall.model.simulation import AssetChange, AssetKind, SimulationStatus
 from txfirewall.model.text import display_symbol, safe_text
-from txfirewall.signatures.intent_text import native_amount, token_amount
 from txfirewall.model.verdict import Verdict
+from txfirewall.signatures.intent_text import native_amount, token_amount
 
 WIDTH = 96
 _MARK = {"allow": "ALLOW", "warn": "WARN ", "block": "BLOCK"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from txfirewall.decide.policy import Policy
 from txfirewall.model.findings import Finding, Severity
 from txfirewall.model.verdict import Decision
-from txfirewall.decide.policy import Policy
 
 _WEIGHT = {
     Severity.INFO: 0,

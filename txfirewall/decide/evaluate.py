@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from txfirewall.decide.policy import Policy
 from txfirewall.errors import InputFileError
 from txfirewall.heuristics.rule import Rule
 from txfirewall.model.context import AnalysisContext
 from txfirewall.model.findings import Confidence, Finding, Severity
 from txfirewall.model.verdict import SkippedRule
-from txfirewall.decide.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,10 @@ def validate_policy(policy: Policy, rules: Sequence[Rule[Any]], *, source: str =
         rule = known.get(rule_id)
         if rule is None:
             close = sorted(known, key=lambda k: _distance(k, rule_id))[:1]
-            raise InputFileError(f"{source} [rules.{rule_id}]: no such rule"
-                                 + (f" (did you mean {close[0]}?)" if close else ""),
-                                 hint="`txfirewall` README lists the rule ids")
+            raise InputFileError(
+                f"{source} [rules.{rule_id}]: no such rule" + (f" (did you mean {close[0]}?)" if close else ""),
+                hint="`txfirewall` README lists the rule ids",
+            )
         try:
             rule.params_with(override.params)
         except ValueError as exc:

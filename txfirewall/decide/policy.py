@@ -55,9 +55,7 @@ def _severity(value: object, where: str) -> Severity:
     try:
         return Severity(str(value))
     except ValueError:
-        raise InputFileError(
-            f"{where}: {value!r} is not a severity (info, low, medium, high, critical)"
-        ) from None
+        raise InputFileError(f"{where}: {value!r} is not a severity (info, low, medium, high, critical)") from None
 
 
 def _table(value: object, where: str) -> Mapping[str, Any]:
@@ -69,8 +67,9 @@ def _table(value: object, where: str) -> Mapping[str, Any]:
 def _only(table: Mapping[str, Any], allowed: tuple[str, ...], where: str, what: str = "key") -> None:
     unknown = set(table) - set(allowed)
     if unknown:
-        raise InputFileError(f"{where}: unknown {what}(s) {', '.join(sorted(unknown))}; "
-                             f"allowed {what}s are {', '.join(allowed)}")
+        raise InputFileError(
+            f"{where}: unknown {what}(s) {', '.join(sorted(unknown))}; allowed {what}s are {', '.join(allowed)}"
+        )
 
 
 def policy_from_mapping(data: Mapping[str, Any], *, source: str = "policy") -> Policy:

@@ -10,10 +10,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from txfirewall.errors import InputFileError
-from txfirewall.model.untrusted_json import loads_bounded
 from txfirewall.model.facts import HistoryEntry, Relationship
 from txfirewall.model.primitives import Address, is_address, to_address
-
+from txfirewall.model.untrusted_json import loads_bounded
 
 _DECIMAL = re.compile(r"[0-9]+", re.ASCII)
 """ASCII digits only: str.isdigit() accepts '²' and Arabic-Indic digits."""

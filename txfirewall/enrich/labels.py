@@ -9,40 +9,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from txfirewall.errors import InputFileError
-from txfirewall.model.facts import Label, LabelCategory
+from txfirewall.intel.categories import categorise
+from txfirewall.model.facts import Label
 from txfirewall.model.primitives import Address, is_address, to_address
-
-# Checked in order: the first keyword found in the label text decides the category.
-_KEYWORDS: tuple[tuple[str, LabelCategory], ...] = (
-    ("formerly sanctioned", LabelCategory.FORMERLY_SANCTIONED),
-    ("formerly-sanctioned", LabelCategory.FORMERLY_SANCTIONED),
-    ("sanction", LabelCategory.SANCTIONED),
-    ("ofac", LabelCategory.SANCTIONED),
-    ("drainer", LabelCategory.DRAINER),
-    ("phish", LabelCategory.PHISHING),
-    ("heist", LabelCategory.HEIST),
-    ("exploit", LabelCategory.EXPLOIT),
-    ("hack", LabelCategory.EXPLOIT),
-    ("scam", LabelCategory.SCAM),
-    ("fake", LabelCategory.SCAM),
-    ("mixer", LabelCategory.MIXER),
-    ("tornado", LabelCategory.MIXER),
-    ("exchange", LabelCategory.EXCHANGE),
-    ("bridge", LabelCategory.BRIDGE),
-    ("protocol", LabelCategory.PROTOCOL),
-    ("benign", LabelCategory.BENIGN),
-)
-
-
-def categorise(label: str) -> LabelCategory:
-    text = label.casefold()
-    for keyword, category in _KEYWORDS:
-        if keyword in text:
-            return category
-    try:
-        return LabelCategory(text.strip())
-    except ValueError:
-        return LabelCategory.OTHER
 
 
 def parse_labels_csv(text: str, *, source: str = "labels") -> Mapping[Address, tuple[Label, ...]]:

@@ -8,16 +8,15 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from eth_utils import keccak
-
+from txfirewall.chain.rpc_client import RpcCallError, RpcClient
 from txfirewall.enrich.contract_age import AgeLookup, apply_ages, start_age_lookup
 from txfirewall.enrich.history import HistoryIndex
-from txfirewall.model.context import AnalysisContext
-from txfirewall.model.intent import IntentKind
-from txfirewall.model.facts import AddressFacts, Label, TokenInfo
-from txfirewall.model.primitives import Address, parse_data
-from txfirewall.chain.rpc_client import RpcCallError, RpcClient
 from txfirewall.enrich.token_metadata import TokenCache, fetch_token_info
+from txfirewall.model.context import AnalysisContext
+from txfirewall.model.facts import AddressFacts, Label, TokenInfo
+from txfirewall.model.hashing import keccak256
+from txfirewall.model.intent import IntentKind
+from txfirewall.model.primitives import Address, parse_data
 
 if TYPE_CHECKING:
     from txfirewall.graph.index import ProximityIndex
@@ -118,11 +117,14 @@ async def enrich(
             client.batch([("eth_getCode", [a, block]) for a in addresses]),
             fetch_token_info(client, token_list, block, token_cache) if token_list else _no_tokens(),
         )
-        for address, reply in zip(addresses, code_replies):
+        for address, reply in zip(addresses, code_replies, strict=True):
             if not isinstance(reply, RpcCallError):
                 codes[address] = parse_data(reply)
-        tokens = {t: info for t, info in token_info.items()
-                  if info.symbol is not None or info.decimals is not None or info.name is not None}
+        tokens = {
+            t: info
+            for t, info in token_info.items()
+            if info.symbol is not None or info.decimals is not None or info.name is not None
+        }
     user = ctx.request.sender
     index = history_index
     if index is None and ctx.history is not None:
@@ -136,7 +138,7 @@ async def enrich(
             roles=tuple(roles[address]),
             is_contract=None if code is None else len(code) > 0,
             code_size=None if code is None else len(code),
-            code_hash=None if not code else "0x" + keccak(code).hex(),
+            code_hash=None if not code else "0x" + keccak256(code).hex(),
             labels=labels.get(address, ()) + (intel.lookup(address) if intel is not None else ()),
             relationship=rel,
         )

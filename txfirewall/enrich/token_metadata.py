@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from eth_abi import decode as abi_decode
+from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 
+from txfirewall.chain.rpc_client import RpcCallError, RpcClient
 from txfirewall.model.facts import TokenInfo
 from txfirewall.model.primitives import Address, parse_data
-from txfirewall.chain.rpc_client import RpcCallError, RpcClient
 
 _SYMBOL = "0x95d89b41"
 _NAME = "0x06fdde03"

@@ -40,8 +40,9 @@ def roles(graph: CsrGraph, node_labels: Mapping[int, tuple[Label, ...]]) -> tupl
     return seed, service
 
 
-def build_graph(graph: CsrGraph, labels: Mapping[Address, tuple[Label, ...]], out: Path,
-                params: ProximityParams = ProximityParams()) -> ProximityArrays:
+def build_graph(
+    graph: CsrGraph, labels: Mapping[Address, tuple[Label, ...]], out: Path, params: ProximityParams = ProximityParams()
+) -> ProximityArrays:
     """Precompute proximity for ``graph`` and write everything the online index needs."""
     node_labels = label_nodes(graph, labels)
     seed, service = roles(graph, node_labels)
@@ -53,8 +54,12 @@ def build_graph(graph: CsrGraph, labels: Mapping[Address, tuple[Label, ...]], ou
     return arrays
 
 
-def build_from_files(edge_files: Sequence[Path], labels: Mapping[Address, tuple[Label, ...]], out: Path,
-                     params: ProximityParams = ProximityParams()) -> tuple[CsrGraph, ProximityArrays]:
+def build_from_files(
+    edge_files: Sequence[Path],
+    labels: Mapping[Address, tuple[Label, ...]],
+    out: Path,
+    params: ProximityParams = ProximityParams(),
+) -> tuple[CsrGraph, ProximityArrays]:
     batch = EdgeBatch.concat(read_edges(p) for p in edge_files)
     graph = from_batch(batch)
     return graph, build_graph(graph, labels, out, params)

@@ -32,8 +32,7 @@ def summarise_clusters(seed_cluster: np.ndarray, node_labels: Mapping[int, tuple
             text = label.label[:MAX_LABEL_CHARS]
             if len(texts[cid]) < MAX_LABELS and text not in texts[cid]:
                 texts[cid].append(text)
-    return [ClusterInfo(cid, int(sizes[cid]), tuple(texts[cid]), tuple(sorted(cats[cid])))
-            for cid in range(sizes.size)]
+    return [ClusterInfo(cid, int(sizes[cid]), tuple(texts[cid]), tuple(sorted(cats[cid]))) for cid in range(sizes.size)]
 
 
 def clusters_json(clusters: list[ClusterInfo]) -> list[dict[str, object]]:

@@ -18,8 +18,7 @@ from txfirewall.errors import InputFileError
 from txfirewall.graph.ingest import EdgeBatch
 
 FORMAT_VERSION = 1
-_ARRAYS = ("addresses", "out_indptr", "out_indices", "out_weight", "in_indptr", "in_indices", "in_weight",
-           "first_seen")
+_ARRAYS = ("addresses", "out_indptr", "out_indices", "out_weight", "in_indptr", "in_indices", "in_weight", "first_seen")
 
 
 @dataclass(frozen=True)
@@ -75,13 +74,20 @@ class CsrGraph:
                 raise InputFileError(f"{directory}: graph format {meta.get('format')} (expected {FORMAT_VERSION})")
             arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r" if mmap else None) for name in _ARRAYS}
         except (OSError, ValueError) as exc:
-            raise InputFileError(f"{directory} is not a txfirewall graph: {exc}",
-                                 hint="build one with `txfirewall graph build`") from exc
+            raise InputFileError(
+                f"{directory} is not a txfirewall graph: {exc}", hint="build one with `txfirewall graph build`"
+            ) from exc
         return cls(**arrays)
 
 
-def from_ids(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray,
-             timestamp: np.ndarray | None = None, addresses: np.ndarray | None = None) -> CsrGraph:
+def from_ids(
+    n: int,
+    src: np.ndarray,
+    dst: np.ndarray,
+    weight: np.ndarray,
+    timestamp: np.ndarray | None = None,
+    addresses: np.ndarray | None = None,
+) -> CsrGraph:
     """CSR from integer node ids (``addresses[i]`` is node i's address and must be sorted)."""
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
@@ -113,8 +119,13 @@ def from_ids(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray,
     in_indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(d, minlength=n), out=in_indptr[1:])
     return CsrGraph(
-        addresses=addresses, out_indptr=out_indptr, out_indices=d.astype(np.int32), out_weight=merged_w,
-        in_indptr=in_indptr, in_indices=s[by_dst].astype(np.int32), in_weight=merged_w[by_dst],
+        addresses=addresses,
+        out_indptr=out_indptr,
+        out_indices=d.astype(np.int32),
+        out_weight=merged_w,
+        in_indptr=in_indptr,
+        in_indices=s[by_dst].astype(np.int32),
+        in_weight=merged_w[by_dst],
         first_seen=first_seen,
     )
 

@@ -31,8 +31,9 @@ class AddressProximity:
 class ProximityIndex:
     """``ProximityIndex.open(dir).lookup("0x...")``; None for an address not in the graph."""
 
-    def __init__(self, graph: CsrGraph, arrays: ProximityArrays, params: ProximityParams,
-                 clusters: list[ClusterInfo]) -> None:
+    def __init__(
+        self, graph: CsrGraph, arrays: ProximityArrays, params: ProximityParams, clusters: list[ClusterInfo]
+    ) -> None:
         self.graph = graph
         self.arrays = arrays
         self.params = params
@@ -44,8 +45,15 @@ class ProximityIndex:
         arrays, params = ProximityArrays.load(directory)
         try:
             raw = json.loads((directory / "clusters.json").read_text())
-            clusters = [ClusterInfo(int(c["id"]), int(c["size"]), tuple(str(x) for x in c["labels"]),
-                                    tuple(str(x) for x in c["categories"])) for c in raw]
+            clusters = [
+                ClusterInfo(
+                    int(c["id"]),
+                    int(c["size"]),
+                    tuple(str(x) for x in c["labels"]),
+                    tuple(str(x) for x in c["categories"]),
+                )
+                for c in raw
+            ]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise InputFileError(f"{directory}/clusters.json is unreadable: {exc}") from exc
         return cls(graph, arrays, params, clusters)
@@ -74,10 +82,12 @@ class ProximityIndex:
             path = self.path(node, backward=backward)
         score = max(float(a.score_from[node]), float(a.score_to[node]))
         first = int(self.graph.first_seen[node])
-        proximity = Proximity(hops_from, hops_to, score, path,
-                              self.clusters[cluster_id] if 0 <= cluster_id < len(self.clusters) else None)
-        return AddressProximity(to_address("0x" + self.graph.address_bytes(node).hex()), proximity,
-                                first if first >= 0 else None)
+        proximity = Proximity(
+            hops_from, hops_to, score, path, self.clusters[cluster_id] if 0 <= cluster_id < len(self.clusters) else None
+        )
+        return AddressProximity(
+            to_address("0x" + self.graph.address_bytes(node).hex()), proximity, first if first >= 0 else None
+        )
 
     def path(self, node: int, *, backward: bool) -> tuple[Address, ...]:
         """Shortest path seed -> node (or node -> seed when ``backward``), found by NetworkX in the
@@ -88,7 +98,7 @@ class ProximityIndex:
         hops = self.arrays.hops_to if backward else self.arrays.hops_from
         indptr, indices = (g.out_indptr, g.out_indices) if backward else (g.in_indptr, g.in_indices)
         relay = relay_mask(np.asarray(self.arrays.flags))
-        ego = nx.DiGraph()
+        ego: nx.DiGraph[int] = nx.DiGraph()
         ego.add_node(node)
         layer = [node]
         seeds: list[int] = [node] if int(hops[node]) == 0 else []

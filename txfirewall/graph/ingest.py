@@ -46,7 +46,9 @@ class EdgeBatch:
         items = list(batches)
         if not items:
             return EdgeBatch(np.empty(0, "S20"), np.empty(0, "S20"), np.empty(0), np.empty(0, np.int64))
-        return EdgeBatch(*(np.concatenate([getattr(b, f) for b in items]) for f in ("src", "dst", "weight", "timestamp")))
+        return EdgeBatch(
+            *(np.concatenate([getattr(b, f) for b in items]) for f in ("src", "dst", "weight", "timestamp"))
+        )
 
 
 def address_key(text: str) -> bytes:
@@ -83,7 +85,7 @@ def _timestamp(raw: object) -> int:
         return int(text)
     stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=dt.timezone.utc)
+        stamp = stamp.replace(tzinfo=dt.UTC)
     return int(stamp.timestamp())
 
 
@@ -128,15 +130,16 @@ def _rows_jsonl(text: Iterable[str]) -> Iterator[tuple[int, Mapping[str, object]
 
 def _rows_parquet(path: Path) -> Iterator[tuple[int, Mapping[str, object]]]:
     try:
-        import pyarrow.parquet as pq  # type: ignore[import-not-found]
+        import pyarrow.parquet as pq
     except ImportError as exc:
-        raise InputFileError(f"{path}: reading Parquet needs pyarrow", hint="pip install pyarrow, or export CSV") from exc
+        raise InputFileError(
+            f"{path}: reading Parquet needs pyarrow", hint="pip install pyarrow, or export CSV"
+        ) from exc
     try:
         table = pq.read_table(path)
-    except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError and others
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError and others
         raise InputFileError(f"{path}: not a readable Parquet file: {exc}") from exc
-    for number, row in enumerate(table.to_pylist(), 2):
-        yield number, row
+    yield from enumerate(table.to_pylist(), 2)
 
 
 def read_edges(path: Path) -> EdgeBatch:
@@ -157,7 +160,7 @@ def read_edges(path: Path) -> EdgeBatch:
                 raw = gzip.decompress(raw)
             stream = io.StringIO(raw.decode("utf-8"))
             rows = _rows_jsonl(stream) if base.endswith((".jsonl", ".ndjson", ".json")) else _rows_csv(stream)
-        for number, row in rows:
+        for number, row in rows:  # noqa: B007 - the error message below names the line
             edge = parse_row(row)
             if edge is None:
                 continue
@@ -174,6 +177,8 @@ def read_edges(path: Path) -> EdgeBatch:
     except (ValueError, TypeError, InvalidOperation, csv.Error) as exc:
         raise InputFileError(f"{path.name} line {number}: {exc}") from exc
     return EdgeBatch(
-        np.array(src, dtype="S20"), np.array(dst, dtype="S20"),
-        np.array(weight, dtype=np.float64), np.array(stamps, dtype=np.int64),
+        np.array(src, dtype="S20"),
+        np.array(dst, dtype="S20"),
+        np.array(weight, dtype=np.float64),
+        np.array(stamps, dtype=np.int64),
     )

@@ -8,12 +8,29 @@ bridges, protocols, hubs) unless u is itself a seed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeAlias, TypeVar, cast
+
 import numpy as np
+import numpy.typing as npt
 from numba import njit, prange
 
+Ints: TypeAlias = npt.NDArray[np.integer[Any]]
+Bools: TypeAlias = npt.NDArray[np.bool_]
+Floats: TypeAlias = npt.NDArray[np.float64]
+_F = TypeVar("_F", bound=Callable[..., Any])
 
-@njit(cache=True)
-def bfs_levels(indptr, indices, sources, source_cluster, relay, max_hops):  # type: ignore[no-untyped-def]
+
+def _jit(*, parallel: bool = False) -> Callable[[_F], _F]:
+    """``numba.njit`` with the compiled code cached on disk, typed as returning the function it
+    compiles (a dispatcher is called with the same arguments)."""
+    return cast(Callable[[_F], _F], njit(cache=True, parallel=parallel))
+
+
+@_jit()
+def bfs_levels(
+    indptr: Ints, indices: Ints, sources: Ints, source_cluster: Ints, relay: Bools, max_hops: int
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
     """Multi-source BFS, level by level: hop distance (-1 beyond ``max_hops``) and, among the
     sources at that distance, the smallest cluster id."""
     n = indptr.size - 1
@@ -54,7 +71,16 @@ def bfs_levels(indptr, indices, sources, source_cluster, relay, max_hops):  # ty
     return dist, cluster
 
 
-def _exposure(indptr, indices, weight, is_seed, relay, reached, decay, rounds):  # type: ignore[no-untyped-def]
+def _exposure(
+    indptr: Ints,
+    indices: Ints,
+    weight: Floats,
+    is_seed: Bools,
+    relay: Bools,
+    reached: Bools,
+    decay: float,
+    rounds: int,
+) -> Floats:
     """Value-weighted taint: ``rounds`` Jacobi steps of t[v] = decay * sum(w t[u]) / sum(w) over
     v's neighbours u in this CSR (senders for received taint, recipients for sent exposure).
     Seeds stay at 1; a node with no weight on its edges weighs them equally."""
@@ -91,13 +117,13 @@ def _exposure(indptr, indices, weight, is_seed, relay, reached, decay, rounds): 
     return t
 
 
-exposure = njit(cache=True, parallel=True)(_exposure)
-exposure_serial = njit(cache=True)(_exposure)
+exposure = _jit(parallel=True)(_exposure)
+exposure_serial = _jit()(_exposure)
 """The same kernel without threads: cheaper on small graphs, where starting threads dominates."""
 
 
-@njit(cache=True)
-def _find(parent, x):  # type: ignore[no-untyped-def]
+@_jit()
+def _find(parent: npt.NDArray[np.int32], x: int) -> int:
     root = x
     while parent[root] != root:
         root = parent[root]
@@ -108,8 +134,8 @@ def _find(parent, x):  # type: ignore[no-untyped-def]
     return root
 
 
-@njit(cache=True)
-def _union(parent, a, b):  # type: ignore[no-untyped-def]
+@_jit()
+def _union(parent: npt.NDArray[np.int32], a: int, b: int) -> None:
     ra = _find(parent, a)
     rb = _find(parent, b)
     if ra < rb:
@@ -118,8 +144,10 @@ def _union(parent, a, b):  # type: ignore[no-untyped-def]
         parent[ra] = rb
 
 
-@njit(cache=True)
-def seed_components(out_indptr, out_indices, in_indptr, in_indices, seeds, is_seed, relay):  # type: ignore[no-untyped-def]
+@_jit()
+def seed_components(
+    out_indptr: Ints, out_indices: Ints, in_indptr: Ints, in_indices: Ints, seeds: Ints, is_seed: Bools, relay: Bools
+) -> npt.NDArray[np.int32]:
     """Union-find over seeds: linked by a transfer between them, or by a common funder that is not
     a service address. Returns each node's component root (a seed id), -1 for non-seeds."""
     n = out_indptr.size - 1

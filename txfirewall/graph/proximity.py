@@ -69,8 +69,9 @@ class ProximityArrays:
             params = ProximityParams(**json.loads((directory / "proximity.json").read_text()))
             arrays = {n: np.load(directory / f"{n}.npy", mmap_mode="r" if mmap else None) for n in _ARRAYS}
         except (OSError, ValueError, TypeError) as exc:
-            raise InputFileError(f"{directory} has no proximity precompute: {exc}",
-                                 hint="run `txfirewall graph build`") from exc
+            raise InputFileError(
+                f"{directory} has no proximity precompute: {exc}", hint="run `txfirewall graph build`"
+            ) from exc
         return cls(**arrays), params
 
 
@@ -84,7 +85,8 @@ def node_flags(graph: CsrGraph, is_seed: np.ndarray, is_service: np.ndarray, par
 
 def relay_mask(flags: np.ndarray) -> np.ndarray:
     """Taint passes through seeds and through anything that is neither a service nor a hub."""
-    return ((flags & SEED) != 0) | ((flags & (SERVICE | HUB)) == 0)
+    relay: np.ndarray = ((flags & SEED) != 0) | ((flags & (SERVICE | HUB)) == 0)
+    return relay
 
 
 def number_clusters(roots: np.ndarray) -> np.ndarray:
@@ -92,13 +94,14 @@ def number_clusters(roots: np.ndarray) -> np.ndarray:
     out = np.full(roots.size, -1, dtype=np.int32)
     seeds = np.flatnonzero(roots >= 0)
     if seeds.size:
-        uniq, inverse = np.unique(roots[seeds], return_inverse=True)  # a root is its component's min id
+        _uniq, inverse = np.unique(roots[seeds], return_inverse=True)  # a root is its component's min id
         out[seeds] = inverse.astype(np.int32)
     return out
 
 
-def precompute(graph: CsrGraph, is_seed: np.ndarray, is_service: np.ndarray,
-               params: ProximityParams = ProximityParams()) -> ProximityArrays:
+def precompute(
+    graph: CsrGraph, is_seed: np.ndarray, is_service: np.ndarray, params: ProximityParams = ProximityParams()
+) -> ProximityArrays:
     """Everything the online lookup needs, in O(edges x max_hops)."""
     from txfirewall.graph import kernels
 
@@ -106,19 +109,46 @@ def precompute(graph: CsrGraph, is_seed: np.ndarray, is_service: np.ndarray,
     relay = relay_mask(flags)
     seed_flag = (flags & SEED) != 0
     seeds = np.flatnonzero(seed_flag).astype(np.int32)
-    roots = kernels.seed_components(graph.out_indptr, graph.out_indices, graph.in_indptr, graph.in_indices,
-                                    seeds, seed_flag, relay)
+    roots = kernels.seed_components(
+        graph.out_indptr, graph.out_indices, graph.in_indptr, graph.in_indices, seeds, seed_flag, relay
+    )
     seed_cluster = number_clusters(roots)
     source_cluster = seed_cluster[seeds]
-    hops_from, cluster_from = kernels.bfs_levels(graph.out_indptr, graph.out_indices, seeds, source_cluster,
-                                                 relay, params.max_hops)
-    hops_to, cluster_to = kernels.bfs_levels(graph.in_indptr, graph.in_indices, seeds, source_cluster,
-                                             relay, params.max_hops)
+    hops_from, cluster_from = kernels.bfs_levels(
+        graph.out_indptr, graph.out_indices, seeds, source_cluster, relay, params.max_hops
+    )
+    hops_to, cluster_to = kernels.bfs_levels(
+        graph.in_indptr, graph.in_indices, seeds, source_cluster, relay, params.max_hops
+    )
     exposure = kernels.exposure if graph.n_nodes >= _PARALLEL_FROM else kernels.exposure_serial
-    score_from = exposure(graph.in_indptr, graph.in_indices, graph.in_weight, seed_flag, relay,
-                                  hops_from >= 0, params.decay, params.max_hops)
-    score_to = exposure(graph.out_indptr, graph.out_indices, graph.out_weight, seed_flag, relay,
-                                hops_to >= 0, params.decay, params.max_hops)
+    score_from = exposure(
+        graph.in_indptr,
+        graph.in_indices,
+        graph.in_weight,
+        seed_flag,
+        relay,
+        hops_from >= 0,
+        params.decay,
+        params.max_hops,
+    )
+    score_to = exposure(
+        graph.out_indptr,
+        graph.out_indices,
+        graph.out_weight,
+        seed_flag,
+        relay,
+        hops_to >= 0,
+        params.decay,
+        params.max_hops,
+    )
     small = np.int8 if params.max_hops < 127 else np.int16
-    return ProximityArrays(flags, seed_cluster, hops_from.astype(small), hops_to.astype(small),
-                           cluster_from, cluster_to, score_from, score_to)
+    return ProximityArrays(
+        flags,
+        seed_cluster,
+        hops_from.astype(small),
+        hops_to.astype(small),
+        cluster_from,
+        cluster_to,
+        score_from,
+        score_to,
+    )

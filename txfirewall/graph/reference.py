@@ -3,6 +3,7 @@ tested against, on small graphs only (it is orders of magnitude slower)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,9 +24,9 @@ class ReferenceResult:
     score_to: np.ndarray
 
 
-def transfer_digraph(n: int, edges: Sequence[tuple[int, int, float]]) -> nx.DiGraph:
+def transfer_digraph(n: int, edges: Sequence[tuple[int, int, float]]) -> nx.DiGraph[int]:
     """Parallel transfers merged into one edge whose weight is their summed value."""
-    g = nx.DiGraph()
+    g: nx.DiGraph[int] = nx.DiGraph()
     g.add_nodes_from(range(n))
     for u, v, w in edges:
         if g.has_edge(u, v):
@@ -35,15 +36,15 @@ def transfer_digraph(n: int, edges: Sequence[tuple[int, int, float]]) -> nx.DiGr
     return g
 
 
-def _clusters(g: nx.DiGraph, seeds: set[int], relay: list[bool]) -> np.ndarray:
-    link = nx.Graph()
+def _clusters(g: nx.DiGraph[int], seeds: set[int], relay: list[bool]) -> np.ndarray:
+    link: nx.Graph[int] = nx.Graph()
     link.add_nodes_from(seeds)
     link.add_edges_from((u, v) for u, v in g.edges if u in seeds and v in seeds)
     for u in g.nodes:
         if u in seeds or not relay[u]:
             continue
         funded = sorted(v for v in g.successors(u) if v in seeds)
-        link.add_edges_from(zip(funded, funded[1:]))
+        link.add_edges_from(itertools.pairwise(funded))
     out = np.full(g.number_of_nodes(), -1, dtype=np.int32)
     components = sorted((sorted(c) for c in nx.connected_components(link)), key=lambda c: c[0])
     for cid, members in enumerate(components):
@@ -51,7 +52,7 @@ def _clusters(g: nx.DiGraph, seeds: set[int], relay: list[bool]) -> np.ndarray:
     return out
 
 
-def _hops(walk: nx.DiGraph, seed_cluster: np.ndarray, max_hops: int) -> tuple[np.ndarray, np.ndarray]:
+def _hops(walk: nx.DiGraph[int], seed_cluster: np.ndarray, max_hops: int) -> tuple[np.ndarray, np.ndarray]:
     n = walk.number_of_nodes()
     hops = np.full(n, -1, dtype=np.int32)
     cluster = np.full(n, -1, dtype=np.int32)
@@ -64,7 +65,9 @@ def _hops(walk: nx.DiGraph, seed_cluster: np.ndarray, max_hops: int) -> tuple[np
     return hops, cluster
 
 
-def _score(g: nx.DiGraph, seeds: set[int], relay: list[bool], backward: bool, params: ProximityParams) -> np.ndarray:
+def _score(
+    g: nx.DiGraph[int], seeds: set[int], relay: list[bool], backward: bool, params: ProximityParams
+) -> np.ndarray:
     n = g.number_of_nodes()
     t = [1.0 if v in seeds else 0.0 for v in range(n)]
     for _ in range(params.max_hops):
@@ -72,7 +75,9 @@ def _score(g: nx.DiGraph, seeds: set[int], relay: list[bool], backward: bool, pa
         for v in range(n):
             if v in seeds:
                 continue
-            edges = list(g.out_edges(v, data="weight")) if backward else list(g.in_edges(v, data="weight"))
+            edges: list[tuple[int, int, float]] = list(
+                g.out_edges(v, data="weight") if backward else g.in_edges(v, data="weight")
+            )
             others = [(b if backward else a, w) for a, b, w in edges]
             total = sum(w for _, w in others)
             if total > 0:
@@ -85,21 +90,33 @@ def _score(g: nx.DiGraph, seeds: set[int], relay: list[bool], backward: bool, pa
     return np.array(t, dtype=np.float64)
 
 
-def reference_proximity(n: int, edges: Sequence[tuple[int, int, float]], is_seed: np.ndarray,
-                        is_service: np.ndarray, params: ProximityParams = ProximityParams()) -> ReferenceResult:
+def reference_proximity(
+    n: int,
+    edges: Sequence[tuple[int, int, float]],
+    is_seed: np.ndarray,
+    is_service: np.ndarray,
+    params: ProximityParams = ProximityParams(),
+) -> ReferenceResult:
     g = transfer_digraph(n, edges)
     seeds = {int(s) for s in np.flatnonzero(is_seed)}
     degree = dict(g.in_degree())
     hub = [degree[v] + g.out_degree(v) > params.hub_degree for v in range(n)]
     relay = [v in seeds or not (bool(is_service[v]) or hub[v]) for v in range(n)]
     seed_cluster = _clusters(g, seeds, relay)
-    forward = nx.DiGraph()
+    forward: nx.DiGraph[int] = nx.DiGraph()
     forward.add_nodes_from(range(n))
     forward.add_edges_from((u, v) for u, v in g.edges if relay[u])
-    backward = nx.DiGraph()
+    backward: nx.DiGraph[int] = nx.DiGraph()
     backward.add_nodes_from(range(n))
     backward.add_edges_from((v, u) for u, v in g.edges if relay[v])
     hops_from, cluster_from = _hops(forward, seed_cluster, params.max_hops)
     hops_to, cluster_to = _hops(backward, seed_cluster, params.max_hops)
-    return ReferenceResult(seed_cluster, hops_from, hops_to, cluster_from, cluster_to,
-                           _score(g, seeds, relay, False, params), _score(g, seeds, relay, True, params))
+    return ReferenceResult(
+        seed_cluster,
+        hops_from,
+        hops_to,
+        cluster_from,
+        cluster_to,
+        _score(g, seeds, relay, False, params),
+        _score(g, seeds, relay, True, params),
+    )

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from txfirewall.errors import UpstreamError
 from txfirewall.chain.rpc_client import RpcCallError, RpcClient
+from txfirewall.errors import UpstreamError
 
 TRANSFER = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 TRANSFER_SINGLE = "0xc3d58168c5ae7397731d063d5bbf3d657854427343f4c083240f7aacaa2d0f62"
@@ -50,7 +50,11 @@ def log_edges(log: dict[str, Any]) -> list[dict[str, Any]]:
         edge = {"from": _topic_address(topics[1]), "to": _topic_address(topics[2]), "value": "1"}
     elif topics[0] == TRANSFER_SINGLE and len(topics) == 4:
         words = _words(log.get("data", "0x"))
-        edge = {"from": _topic_address(topics[2]), "to": _topic_address(topics[3]), "value": str(words[1] if len(words) > 1 else 0)}
+        edge = {
+            "from": _topic_address(topics[2]),
+            "to": _topic_address(topics[3]),
+            "value": str(words[1] if len(words) > 1 else 0),
+        }
     elif topics[0] == TRANSFER_BATCH and len(topics) == 4:
         words = _words(log.get("data", "0x"))
         # (uint256[] ids, uint256[] values): two offsets, then length-prefixed arrays
@@ -67,8 +71,10 @@ def log_edges(log: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def _chunk(client: RpcClient, start: int, end: int) -> list[dict[str, Any]]:
-    logs = await client.call("eth_getLogs", [{"fromBlock": hex(start), "toBlock": hex(end),
-                                              "topics": [[TRANSFER, TRANSFER_SINGLE, TRANSFER_BATCH]]}])
+    logs = await client.call(
+        "eth_getLogs",
+        [{"fromBlock": hex(start), "toBlock": hex(end), "topics": [[TRANSFER, TRANSFER_SINGLE, TRANSFER_BATCH]]}],
+    )
     blocks = await client.batch([("eth_getBlockByNumber", [hex(b), True]) for b in range(start, end + 1)])
     edges: list[dict[str, Any]] = []
     creations: list[tuple[dict[str, Any], int]] = []
@@ -82,15 +88,29 @@ async def _chunk(client: RpcClient, start: int, end: int) -> list[dict[str, Any]
             if tx.get("to") is None:
                 creations.append((tx, stamp))
                 continue
-            edges.append({"from": tx["from"], "to": tx["to"], "value": str(int(tx.get("value", "0x0"), 16)),
-                          "timestamp": stamp, "tx_hash": tx["hash"]})
+            edges.append(
+                {
+                    "from": tx["from"],
+                    "to": tx["to"],
+                    "value": str(int(tx.get("value", "0x0"), 16)),
+                    "timestamp": stamp,
+                    "tx_hash": tx["hash"],
+                }
+            )
     if creations:
         receipts = await client.batch([("eth_getTransactionReceipt", [tx["hash"]]) for tx, _ in creations])
-        for (tx, stamp), receipt in zip(creations, receipts):
+        for (tx, stamp), receipt in zip(creations, receipts, strict=True):
             if isinstance(receipt, dict) and receipt.get("contractAddress"):
-                edges.append({"from": tx["from"], "to": receipt["contractAddress"],
-                              "value": str(int(tx.get("value", "0x0"), 16)), "timestamp": stamp,
-                              "tx_hash": tx["hash"], "kind": "create"})
+                edges.append(
+                    {
+                        "from": tx["from"],
+                        "to": receipt["contractAddress"],
+                        "value": str(int(tx.get("value", "0x0"), 16)),
+                        "timestamp": stamp,
+                        "tx_hash": tx["hash"],
+                        "kind": "create",
+                    }
+                )
     for log in logs:
         for edge in log_edges(log):
             edge["timestamp"] = stamps.get(log.get("blockHash", ""), -1)
@@ -98,17 +118,23 @@ async def _chunk(client: RpcClient, start: int, end: int) -> list[dict[str, Any]
     return edges
 
 
-async def scan_blocks(client: RpcClient, first: int, last: int, out: Path, *, chunk: int = 100,
-                      progress: Progress | None = None) -> int:
-    """Append the edges of blocks ``first..last`` to ``out``; returns the edges written this run."""
-    checkpoint = out.with_name(out.name + ".progress.json")
-    start, size = first, 0
+def _resume_point(checkpoint: Path, out: Path, first: int, last: int) -> tuple[int, int]:
+    """Where an interrupted scan of the same range stopped: (next block, bytes of ``out`` to keep)."""
     if checkpoint.exists() and out.exists():
         state = json.loads(checkpoint.read_text())
         if state.get("first") == first and state.get("last") == last:
-            start, size = int(state["next"]), int(state["bytes"])
+            return int(state["next"]), int(state["bytes"])
+    return first, 0
+
+
+async def scan_blocks(
+    client: RpcClient, first: int, last: int, out: Path, *, chunk: int = 100, progress: Progress | None = None
+) -> int:
+    """Append the edges of blocks ``first..last`` to ``out``; returns the edges written this run."""
+    checkpoint = out.with_name(out.name + ".progress.json")
+    start, size = _resume_point(checkpoint, out, first, last)
     written = 0
-    with out.open("r+b" if out.exists() and start > first else "wb") as f:
+    with out.open("r+b" if start > first else "wb") as f:  # resuming implies the file exists
         f.truncate(size)
         f.seek(size)
         while start <= last:

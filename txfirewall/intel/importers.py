@@ -19,11 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from txfirewall.errors import InputFileError
-from txfirewall.model.untrusted_json import loads_bounded
-from txfirewall.intel.categories import USER_ALLOW_SOURCE, USER_DENY_SOURCE
-from txfirewall.enrich.labels import categorise
+from txfirewall.intel.categories import USER_ALLOW_SOURCE, USER_DENY_SOURCE, categorise
 from txfirewall.model.facts import ILLICIT_CATEGORIES, Label, LabelCategory
-from txfirewall.model.primitives import is_address, to_address
+from txfirewall.model.primitives import Address, is_address, to_address
+from txfirewall.model.untrusted_json import loads_bounded
 
 FORMATS = ("csv", "scamsniffer", "etherscan", "allow", "deny")
 _MAX_LABEL = 200
@@ -39,7 +38,7 @@ def _read_text(path: Path) -> str:
         raise InputFileError(f"cannot read {path}: {exc}") from exc
 
 
-def _address(value: str, where: str) -> str:
+def _address(value: str, where: str) -> Address:
     value = value.strip()
     if not is_address(value):
         raise InputFileError(f"{where}: {value[:60]!r} is not an address")
@@ -88,8 +87,12 @@ def import_scamsniffer(path: Path, source: str) -> Iterator[Label]:
             if not isinstance(addresses, list):
                 raise InputFileError(f"{path.name} {str(domain)[:60]!r}: expected a list of addresses")
             for a in addresses:
-                yield Label(_address(str(a), f"{path.name} {str(domain)[:60]!r}"),
-                            _clean(f"ScamSniffer: drainer behind {domain}"), source, LabelCategory.DRAINER)
+                yield Label(
+                    _address(str(a), f"{path.name} {str(domain)[:60]!r}"),
+                    _clean(f"ScamSniffer: drainer behind {domain}"),
+                    source,
+                    LabelCategory.DRAINER,
+                )
     else:
         raise InputFileError(f"{path.name}: expected a JSON array or object")
 

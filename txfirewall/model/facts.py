@@ -104,8 +104,12 @@ class TokenInfo:
         return tuple(dict.fromkeys((*text_flags(self.symbol), *text_flags(self.name))))
 
     def to_json(self) -> dict[str, JsonValue]:
-        return {"symbol": self.symbol, "name": self.name, "decimals": self.decimals,
-                "flags": {"symbol": list(text_flags(self.symbol)), "name": list(text_flags(self.name))}}
+        return {
+            "symbol": self.symbol,
+            "name": self.name,
+            "decimals": self.decimals,
+            "flags": {"symbol": list(text_flags(self.symbol)), "name": list(text_flags(self.name))},
+        }
 
 
 @dataclass(frozen=True)
@@ -118,8 +122,7 @@ class ClusterInfo:
     categories: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, JsonValue]:
-        return {"id": self.id, "size": self.size, "labels": list(self.labels),
-                "categories": list(self.categories)}
+        return {"id": self.id, "size": self.size, "labels": list(self.labels), "categories": list(self.categories)}
 
 
 @dataclass(frozen=True)

@@ -57,9 +57,7 @@ class DecodedCall:
             "selector": self.selector,
             "signature": self.signature,
             "name": self.name,
-            "arguments": [
-                {"name": a.name, "type": a.type, "value": to_json_value(a.value)} for a in self.arguments
-            ],
+            "arguments": [{"name": a.name, "type": a.type, "value": to_json_value(a.value)} for a in self.arguments],
             "source": self.source,
             "candidates": list(self.candidates),
         }
@@ -81,9 +79,14 @@ class Allowance:
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
-            "token": self.token, "spender": self.spender,
-            "amount": None if self.amount is None else str(self.amount), "unlimited": self.unlimited,
-            "source": self.source, "expiration": self.expiration, "deadline": self.deadline, "path": self.path,
+            "token": self.token,
+            "spender": self.spender,
+            "amount": None if self.amount is None else str(self.amount),
+            "unlimited": self.unlimited,
+            "source": self.source,
+            "expiration": self.expiration,
+            "deadline": self.deadline,
+            "path": self.path,
         }
 
 
@@ -103,10 +106,14 @@ class CallNode:
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
-            "label": self.label, "target": self.target, "value": str(self.value),
-            "selector": self.selector, "operation": self.operation,
+            "label": self.label,
+            "target": self.target,
+            "value": str(self.value),
+            "selector": self.selector,
+            "operation": self.operation,
             "call": self.call.to_json() if self.call else None,
-            "children": [c.to_json() for c in self.children], "notes": list(self.notes),
+            "children": [c.to_json() for c in self.children],
+            "notes": list(self.notes),
         }
 
 
@@ -121,9 +128,13 @@ class AssetAmount:
     recipient: Address | None = None
 
     def to_json(self) -> dict[str, JsonValue]:
-        return {"kind": self.kind, "token": self.token,
-                "amount": None if self.amount is None else str(self.amount),
-                "token_id": None if self.token_id is None else str(self.token_id), "recipient": self.recipient}
+        return {
+            "kind": self.kind,
+            "token": self.token,
+            "amount": None if self.amount is None else str(self.amount),
+            "token_id": None if self.token_id is None else str(self.token_id),
+            "recipient": self.recipient,
+        }
 
 
 @dataclass(frozen=True)
@@ -140,9 +151,16 @@ class Login:
     statement: str | None = None
 
     def to_json(self) -> dict[str, JsonValue]:
-        return {"domain": self.domain, "address": self.address, "uri": self.uri, "chain_id": self.chain_id,
-                "nonce": self.nonce, "issued_at": self.issued_at, "expiration_time": self.expiration_time,
-                "statement": self.statement}
+        return {
+            "domain": self.domain,
+            "address": self.address,
+            "uri": self.uri,
+            "chain_id": self.chain_id,
+            "nonce": self.nonce,
+            "issued_at": self.issued_at,
+            "expiration_time": self.expiration_time,
+            "statement": self.statement,
+        }
 
 
 @dataclass(frozen=True)
@@ -158,8 +176,14 @@ class LabelledField:
     token: Address | None = None
 
     def to_json(self) -> dict[str, JsonValue]:
-        return {"label": self.label, "text": self.text, "format": self.format, "path": self.path,
-                "value": None if self.value is None else str(self.value), "token": self.token}
+        return {
+            "label": self.label,
+            "text": self.text,
+            "format": self.format,
+            "path": self.path,
+            "value": None if self.value is None else str(self.value),
+            "token": self.token,
+        }
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Union
+from typing import TypeAlias
 
-JsonValue = Union[None, bool, int, float, str, list["JsonValue"], dict[str, "JsonValue"]]
+JsonValue: TypeAlias = bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"] | None
 
 # Integers beyond JavaScript's safe range are emitted as decimal strings so no client
 # silently rounds a token amount.
@@ -29,7 +29,8 @@ def to_json_value(value: object) -> JsonValue:
         return [to_json_value(v) for v in items]
     to_json = getattr(value, "to_json", None)
     if callable(to_json):
-        return to_json()  # type: ignore[no-any-return]
-    if hasattr(value, "value") and isinstance(getattr(value, "value"), (str, int)):
-        return to_json_value(getattr(value, "value"))
+        converted: JsonValue = to_json()  # the object's own JSON form (a model type's to_json)
+        return converted
+    if hasattr(value, "value") and isinstance(value.value, (str, int)):
+        return to_json_value(value.value)
     return str(value)

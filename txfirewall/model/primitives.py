@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import NewType
 
-from eth_utils import to_checksum_address
+from txfirewall.model.hashing import keccak256
 
 Address = NewType("Address", str)
 """An EIP-55 checksummed 20-byte address, the one canonical spelling used internally."""
@@ -37,7 +37,8 @@ def is_address(value: object) -> bool:
 def _checksum(lower_hex: str) -> Address:
     # EIP-55. Cached: a simulation names the same few addresses hundreds of times, and the
     # keccak behind each checksum was over half of the simulator's Python time.
-    return Address(to_checksum_address("0x" + lower_hex))
+    digest = keccak256(lower_hex.encode("ascii")).hex()
+    return Address("0x" + "".join(c.upper() if d in "89abcdef" else c for c, d in zip(lower_hex, digest, strict=False)))
 
 
 def to_address(value: str) -> Address:

@@ -120,8 +120,13 @@ class CodeChange:
     code_size: int | None = None
 
     def to_json(self) -> dict[str, JsonValue]:
-        return {"kind": self.kind.value, "address": self.address, "before": self.before,
-                "after": self.after, "code_size": self.code_size}
+        return {
+            "kind": self.kind.value,
+            "address": self.address,
+            "before": self.before,
+            "after": self.after,
+            "code_size": self.code_size,
+        }
 
 
 @dataclass(frozen=True)
@@ -137,8 +142,15 @@ class CallFrame:
     error: str | None = None
 
     def to_json(self) -> dict[str, JsonValue]:
-        return {"depth": self.depth, "type": self.call_type, "from": self.caller, "to": self.target,
-                "value": str(self.value), "selector": self.selector, "error": self.error}
+        return {
+            "depth": self.depth,
+            "type": self.call_type,
+            "from": self.caller,
+            "to": self.target,
+            "value": str(self.value),
+            "selector": self.selector,
+            "error": self.error,
+        }
 
 
 @dataclass(frozen=True)

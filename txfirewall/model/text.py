@@ -71,6 +71,8 @@ def text_flags(value: str | None) -> tuple[str, ...]:
     scripts = {s for s in map(_script, value) if s}
     if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE"}:
         flags.append("mixed-script-lookalike")
-    elif scripts and "LATIN" not in scripts and value.isupper() and len(value) <= 12 and scripts <= {"CYRILLIC", "GREEK"}:
+    elif (
+        scripts and "LATIN" not in scripts and value.isupper() and len(value) <= 12 and scripts <= {"CYRILLIC", "GREEK"}
+    ):
         flags.append("lookalike-letters")
     return tuple(flags)

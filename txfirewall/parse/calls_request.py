@@ -61,11 +61,15 @@ def parse_send_calls(req_id: Any, params: list[Any], raw: dict[str, Any], origin
     version = batch.get("version", "")
     if not isinstance(atomic, bool) or not isinstance(version, str):
         raise InvalidParamsError("wallet_sendCalls: atomicRequired must be a boolean and version a string")
-    parsed = CallsRequest(sender=sender, chain_id=chain_id, calls=tuple(_call(i, c) for i, c in enumerate(calls)),
-                          atomic_required=atomic, version=version)
+    parsed = CallsRequest(
+        sender=sender,
+        chain_id=chain_id,
+        calls=tuple(_call(i, c) for i, c in enumerate(calls)),
+        atomic_required=atomic,
+        version=version,
+    )
     tx = None
     if sender is not None and len(parsed.calls) == 1:
         only = parsed.calls[0]
         tx = TransactionRequest(sender=sender, to=only.to, value=only.value, data=only.data, chain_id=chain_id)
-    return Request(method=Method.WALLET_SEND_CALLS, id=req_id, origin=origin, raw=raw, calls=parsed,
-                   transaction=tx)
+    return Request(method=Method.WALLET_SEND_CALLS, id=req_id, origin=origin, raw=raw, calls=parsed, transaction=tx)

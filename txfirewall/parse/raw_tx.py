@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import rlp
-from eth_utils import keccak
 
 from txfirewall.errors import InvalidParamsError
+from txfirewall.model.hashing import keccak256
 from txfirewall.model.primitives import Address, ChainId, address_from_bytes
 from txfirewall.model.request import RawTransaction, SetCodeAuthorization, TransactionRequest
 
@@ -24,12 +24,51 @@ _UINT64_MAX = 2**64 - 1
 _FIELDS: dict[int, tuple[str, ...]] = {
     0: ("nonce", "gasPrice", "gas", "to", "value", "data", "v", "r", "s"),
     1: ("chainId", "nonce", "gasPrice", "gas", "to", "value", "data", "accessList", "yParity", "r", "s"),
-    2: ("chainId", "nonce", "maxPriorityFeePerGas", "maxFeePerGas", "gas", "to", "value", "data",
-        "accessList", "yParity", "r", "s"),
-    3: ("chainId", "nonce", "maxPriorityFeePerGas", "maxFeePerGas", "gas", "to", "value", "data",
-        "accessList", "maxFeePerBlobGas", "blobVersionedHashes", "yParity", "r", "s"),
-    4: ("chainId", "nonce", "maxPriorityFeePerGas", "maxFeePerGas", "gas", "to", "value", "data",
-        "accessList", "authorizationList", "yParity", "r", "s"),
+    2: (
+        "chainId",
+        "nonce",
+        "maxPriorityFeePerGas",
+        "maxFeePerGas",
+        "gas",
+        "to",
+        "value",
+        "data",
+        "accessList",
+        "yParity",
+        "r",
+        "s",
+    ),
+    3: (
+        "chainId",
+        "nonce",
+        "maxPriorityFeePerGas",
+        "maxFeePerGas",
+        "gas",
+        "to",
+        "value",
+        "data",
+        "accessList",
+        "maxFeePerBlobGas",
+        "blobVersionedHashes",
+        "yParity",
+        "r",
+        "s",
+    ),
+    4: (
+        "chainId",
+        "nonce",
+        "maxPriorityFeePerGas",
+        "maxFeePerGas",
+        "gas",
+        "to",
+        "value",
+        "data",
+        "accessList",
+        "authorizationList",
+        "yParity",
+        "r",
+        "s",
+    ),
 }
 _LIST_FIELDS = frozenset({"accessList", "blobVersionedHashes", "authorizationList"})
 _BYTES_FIELDS = frozenset({"to", "data"})
@@ -126,10 +165,10 @@ def _authorization(i: int, chain_id: int, address: Address, nonce: int, y: int, 
     if problem is None:
         try:
             from eth_account.typed_transactions.set_code_transaction import Authorization  # lazy: 0.4 s import
-            from eth_keys import keys
+            from eth_keys.datatypes import Signature
 
             digest = Authorization(chain_id, bytes.fromhex(address[2:]), nonce).hash()
-            key = keys.Signature(vrs=(y, r, s)).recover_public_key_from_msg_hash(bytes(digest))
+            key = Signature(vrs=(y, r, s)).recover_public_key_from_msg_hash(bytes(digest))
             authority = Address(key.to_checksum_address())
         except Exception as exc:  # noqa: BLE001 - eth-keys raises several types for bad points
             problem = f"signature does not recover a key ({type(exc).__name__})"
@@ -212,7 +251,7 @@ def decode_raw_transaction(raw: bytes) -> tuple[TransactionRequest, RawTransacti
         from eth_account import Account  # lazy: eth-account costs 0.4 s to import
 
         sender = Address(Account.recover_transaction(signed))
-    except Exception as exc:  # noqa: BLE001 - eth-account/eth-keys raise several types
+    except Exception as exc:  # eth-account/eth-keys raise several types
         raise RawTransactionError(f"cannot recover the sender: {type(exc).__name__}: {exc}") from exc
     del parity
     tx = TransactionRequest(
@@ -224,8 +263,7 @@ def decode_raw_transaction(raw: bytes) -> tuple[TransactionRequest, RawTransacti
         gas_price=_int(fields["gasPrice"], "gasPrice") if "gasPrice" in fields else None,
         max_fee_per_gas=_int(fields["maxFeePerGas"], "maxFeePerGas") if "maxFeePerGas" in fields else None,
         max_priority_fee_per_gas=(
-            _int(fields["maxPriorityFeePerGas"], "maxPriorityFeePerGas")
-            if "maxPriorityFeePerGas" in fields else None
+            _int(fields["maxPriorityFeePerGas"], "maxPriorityFeePerGas") if "maxPriorityFeePerGas" in fields else None
         ),
         nonce=_int(fields["nonce"], "nonce", bits=64),
         chain_id=None if chain_id is None else ChainId(chain_id),
@@ -237,7 +275,7 @@ def decode_raw_transaction(raw: bytes) -> tuple[TransactionRequest, RawTransacti
     decoded = RawTransaction(
         tx_type=tx_type,
         raw=raw,
-        hash=keccak(signed),
+        hash=keccak256(signed),
         sender=sender,
         eip155=eip155,
         signature=signature,

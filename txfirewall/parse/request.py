@@ -16,8 +16,6 @@ from txfirewall.errors import (
     NonCanonicalKeyError,
     UnsupportedMethodError,
 )
-from txfirewall.parse.calls_request import parse_send_calls
-from txfirewall.model.untrusted_json import loads_strict
 from txfirewall.model.primitives import ChainId, is_address, parse_data, parse_quantity, to_address
 from txfirewall.model.request import (
     TRANSACTION_METHODS,
@@ -27,6 +25,8 @@ from txfirewall.model.request import (
     Request,
     TransactionRequest,
 )
+from txfirewall.model.untrusted_json import loads_strict
+from txfirewall.parse.calls_request import parse_send_calls
 from txfirewall.parse.raw_tx import decode_raw_transaction
 from txfirewall.parse.typed_data_legacy import parse_legacy_typed_data
 from txfirewall.parse.typed_data_request import parse_typed_data
@@ -34,8 +34,19 @@ from txfirewall.parse.typed_data_request import parse_typed_data
 _ENVELOPE_KEYS = frozenset({"jsonrpc", "id", "method", "params"})
 _TX_KEYS = frozenset(
     {
-        "from", "to", "value", "data", "input", "gas", "gasPrice", "maxFeePerGas",
-        "maxPriorityFeePerGas", "nonce", "chainId", "type", "accessList",
+        "from",
+        "to",
+        "value",
+        "data",
+        "input",
+        "gas",
+        "gasPrice",
+        "maxFeePerGas",
+        "maxPriorityFeePerGas",
+        "nonce",
+        "chainId",
+        "type",
+        "accessList",
     }
 )
 _KNOWN_TX_TYPES = frozenset({0, 1, 2})
@@ -98,8 +109,9 @@ def _raw_transaction_request(req_id: Any, params: list[Any], raw: dict[str, Any]
     except ValueError as exc:
         raise InvalidParamsError(f"eth_sendRawTransaction: {exc}") from exc
     tx, decoded = decode_raw_transaction(payload)
-    return Request(method=Method.SEND_RAW_TRANSACTION, id=req_id, transaction=tx, origin=origin, raw=raw,
-                   raw_tx=decoded)
+    return Request(
+        method=Method.SEND_RAW_TRANSACTION, id=req_id, transaction=tx, origin=origin, raw=raw, raw_tx=decoded
+    )
 
 
 def _typed_data(method: Method, req_id: Any, params: list[Any], raw: dict[str, Any], origin: str | None) -> Request:
@@ -214,8 +226,13 @@ def _transaction_request(
 
 
 def _message_request(
-    method: Method, req_id: Any, params: list[Any], raw: dict[str, Any], origin: str | None,
-    *, signer_index: int,
+    method: Method,
+    req_id: Any,
+    params: list[Any],
+    raw: dict[str, Any],
+    origin: str | None,
+    *,
+    signer_index: int,
 ) -> Request:
     """eth_sign is ``[address, data]``; personal_sign is ``[data, address]`` (an optional third
     param, a password, is refused: a site has no business sending one)."""
@@ -228,6 +245,9 @@ def _message_request(
     except ValueError as exc:
         raise InvalidParamsError(f"{method.value} takes {shape}: {exc}") from exc
     return Request(
-        method=method, id=req_id, message=MessageRequest(signer=signer, payload=payload),
-        origin=origin, raw=raw,
+        method=method,
+        id=req_id,
+        message=MessageRequest(signer=signer, payload=payload),
+        origin=origin,
+        raw=raw,
     )

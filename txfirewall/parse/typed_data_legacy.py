@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from eth_abi.packed import encode_packed
-from eth_utils import keccak
 
-from txfirewall.model.untrusted_json import loads_strict
+from txfirewall.model.hashing import keccak256
 from txfirewall.model.primitives import Address
 from txfirewall.model.request import TypedDataRequest
+from txfirewall.model.untrusted_json import loads_strict
 from txfirewall.parse.typed_data_request import MAX_ARRAY, TypedDataError, _Walker, is_primitive
 
 LEGACY_TYPE = "LegacyTypedData"
@@ -45,12 +45,18 @@ def parse_legacy_typed_data(signer: Address, document: Any) -> TypedDataRequest:
     walker = _Walker(types)
     message = walker.struct(LEGACY_TYPE, raw, "message", 0)
     try:
-        schema = keccak(encode_packed(["string"] * len(fields), [f"{t} {n}" for n, t in fields]))
+        schema = keccak256(encode_packed(["string"] * len(fields), [f"{t} {n}" for n, t in fields]))
         values = [bytes.fromhex(message[n][2:]) if t.startswith("bytes") else message[n] for n, t in fields]
-        data = keccak(encode_packed([t for _, t in fields], values))
-    except Exception as exc:  # noqa: BLE001 - eth-abi raises several types
+        data = keccak256(encode_packed([t for _, t in fields], values))
+    except Exception as exc:  # eth-abi raises several types
         raise TypedDataError(f"legacy typed data does not encode: {type(exc).__name__}: {exc}") from exc
     return TypedDataRequest(
-        signer=signer, primary_type=LEGACY_TYPE, domain={}, types=types, message=message,
-        digest=keccak(schema + data), legacy=True, addresses=tuple(walker.addresses),
+        signer=signer,
+        primary_type=LEGACY_TYPE,
+        domain={},
+        types=types,
+        message=message,
+        digest=keccak256(schema + data),
+        legacy=True,
+        addresses=tuple(walker.addresses),
     )

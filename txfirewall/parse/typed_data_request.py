@@ -14,11 +14,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-
 from txfirewall.errors import InvalidParamsError
-from txfirewall.model.untrusted_json import loads_strict
 from txfirewall.model.primitives import Address, is_address, to_address
 from txfirewall.model.request import TypedDataRequest
+from txfirewall.model.untrusted_json import loads_strict
 
 MAX_DEPTH = 16
 MAX_VALUES = 20_000
@@ -26,7 +25,11 @@ MAX_ARRAY = 4_096
 MAX_ADDRESSES = 256
 
 DOMAIN_FIELDS = {
-    "name": "string", "version": "string", "chainId": "uint256", "verifyingContract": "address", "salt": "bytes32",
+    "name": "string",
+    "version": "string",
+    "chainId": "uint256",
+    "verifyingContract": "address",
+    "salt": "bytes32",
 }
 _TOP_KEYS = frozenset({"types", "primaryType", "domain", "message"})
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
@@ -53,7 +56,7 @@ def is_primitive(name: str) -> bool:
         bits = int(m.group(2) or 256)
         return 8 <= bits <= 256 and bits % 8 == 0 and (m.group(2) == "" or not m.group(2).startswith("0"))
     m = _BYTES_N.match(name)
-    return bool(m) and 1 <= int(m.group(1)) <= 32 and not m.group(1).startswith("0")
+    return m is not None and 1 <= int(m.group(1)) <= 32 and not m.group(1).startswith("0")
 
 
 def _split_array(type_name: str) -> tuple[str, list[int | None]]:
@@ -202,7 +205,7 @@ class _Walker:
 
 
 def _integer(value: Any, path: str) -> int:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypedDataError(f"{path}: {_short(value)} is not an integer")
     if isinstance(value, int):
         return value
@@ -247,17 +250,27 @@ def parse_typed_data(signer: Address, document: Any, *, allow_arrays: bool = Tru
         raise TypedDataError("domain must be a non-empty object (undefined domain)")
     domain = walker.struct("EIP712Domain", document["domain"], "domain", 0)
     message = walker.struct(primary, document["message"], "message", 0)
-    full = {"types": {k: [{"name": n, "type": t} for n, t in v] for k, v in types.items()},
-            "primaryType": primary, "domain": domain, "message": message}
+    full = {
+        "types": {k: [{"name": n, "type": t} for n, t in v] for k, v in types.items()},
+        "primaryType": primary,
+        "domain": domain,
+        "message": message,
+    }
     try:
         from eth_account.messages import _hash_eip191_message, encode_typed_data  # lazy: 0.4 s import
 
         digest = bytes(_hash_eip191_message(encode_typed_data(full_message=full)))
-    except Exception as exc:  # noqa: BLE001 - eth-account raises many types for encoding problems
+    except Exception as exc:  # eth-account raises many types for encoding problems
         raise TypedDataError(f"typed data does not encode: {type(exc).__name__}: {exc}") from exc
     vc = domain.get("verifyingContract")
     return TypedDataRequest(
-        signer=signer, primary_type=primary, domain=domain, types=types, message=message, digest=digest,
-        domain_chain_id=domain.get("chainId"), verifying_contract=Address(vc) if vc else None,
+        signer=signer,
+        primary_type=primary,
+        domain=domain,
+        types=types,
+        message=message,
+        digest=digest,
+        domain_chain_id=domain.get("chainId"),
+        verifying_contract=Address(vc) if vc else None,
         addresses=tuple(walker.addresses),
     )

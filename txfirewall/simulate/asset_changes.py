@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi import decode as abi_decode
+from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 
 from txfirewall.model.primitives import (
@@ -35,7 +35,6 @@ TRANSFER_BATCH_TOPIC = "0x4a39dc06d4c0dbc64b70af90fd698a233a518aa5d07e595d983b8c
 # Permit2 (AllowanceTransfer) events: the allowance lives in Permit2, keyed by token.
 PERMIT2_APPROVAL_TOPIC = "0xda9fa7c1b00402c17d0161b249b1ab8bbec047c5a52207b9c112deffd817036b"
 PERMIT2_PERMIT_TOPIC = "0xc6a377bfc4eb120024a8ac08eef205be16b817020812c73223e81d1bdb9708ec"
-
 
 
 @dataclass(frozen=True)
@@ -91,15 +90,24 @@ def _read_one(log: Mapping[str, Any]) -> ApprovalChange | list[Transfer] | None:
         values = abi_decode(types, data, strict=True)
         amount, expiration = int(values[0]), int(values[1])
         return ApprovalChange(
-            kind=AssetKind.ERC20, token=address_from_word(_word(topics[2])),
-            owner=address_from_word(_word(topics[1])), spender=address_from_word(_word(topics[3])),
-            amount=amount, unlimited=amount >= UNLIMITED_PERMIT2, via=emitter, expiration=expiration,
+            kind=AssetKind.ERC20,
+            token=address_from_word(_word(topics[2])),
+            owner=address_from_word(_word(topics[1])),
+            spender=address_from_word(_word(topics[3])),
+            amount=amount,
+            unlimited=amount >= UNLIMITED_PERMIT2,
+            via=emitter,
+            expiration=expiration,
         )
     if head == APPROVAL_FOR_ALL_TOPIC and len(topics) == 3:
         (approved,) = abi_decode(["bool"], data, strict=True)
         return ApprovalChange(
-            kind=AssetKind.ERC721, token=emitter, owner=address_from_word(_word(topics[1])),
-            spender=address_from_word(_word(topics[2])), approved=bool(approved), unlimited=bool(approved),
+            kind=AssetKind.ERC721,
+            token=emitter,
+            owner=address_from_word(_word(topics[1])),
+            spender=address_from_word(_word(topics[2])),
+            approved=bool(approved),
+            unlimited=bool(approved),
         )
     if head == TRANSFER_SINGLE_TOPIC and len(topics) == 4:
         token_id, amount = abi_decode(["uint256", "uint256"], data, strict=True)
@@ -108,7 +116,7 @@ def _read_one(log: Mapping[str, Any]) -> ApprovalChange | list[Transfer] | None:
         ids, amounts = abi_decode(["uint256[]", "uint256[]"], data, strict=True)
         if len(ids) != len(amounts):
             raise ValueError("TransferBatch ids and values differ in length")
-        return [_transfer_1155(emitter, topics, i, a) for i, a in zip(ids, amounts)]
+        return [_transfer_1155(emitter, topics, i, a) for i, a in zip(ids, amounts, strict=True)]
     return None
 
 
@@ -136,14 +144,22 @@ def _approval(emitter: Address, topics: list[str], data: bytes) -> ApprovalChang
     spender = address_from_word(_word(topics[2]))
     if len(topics) == 3 and len(data) == 32:
         amount = int.from_bytes(data, "big")
-        return ApprovalChange(AssetKind.ERC20, emitter, owner, spender, amount=amount,
-                              unlimited=amount >= UNLIMITED_ALLOWANCE)
+        return ApprovalChange(
+            AssetKind.ERC20, emitter, owner, spender, amount=amount, unlimited=amount >= UNLIMITED_ALLOWANCE
+        )
     if len(topics) == 4 and not data:
-        return ApprovalChange(AssetKind.ERC721, emitter, owner, spender, token_id=_uint(topics[3]),
-                              approved=int(topics[2], 16) != 0)
+        return ApprovalChange(
+            AssetKind.ERC721, emitter, owner, spender, token_id=_uint(topics[3]), approved=int(topics[2], 16) != 0
+        )
     raise ValueError("Approval log of unknown shape")
 
 
 def _transfer_1155(emitter: Address, topics: list[str], token_id: int, amount: int) -> Transfer:
-    return Transfer(AssetKind.ERC1155, emitter, address_from_word(_word(topics[2])),
-                    address_from_word(_word(topics[3])), amount, token_id=token_id)
+    return Transfer(
+        AssetKind.ERC1155,
+        emitter,
+        address_from_word(_word(topics[2])),
+        address_from_word(_word(topics[3])),
+        amount,
+        token_id=token_id,
+    )

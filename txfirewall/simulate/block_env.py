@@ -36,8 +36,12 @@ class BlockEnv:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {"coinbase": self.coinbase, "timestamp": self.timestamp, "number": self.number,
-                "gas_limit": self.gas_limit}
+        return {
+            "coinbase": self.coinbase,
+            "timestamp": self.timestamp,
+            "number": self.number,
+            "gas_limit": self.gas_limit,
+        }
 
 
 def next_block_env(head_block: dict[str, Any]) -> BlockEnv:
@@ -54,7 +58,11 @@ def next_block_env(head_block: dict[str, Any]) -> BlockEnv:
 
 def variant_env(env: BlockEnv) -> BlockEnv:
     """A second, equally plausible environment that differs in every field a contract can test."""
-    other = VARIANT_COINBASE if env.coinbase != VARIANT_COINBASE else to_address("0x" + "95222290dd7278aa3ddd389cc1e1d165cc4bafe5")
+    other = (
+        VARIANT_COINBASE
+        if env.coinbase != VARIANT_COINBASE
+        else to_address("0x" + "95222290dd7278aa3ddd389cc1e1d165cc4bafe5")
+    )
     return BlockEnv(
         coinbase=other,
         timestamp=env.timestamp + 3600,
@@ -66,8 +74,13 @@ def variant_env(env: BlockEnv) -> BlockEnv:
 
 def naive_env(env: BlockEnv) -> BlockEnv:
     """What a naive simulator runs in: coinbase 0, the pinned block's own number and time."""
-    return BlockEnv(coinbase=ZERO_ADDRESS, timestamp=env.timestamp - 12, number=env.number - 1,
-                    gas_limit=env.gas_limit, base_fee=env.base_fee)
+    return BlockEnv(
+        coinbase=ZERO_ADDRESS,
+        timestamp=env.timestamp - 12,
+        number=env.number - 1,
+        gas_limit=env.gas_limit,
+        base_fee=env.base_fee,
+    )
 
 
 def differential_variants(env: BlockEnv) -> tuple[tuple[str, BlockEnv | None], ...]:

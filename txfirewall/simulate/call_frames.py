@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from txfirewall.simulate.asset_changes import read_log_effects
 from txfirewall.model.primitives import ZERO_ADDRESS, Address, parse_data, parse_quantity, to_address
 from txfirewall.model.simulation import CallFrame, FundsPull
+from txfirewall.simulate.asset_changes import read_log_effects
 
 MAX_FRAMES = 2000
 """A hostile contract can make thousands of frames; beyond this the tree is cut and noted."""
@@ -36,11 +36,20 @@ def read_call_tree(root: Mapping[str, Any]) -> tuple[tuple[CallFrame, ...], tupl
             truncated = True
             continue
         error = node.get("error")
-        frames.append(CallFrame(depth, str(node.get("type", "CALL")), caller, target, value,
-                                "0x" + data[:4].hex() if len(data) >= 4 else None,
-                                str(error) if error else None))
+        frames.append(
+            CallFrame(
+                depth,
+                str(node.get("type", "CALL")),
+                caller,
+                target,
+                value,
+                "0x" + data[:4].hex() if len(data) >= 4 else None,
+                str(error) if error else None,
+            )
+        )
         reverted = inside_revert or bool(error)
         delegated = str(node.get("type", "CALL")).upper() in ("DELEGATECALL", "CALLCODE")
+        ctx: tuple[Address, Address] | None
         if delegated and parent_ctx is not None:
             ctx = parent_ctx
         else:
@@ -48,8 +57,11 @@ def read_call_tree(root: Mapping[str, Any]) -> tuple[tuple[CallFrame, ...], tupl
         if not reverted and ctx is not None:
             context_address, context_caller = ctx
             for transfer in read_log_effects(node.get("logs") or []).transfers:
-                if (transfer.token == context_address and transfer.sender != context_caller
-                        and transfer.sender != ZERO_ADDRESS):
+                if (
+                    transfer.token == context_address
+                    and transfer.sender != context_caller
+                    and transfer.sender != ZERO_ADDRESS
+                ):
                     pulls.append(FundsPull(transfer, context_caller))
         for child in reversed(node.get("calls") or []):
             stack.append((child, depth + 1, reverted, ctx))

@@ -56,8 +56,14 @@ def code_changes_from_diff(diff: Mapping[str, Any]) -> list[CodeChange]:
     for raw_address, before in sorted(pre.items()):
         if raw_address not in post and before.get("code") and delegate_of(parse_data(before["code"])):
             # An account whose designator vanished had its delegation cleared.
-            changes.append(CodeChange(CodeChangeKind.DELEGATION_CLEARED, to_address(raw_address),
-                                      delegate_of(parse_data(before["code"])), None))
+            changes.append(
+                CodeChange(
+                    CodeChangeKind.DELEGATION_CLEARED,
+                    to_address(raw_address),
+                    delegate_of(parse_data(before["code"])),
+                    None,
+                )
+            )
     return changes
 
 
@@ -80,8 +86,14 @@ def ownership_changes(logs: Iterable[Mapping[str, Any]]) -> list[CodeChange]:
         topics = [str(t).lower() for t in log.get("topics") or []]
         if len(topics) == 3 and topics[0] == OWNERSHIP_TRANSFERRED:
             try:
-                out.append(CodeChange(CodeChangeKind.OWNER_CHANGED, to_address(log["address"]),
-                                      _word_address(topics[1]), _word_address(topics[2])))
+                out.append(
+                    CodeChange(
+                        CodeChangeKind.OWNER_CHANGED,
+                        to_address(log["address"]),
+                        _word_address(topics[1]),
+                        _word_address(topics[2]),
+                    )
+                )
             except (ValueError, KeyError):
                 continue
     return out

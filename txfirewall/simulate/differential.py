@@ -35,8 +35,10 @@ def compare(primary: Simulation, variant: Simulation, label: str = "a variant en
     only_a = tuple(x for x in a if x not in b)
     only_b = tuple(x for x in b if x not in a)
     if primary.status is not variant.status:
-        description = (f"the transaction ends in {primary.status.value} in the realistic next block "
-                       f"but in {variant.status.value} in {label}")
+        description = (
+            f"the transaction ends in {primary.status.value} in the realistic next block "
+            f"but in {variant.status.value} in {label}"
+        )
     else:
         description = f"its asset movements in the realistic next block differ from those in {label}"
     return Divergence(description, only_a, only_b)

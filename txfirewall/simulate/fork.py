@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
-from txfirewall.simulate.block_env import BlockEnv, next_block_env
+from txfirewall.chain.rpc_client import RpcCallError, RpcClient
 from txfirewall.errors import EnvironmentFailure, UpstreamError
 from txfirewall.model.primitives import ChainId, parse_quantity, to_quantity
-from txfirewall.chain.rpc_client import RpcCallError, RpcClient
+from txfirewall.simulate.block_env import BlockEnv, next_block_env
 
 
 class ChainMismatchError(EnvironmentFailure):

@@ -15,8 +15,8 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from txfirewall.simulate.fork import Fork, read_head
 from txfirewall.chain.rpc_client import RpcClient
+from txfirewall.simulate.fork import Fork, read_head
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,9 @@ class ForkManager:
         return self._current
 
     async def _open(self, block_number: int | None = None) -> Fork:
-        fork = await Fork.open(self.upstream_url, expected_chain_id=self.expected_chain_id,
-                               timeout=self.timeout, block_number=block_number)
+        fork = await Fork.open(
+            self.upstream_url, expected_chain_id=self.expected_chain_id, timeout=self.timeout, block_number=block_number
+        )
         self.stats.opened += 1
         return fork
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eth_abi import encode
-from eth_utils import keccak
+from eth_abi.abi import encode
 
+from txfirewall.chain.rpc_client import RpcCallError, RpcClient
+from txfirewall.model.hashing import keccak256
 from txfirewall.model.intent import Allowance, Intent
 from txfirewall.model.primitives import Address, parse_data, to_address
 from txfirewall.model.request import Request, TransactionRequest
-from txfirewall.chain.rpc_client import RpcCallError, RpcClient
 
 PERMIT2 = to_address("0x000000000022D473030F116dDEE9F6B43aC78BA3")
 _UINT160_MAX = 2**160 - 1
@@ -25,7 +25,7 @@ _UINT48_MAX = 2**48 - 1
 
 
 def _selector(signature: str) -> bytes:
-    return keccak(text=signature)[:4]
+    return keccak256(signature.encode())[:4]
 
 
 def _via_permit2(request: Request, allowance: Allowance) -> bool:
@@ -45,7 +45,7 @@ async def balances(client: RpcClient, owner: Address, tokens: Sequence[Address],
     data = "0x" + (_selector("balanceOf(address)") + encode(["address"], [owner])).hex()
     replies = await client.batch([("eth_call", [{"to": t, "data": data}, block]) for t in tokens])
     out: dict[Address, int] = {}
-    for token, reply in zip(tokens, replies):
+    for token, reply in zip(tokens, replies, strict=True):
         if not isinstance(reply, RpcCallError):
             try:
                 raw = parse_data(reply)
@@ -68,23 +68,42 @@ def effect_calls(request: Request, grants: Sequence[Allowance], held: dict[Addre
         if _via_permit2(request, a):
             granted = _UINT160_MAX if a.unlimited or a.amount is None else min(a.amount, _UINT160_MAX)
             expiration = min(a.expiration or _UINT48_MAX, _UINT48_MAX)
-            grant_calls.append(TransactionRequest(
-                sender=owner, to=PERMIT2,
-                data=_selector("approve(address,address,uint160,uint48)")
-                + encode(["address", "address", "uint160", "uint48"], [a.token, a.spender, granted, expiration])))
-            take_calls.append(TransactionRequest(
-                sender=a.spender, to=PERMIT2,
-                data=_selector("transferFrom(address,address,uint160,address)")
-                + encode(["address", "address", "uint160", "address"], [owner, a.spender, min(amount, _UINT160_MAX), a.token])))
+            grant_calls.append(
+                TransactionRequest(
+                    sender=owner,
+                    to=PERMIT2,
+                    data=_selector("approve(address,address,uint160,uint48)")
+                    + encode(["address", "address", "uint160", "uint48"], [a.token, a.spender, granted, expiration]),
+                )
+            )
+            take_calls.append(
+                TransactionRequest(
+                    sender=a.spender,
+                    to=PERMIT2,
+                    data=_selector("transferFrom(address,address,uint160,address)")
+                    + encode(
+                        ["address", "address", "uint160", "address"],
+                        [owner, a.spender, min(amount, _UINT160_MAX), a.token],
+                    ),
+                )
+            )
         else:
             granted = 2**256 - 1 if a.unlimited or a.amount is None else a.amount
-            grant_calls.append(TransactionRequest(
-                sender=owner, to=a.token,
-                data=_selector("approve(address,uint256)") + encode(["address", "uint256"], [a.spender, granted])))
-            take_calls.append(TransactionRequest(
-                sender=a.spender, to=a.token,
-                data=_selector("transferFrom(address,address,uint256)")
-                + encode(["address", "address", "uint256"], [owner, a.spender, amount])))
+            grant_calls.append(
+                TransactionRequest(
+                    sender=owner,
+                    to=a.token,
+                    data=_selector("approve(address,uint256)") + encode(["address", "uint256"], [a.spender, granted]),
+                )
+            )
+            take_calls.append(
+                TransactionRequest(
+                    sender=a.spender,
+                    to=a.token,
+                    data=_selector("transferFrom(address,address,uint256)")
+                    + encode(["address", "address", "uint256"], [owner, a.spender, amount]),
+                )
+            )
     return grant_calls + take_calls
 
 
@@ -99,7 +118,7 @@ BUYER = to_address("0x00000000000000000000000000000000000b0e0e")
 def conduit_for(key: bytes, seaport: Address) -> Address:
     if not any(key):
         return seaport
-    return to_address("0x" + keccak(b"\xff" + CONDUIT_CONTROLLER + key + CONDUIT_CODE_HASH)[12:].hex())
+    return to_address("0x" + keccak256(b"\xff" + CONDUIT_CONTROLLER + key + CONDUIT_CODE_HASH)[12:].hex())
 
 
 def order_effect_calls(request: Request, intent: Intent) -> list[TransactionRequest]:
@@ -122,13 +141,16 @@ def order_effect_calls(request: Request, intent: Intent) -> list[TransactionRequ
         token = to_address(item.token)
         if item.kind == "erc20":
             data = _selector("transferFrom(address,address,uint256)") + encode(
-                ["address", "address", "uint256"], [owner, BUYER, item.amount])
+                ["address", "address", "uint256"], [owner, BUYER, item.amount]
+            )
         elif item.kind == "erc721" and item.token_id is not None:
             data = _selector("transferFrom(address,address,uint256)") + encode(
-                ["address", "address", "uint256"], [owner, BUYER, item.token_id])
+                ["address", "address", "uint256"], [owner, BUYER, item.token_id]
+            )
         elif item.kind == "erc1155" and item.token_id is not None:
             data = _selector("safeTransferFrom(address,address,uint256,uint256,bytes)") + encode(
-                ["address", "address", "uint256", "uint256", "bytes"], [owner, BUYER, item.token_id, item.amount, b""])
+                ["address", "address", "uint256", "uint256", "bytes"], [owner, BUYER, item.token_id, item.amount, b""]
+            )
         else:
             continue
         calls.append(TransactionRequest(sender=operator, to=token, data=data))

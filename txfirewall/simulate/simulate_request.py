@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from txfirewall.simulate.block_env import BlockEnv, differential_variants
+from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.model.context import AnalysisContext
 from txfirewall.model.primitives import Address, ChainId
 from txfirewall.model.request import TransactionRequest
 from txfirewall.model.simulation import Simulation, SimulationStatus
-from txfirewall.chain.rpc_client import RpcClient
+from txfirewall.simulate.block_env import BlockEnv, differential_variants
 from txfirewall.simulate.signature_effects import balances, effect_calls, order_effect_calls, signature_grants
 from txfirewall.simulate.simulator import simulate_calls
 
@@ -44,23 +44,29 @@ async def simulate_request(
             for auth in request.raw_tx.applied_authorizations(chain_id):
                 if auth.authority is not None:
                     delegations[auth.authority] = auth.address
-        return await simulate_calls(client, [request.transaction], env=env, variants=variants,
-                                    delegations=delegations, block=block)
+        return await simulate_calls(
+            client, [request.transaction], env=env, variants=variants, delegations=delegations, block=block
+        )
     grants = signature_grants(request, ctx.intent) if ctx.intent is not None else []
     order_calls = order_effect_calls(request, ctx.intent) if ctx.intent is not None else []
     if order_calls:
         sim = await simulate_calls(client, order_calls, env=env, variants=(), trace=False, block=block)
-        note = ("simulated this order being filled: the marketplace moving what you offer to a buyer, "
-                "through the approvals you have today")
+        note = (
+            "simulated this order being filled: the marketplace moving what you offer to a buyer, "
+            "through the approvals you have today"
+        )
         if sim.status is SimulationStatus.REVERTED:
             note += "; it cannot take them today (missing approval or balance), but it can once you approve"
         return replace(sim, notes=(note, *sim.notes), signature_effect=True)
     if grants and request.sender is not None:
         tokens = list(dict.fromkeys(a.token for a in grants if a.token is not None))
         held = await balances(client, request.sender, tokens, block)
-        sim = await simulate_calls(client, effect_calls(request, grants, held), env=env, variants=(),
-                                   trace=False, block=block)
-        note = ("simulated what this signature lets its spender do: the allowance it grants, then the "
-                "spender taking everything it covers")
+        sim = await simulate_calls(
+            client, effect_calls(request, grants, held), env=env, variants=(), trace=False, block=block
+        )
+        note = (
+            "simulated what this signature lets its spender do: the allowance it grants, then the "
+            "spender taking everything it covers"
+        )
         return replace(sim, notes=(note, *sim.notes), signature_effect=True)
     return Simulation(status=SimulationStatus.SKIPPED, error="nothing to simulate: a signature with no asset effect")

@@ -13,17 +13,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from txfirewall.chain.rpc_client import RpcCallError, RpcClient
+from txfirewall.errors import UpstreamError
+from txfirewall.model.primitives import Address, parse_data, parse_quantity, to_quantity
+from txfirewall.model.request import TransactionRequest
+from txfirewall.model.simulation import (
+    CallFrame,
+    CodeChange,
+    CodeChangeKind,
+    FundsPull,
+    Simulation,
+    SimulationStatus,
+    net_changes,
+)
+from txfirewall.signatures.custom_errors import describe_revert
 from txfirewall.simulate.asset_changes import read_log_effects
 from txfirewall.simulate.block_env import BlockEnv
 from txfirewall.simulate.call_frames import read_call_tree
 from txfirewall.simulate.code_changes import code_changes_from_diff, ownership_changes
 from txfirewall.simulate.differential import compare
-from txfirewall.errors import UpstreamError
-from txfirewall.model.primitives import Address, parse_data, parse_quantity, to_quantity
-from txfirewall.model.request import TransactionRequest
-from txfirewall.model.simulation import CodeChange, CodeChangeKind, Simulation, SimulationStatus, net_changes
-from txfirewall.chain.rpc_client import RpcCallError, RpcClient
-from txfirewall.signatures.custom_errors import describe_revert
+
 
 def call_object(tx: TransactionRequest, *, data_key: str = "input") -> dict[str, Any]:
     call: dict[str, Any] = {"from": tx.sender, "value": to_quantity(tx.value), data_key: "0x" + tx.data.hex()}
@@ -34,8 +43,9 @@ def call_object(tx: TransactionRequest, *, data_key: str = "input") -> dict[str,
     return call
 
 
-def _simulate_payload(calls: Sequence[TransactionRequest], env: BlockEnv | None,
-                      state: Mapping[str, Any] | None) -> dict[str, Any]:
+def _simulate_payload(
+    calls: Sequence[TransactionRequest], env: BlockEnv | None, state: Mapping[str, Any] | None
+) -> dict[str, Any]:
     block: dict[str, Any] = {"calls": [call_object(tx) for tx in calls]}
     if env is not None:
         block["blockOverrides"] = env.overrides()
@@ -44,8 +54,9 @@ def _simulate_payload(calls: Sequence[TransactionRequest], env: BlockEnv | None,
     return {"blockStateCalls": [block], "traceTransfers": True, "validation": False}
 
 
-def _trace_options(tracer: str, config: dict[str, Any], env: BlockEnv | None,
-                   state: Mapping[str, Any] | None) -> dict[str, Any]:
+def _trace_options(
+    tracer: str, config: dict[str, Any], env: BlockEnv | None, state: Mapping[str, Any] | None
+) -> dict[str, Any]:
     options: dict[str, Any] = {"tracer": tracer, "tracerConfig": config}
     if env is not None:
         options["blockOverrides"] = env.overrides()
@@ -60,8 +71,15 @@ def read_simulate_result(result: Any) -> Simulation:
         block_result = result[0]
         calls = block_result["calls"]
         block_number = parse_quantity(block_result["number"])
-        outcomes = [(parse_quantity(c["status"]) == 1, parse_quantity(c["gasUsed"]),
-                     parse_data(c.get("returnData") or "0x"), c.get("logs") or []) for c in calls]
+        outcomes = [
+            (
+                parse_quantity(c["status"]) == 1,
+                parse_quantity(c["gasUsed"]),
+                parse_data(c.get("returnData") or "0x"),
+                c.get("logs") or [],
+            )
+            for c in calls
+        ]
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise UpstreamError(f"eth_simulateV1 answered in an unexpected shape: {exc}") from exc
     gas = sum(o[1] for o in outcomes)
@@ -71,15 +89,21 @@ def read_simulate_result(result: Any) -> Simulation:
         reason = describe_revert(data) or "no reason given"
         if len(outcomes) > 1:
             reason = f"call {index + 1} of {len(outcomes)}: {reason}"
-        return Simulation(status=SimulationStatus.REVERTED, block_number=block_number, gas_used=gas,
-                          revert_reason=reason)
+        return Simulation(
+            status=SimulationStatus.REVERTED, block_number=block_number, gas_used=gas, revert_reason=reason
+        )
     logs = [log for o in outcomes for log in o[3]]
     effects = read_log_effects(logs)
     notes = (f"{effects.skipped_logs} malformed log(s) ignored",) if effects.skipped_logs else ()
     return Simulation(
-        status=SimulationStatus.SUCCESS, block_number=block_number, gas_used=gas,
-        transfers=effects.transfers, approvals=effects.approvals, changes=net_changes(effects.transfers),
-        code_changes=tuple(ownership_changes(logs)), notes=notes,
+        status=SimulationStatus.SUCCESS,
+        block_number=block_number,
+        gas_used=gas,
+        transfers=effects.transfers,
+        approvals=effects.approvals,
+        changes=net_changes(effects.transfers),
+        code_changes=tuple(ownership_changes(logs)),
+        notes=notes,
     )
 
 
@@ -111,8 +135,12 @@ async def simulate_calls(
     traced = trace and len(calls) == 1
     if traced:
         tx = call_object(calls[0], data_key="data")
-        batch.append(("debug_traceCall", [tx, block, _trace_options("prestateTracer", {"diffMode": True}, env, state_overrides)]))
-        batch.append(("debug_traceCall", [tx, block, _trace_options("callTracer", {"withLog": True}, env, state_overrides)]))
+        batch.append(
+            ("debug_traceCall", [tx, block, _trace_options("prestateTracer", {"diffMode": True}, env, state_overrides)])
+        )
+        batch.append(
+            ("debug_traceCall", [tx, block, _trace_options("callTracer", {"withLog": True}, env, state_overrides)])
+        )
     replies = await client.batch(batch)
     primary_reply = replies[0]
     if isinstance(primary_reply, RpcCallError):
@@ -120,7 +148,7 @@ async def simulate_calls(
     sim = read_simulate_result(primary_reply)
     notes = list(sim.notes)
     divergence = None
-    for (label, _), variant_reply in zip(variants, replies[1 : 1 + len(variants)]):
+    for (label, _), variant_reply in zip(variants, replies[1 : 1 + len(variants)], strict=True):
         if isinstance(variant_reply, RpcCallError):
             notes.append(f"{label} simulation failed: {variant_reply.rpc_message}")
             continue
@@ -128,8 +156,8 @@ async def simulate_calls(
         if found is not None and divergence is None:
             divergence = found
     code_changes = delegated + list(sim.code_changes) if sim.ran else list(sim.code_changes)
-    frames: tuple = ()
-    pulls: tuple = ()
+    frames: tuple[CallFrame, ...] = ()
+    pulls: tuple[FundsPull, ...] = ()
     if traced:
         diff_reply, tree_reply = replies[-2], replies[-1]
         if isinstance(diff_reply, RpcCallError) or not isinstance(diff_reply, Mapping):
@@ -146,10 +174,19 @@ async def simulate_calls(
             if truncated:
                 notes.append("call tree truncated")
     return Simulation(
-        status=sim.status, block_number=sim.block_number, gas_used=sim.gas_used,
-        revert_reason=sim.revert_reason, transfers=sim.transfers, approvals=sim.approvals,
-        changes=sim.changes, code_changes=tuple(code_changes), frames=frames, pulls=pulls,
-        divergence=divergence, environment=env.to_json() if env else None, notes=tuple(notes),
+        status=sim.status,
+        block_number=sim.block_number,
+        gas_used=sim.gas_used,
+        revert_reason=sim.revert_reason,
+        transfers=sim.transfers,
+        approvals=sim.approvals,
+        changes=sim.changes,
+        code_changes=tuple(code_changes),
+        frames=frames,
+        pulls=pulls,
+        divergence=divergence,
+        environment=env.to_json() if env else None,
+        notes=tuple(notes),
     )
 
 

@@ -34,18 +34,30 @@ def age_candidates(roles: Mapping[Address, Sequence[str]], limit: int) -> list[A
     return [a for _, a in sorted(picked)][:limit]
 
 
-def start_age_lookup(client: RpcClient, roles: Mapping[Address, Sequence[str]], lookup: AgeLookup,
-                     block_tag: str) -> asyncio.Task[AgeReport]:
+def start_age_lookup(
+    client: RpcClient, roles: Mapping[Address, Sequence[str]], lookup: AgeLookup, block_tag: str
+) -> asyncio.Task[AgeReport]:
     """Start dating the request's counterparties in the background; its first round runs beside the
     enrich stage's own code batch, and it checks the code itself."""
     candidates = age_candidates(roles, lookup.options.max_addresses)
-    return asyncio.ensure_future(find_contract_ages(lookup.client or client, candidates, cache=lookup.cache,
-                                                    pinned=lookup.pinned, block_tag=block_tag,
-                                                    options=lookup.options))
+    return asyncio.ensure_future(
+        find_contract_ages(
+            lookup.client or client,
+            candidates,
+            cache=lookup.cache,
+            pinned=lookup.pinned,
+            block_tag=block_tag,
+            options=lookup.options,
+        )
+    )
 
 
-async def apply_ages(facts: Mapping[Address, AddressFacts], task: asyncio.Task[AgeReport] | None,
-                     cache: ContractAgeCache, pinned: PinnedBlock | None) -> dict[Address, AddressFacts]:
+async def apply_ages(
+    facts: Mapping[Address, AddressFacts],
+    task: asyncio.Task[AgeReport] | None,
+    cache: ContractAgeCache,
+    pinned: PinnedBlock | None,
+) -> dict[Address, AddressFacts]:
     """Merge the lookup into the address facts; the graph's first-seen time is the fallback."""
     report = await task if task is not None else None
     if report is not None and report.pinned is not None:
@@ -58,22 +70,33 @@ async def apply_ages(facts: Mapping[Address, AddressFacts], task: asyncio.Task[A
             if f.code_hash is not None and hit is not None and hit.code_hash != f.code_hash:
                 cache.discard(address)  # the code changed since it was dated: date it again next time
             else:
-                out[address] = replace(f, created_at_block=age.creation_block, created_at=age.created_at,
-                                       age_seconds=age.age_seconds, age_source="creation-block")
+                out[address] = replace(
+                    f,
+                    created_at_block=age.creation_block,
+                    created_at=age.created_at,
+                    age_seconds=age.age_seconds,
+                    age_source="creation-block",
+                )
                 continue
         if f.first_seen is not None and pinned is not None:
-            out[address] = replace(f, age_seconds=max(0, pinned.timestamp - f.first_seen),
-                                   age_source="graph-first-seen")
+            out[address] = replace(
+                f, age_seconds=max(0, pinned.timestamp - f.first_seen), age_source="graph-first-seen"
+            )
         else:
             out[address] = f
     return out
 
 
-def age_lookup(cache: ContractAgeCache | None, env: BlockEnv | None, stage_timeout: float,
-               client: RpcClient | None = None) -> AgeLookup | None:
+def age_lookup(
+    cache: ContractAgeCache | None, env: BlockEnv | None, stage_timeout: float, client: RpcClient | None = None
+) -> AgeLookup | None:
     """The enrich stage's lookup: half the stage's time at most, so the other facts always land."""
     if cache is None:
         return None
     options = AgeSearchOptions()
-    return AgeLookup(cache, pinned_from_env(env),
-                     replace(options, budget_seconds=min(options.budget_seconds, stage_timeout / 2)), client)
+    return AgeLookup(
+        cache,
+        pinned_from_env(env),
+        replace(options, budget_seconds=min(options.budget_seconds, stage_timeout / 2)),
+        client,
+    )

@@ -6,8 +6,6 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from eth_utils import keccak
-
 from txfirewall.chain.rpc_client import RpcCallError, RpcClient
 from txfirewall.enrich.contract_age.cache import ContractAgeCache
 from txfirewall.enrich.contract_age.values import (
@@ -19,6 +17,7 @@ from txfirewall.enrich.contract_age.values import (
     dated,
 )
 from txfirewall.errors import TxFirewallError
+from txfirewall.model.hashing import keccak256
 from txfirewall.model.primitives import Address, parse_data, parse_quantity, to_quantity
 from txfirewall.simulate.code_changes import delegate_of
 
@@ -46,8 +45,9 @@ class _Search:
 
     Invariant: no code at ``lo`` (-1 stands for "before genesis"), code at ``hi``."""
 
-    def __init__(self, address: Address, pinned: PinnedBlock, options: AgeSearchOptions,
-                 cache: ContractAgeCache) -> None:
+    def __init__(
+        self, address: Address, pinned: PinnedBlock, options: AgeSearchOptions, cache: ContractAgeCache
+    ) -> None:
         self.address = address
         self.pinned = pinned
         self.options = options
@@ -66,12 +66,12 @@ class _Search:
         if self.result is None and floor is not None and self.lo < floor and self.hi - 1 <= floor:
             self._give_up(f"the node serves no state at or below block {floor} (pruned history?)")
 
-    @property
     def converged(self) -> bool:
+        """A method, not a property: it changes as replies are fed in."""
         return self.code_hash is not None and self.hi == self.lo + 1
 
     def calls(self) -> list[tuple[str, list[Any]]]:
-        if self.converged:  # only the creation block's timestamp is missing
+        if self.converged():  # only the creation block's timestamp is missing
             return [("eth_getBlockByNumber", [to_quantity(self.hi), False])]
         floor = self.cache.history_floor()
         lo = self.lo if floor is None else max(self.lo, floor)
@@ -85,15 +85,15 @@ class _Search:
 
     def feed(self, replies: list[Any]) -> None:
         self.rounds += 1
-        if self.converged:
+        if self.converged():
             self._take_timestamp(replies[0])
             return
         if self.code_hash is None and not self._check_pinned_code(replies[0]):
             return
-        self._narrow(replies[-len(self._pending):] if self._pending else [])
-        if self.result is None and self.converged and self.hi == self.pinned.number:
+        self._narrow(replies[-len(self._pending) :] if self._pending else [])
+        if self.result is None and self.converged() and self.hi == self.pinned.number:
             self._finish(self.pinned.timestamp)  # created in the pinned block itself
-        if self.result is None and not self.converged:
+        if self.result is None and not self.converged():
             self._check_floor()
         if self.result is None and self.rounds >= self.options.max_rounds:
             self._give_up(f"not found in {self.rounds} round trips")
@@ -107,12 +107,12 @@ class _Search:
         elif delegate_of(code) is not None:
             self._give_up("an EIP-7702 delegated account, not a contract")
         else:
-            self.code_hash = "0x" + keccak(code).hex()
+            self.code_hash = "0x" + keccak256(code).hex()
         return self.code_hash is not None
 
     def _narrow(self, replies: list[Any]) -> None:
         hi = self.hi
-        for block, reply in reversed(list(zip(self._pending, replies))):
+        for block, reply in reversed(list(zip(self._pending, replies, strict=True))):
             code = _code(reply)
             if code is None:
                 self.cache.no_state_at(block)
@@ -180,8 +180,8 @@ async def find_contract_ages(
             counts[0] += 1
             counts[1] += len(replies)
             at = 0
-            for search, calls in zip(active, per_search):
-                search.feed(replies[at:at + len(calls)])
+            for search, calls in zip(active, per_search, strict=True):
+                search.feed(replies[at : at + len(calls)])
                 at += len(calls)
         return pinned
 

@@ -51,8 +51,14 @@ class ContractAge:
     unknown: str | None = None
 
     def to_json(self) -> dict[str, JsonValue]:
-        return {"address": self.address, "creation_block": self.creation_block, "created_at": self.created_at,
-                "age_seconds": self.age_seconds, "source": self.source, "unknown": self.unknown}
+        return {
+            "address": self.address,
+            "creation_block": self.creation_block,
+            "created_at": self.created_at,
+            "age_seconds": self.age_seconds,
+            "source": self.source,
+            "unknown": self.unknown,
+        }
 
 
 @dataclass(frozen=True)
@@ -84,5 +90,6 @@ class AgeReport:
 
 
 def dated(address: Address, found: CreationBlock, pinned: PinnedBlock) -> ContractAge:
-    return ContractAge(address, found.number, found.timestamp, max(0, pinned.timestamp - found.timestamp),
-                       "creation-block")
+    return ContractAge(
+        address, found.number, found.timestamp, max(0, pinned.timestamp - found.timestamp), "creation-block"
+    )

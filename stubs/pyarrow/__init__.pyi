@@ -1,0 +1,3 @@
+class Table:
+    num_rows: int
+    def to_pylist(self) -> list[dict[str, object]]: ...

@@ -1,0 +1,5 @@
+from os import PathLike
+
+from pyarrow import Table
+
+def read_table(source: str | PathLike[str]) -> Table: ...

@@ -1,0 +1,6 @@
+from typing import Any
+
+from rlp import exceptions as exceptions
+
+def decode(rlp: bytes, sedes: Any = None, strict: bool = True, recursive_cache: bool = False, **kwargs: Any) -> Any: ...
+def encode(obj: Any, sedes: Any = None, infer_serializer: bool = True, cache: bool = True) -> bytes: ...

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from txfirewall.chain.rpc_client import RpcCallError, RpcClient
+from txfirewall.chain.rpc_client import RpcClient
+from txfirewall.errors import RpcCallError
 from txfirewall.model.primitives import Address, to_address, to_quantity
 from txfirewall.model.request import TransactionRequest
 from txfirewall.simulate.simulator import call_object

@@ -102,15 +102,13 @@ def decode_calldata(data: bytes) -> CallDecoding:
         return _decode_from_db(selector, data)
     matches = [(fn, call) for fn in candidates if (call := _decode_with(fn, data)) is not None]
     if not matches:
-        notes: tuple[str, ...] = ()
-        if candidates:
-            notes = (
-                f"selector {selector} matches {candidates[0].signature} but the arguments do not decode "
-                "canonically (wrong length, dirty padding or trailing bytes)",
-            )
-        return CallDecoding(None, None, selector, notes)
+        note = (
+            f"selector {selector} matches {candidates[0].signature} but the arguments do not decode "
+            "canonically (wrong length, dirty padding or trailing bytes)"
+        )
+        return CallDecoding(None, None, selector, (note,))
     fn, call = matches[0]
-    notes = ()
+    notes: tuple[str, ...] = ()
     names = tuple(f.signature for f, _ in matches)
     ambiguous: tuple[str, ...] = ()
     if len(matches) > 1:

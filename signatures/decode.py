@@ -21,6 +21,12 @@ def is_unlimited(amount: int) -> bool:
 
 
 def decode_request(request: Request) -> Intent:
+    """The intent with its plain-words summary (no token symbols: offline)."""
+    return _with_summary(decode_intent(request), request)
+
+
+def decode_intent(request: Request) -> Intent:
+    """What the request does, without the summary (the pipeline writes it once tokens are known)."""
     if request.calls is not None:
         intent = decode_batch(request.calls)
     elif request.transaction is not None:
@@ -41,7 +47,7 @@ def decode_request(request: Request) -> Intent:
             summary="",
             notes=(f"{request.method.value} is not decoded by this version of txfirewall",),
         )
-    return _with_summary(with_clear_signing(intent, request), request)
+    return with_clear_signing(intent, request)
 
 
 def _decode_typed(td: TypedDataRequest) -> Intent:

@@ -10,17 +10,24 @@ exceptions (httpx, eth-abi, rlp, json) are translated once, where they enter, wi
     │   ├── NonCanonicalKeyError     duplicate or case-variant keys ("METHOD", two "method")
     │   ├── UnsupportedMethodError   a JSON-RPC method txfirewall does not analyse
     │   └── InvalidParamsError       params missing, of the wrong shape, or contradictory
+    │       ├── TypedDataError       EIP-712 typed data malformed, inconsistent or unsafe to sign
+    │       └── RawTransactionError  a raw transaction that does not decode strictly
     ├── InputFileError               a --history / --labels / --policy file is unusable (exit 2)
-    ├── EnvironmentFailure           the machine or the network is not ready (exit 4)
-    │   ├── AnvilNotFoundError       no anvil binary and no npm to install one
-    │   ├── AnvilStartError          anvil did not start or did not answer in time
-    │   └── UpstreamError            the RPC node failed, answered garbage or an RPC error
-    │       └── UpstreamTimeoutError the RPC node did not answer in time
-    └── StageError                   a pipeline stage failed; recorded as a finding, never raised
-                                     out of Firewall.analyze
+    └── EnvironmentFailure           the machine or the network is not ready (exit 4)
+        ├── AnvilNotFoundError       no anvil binary and no npm to install one
+        ├── AnvilStartError          anvil did not start or did not answer in time
+        ├── ChainMismatchError       --chain-id names another chain than the node serves
+        └── UpstreamError            the RPC node failed, answered garbage or an RPC error
+            ├── UpstreamTimeoutError the RPC node did not answer in time
+            └── RpcCallError         the node answered a JSON-RPC error object
+
+A stage that fails inside ``Firewall.analyze`` is recorded in the verdict (and fails closed); it
+is never raised to the caller.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class TxFirewallError(Exception):
@@ -60,6 +67,14 @@ class InvalidParamsError(InvalidRequestError):
     """The params of a known method are missing, malformed or contradictory."""
 
 
+class TypedDataError(InvalidParamsError):
+    """EIP-712 typed data that is malformed, inconsistent or unsafe to sign."""
+
+
+class RawTransactionError(InvalidParamsError):
+    """A raw signed transaction that does not decode strictly (RLP, fields, signature)."""
+
+
 class InputFileError(TxFirewallError):
     """A user-supplied file (history, labels, policy) cannot be read or is malformed."""
 
@@ -86,6 +101,12 @@ class AnvilStartError(EnvironmentFailure):
     hint = "see the anvil log quoted above; check --rpc is reachable when forking"
 
 
+class ChainMismatchError(EnvironmentFailure):
+    """--chain-id names a different chain than the node serves."""
+
+    hint = "pass the --rpc of the chain you mean, or drop --chain-id"
+
+
 class UpstreamError(EnvironmentFailure):
     """The JSON-RPC node failed, answered garbage, or returned an RPC error."""
 
@@ -100,5 +121,11 @@ class UpstreamTimeoutError(UpstreamError):
     """The JSON-RPC node did not answer in time."""
 
 
-class StageError(TxFirewallError):
-    """A pipeline stage failed. Recorded in the verdict as a finding; never escapes analyze()."""
+class RpcCallError(UpstreamError):
+    """The node answered with a JSON-RPC error object (its code, message and data are kept)."""
+
+    def __init__(self, method: str, code: int | None, message: str, data: Any = None) -> None:
+        super().__init__(f"{method} failed: {message} (code {code})", code=code)
+        self.method = method
+        self.rpc_message = message
+        self.data = data

@@ -37,7 +37,7 @@ from txfirewall.model.request import Request
 from txfirewall.model.simulation import Simulation, SimulationStatus
 from txfirewall.model.verdict import Decision, Verdict
 from txfirewall.parse.request import parse_request
-from txfirewall.pipeline import Services, StageTimeouts, run_pipeline
+from txfirewall.pipeline import Caches, ChainAccess, Knowledge, Services, StageTimeouts, run_pipeline
 from txfirewall.simulate.fork import Fork, read_head
 from txfirewall.simulate.fork_manager import ForkManager
 
@@ -63,11 +63,11 @@ class FirewallConfig:
     graph: ProximityIndex | None = None
     """A built address graph (``txfirewall graph build``) for proximity to illicit seeds."""
     repin_interval: float | None = 60.0
+    """Seconds between checks of the upstream head (a newer head gets a fresh fork); None: never."""
     cold_start: str = "upstream"
     """``upstream``: a sender new to the fork is simulated directly on the upstream with
     ``eth_simulateV1`` at the pinned block (1 round trip instead of ~12 sequential fetches) while
     the fork warms in the background; ``fork``: always simulate on the fork."""
-    """Seconds between checks of the upstream head (a newer head gets a fresh fork); None: never."""
 
     def __post_init__(self) -> None:
         if self.simulate and not self.rpc_url:
@@ -91,9 +91,15 @@ class Firewall:
         self._upstream_simulates = False
         self._warming: set[asyncio.Task[None]] = set()
         self.token_cache = TokenCache()
-        self._history_index = HistoryIndex(config.history) if config.history is not None else None
         self.contract_ages = ContractAgeCache()
         """Creation blocks found so far: they never change, so each contract is dated once."""
+        self._caches = Caches(tokens=self.token_cache, contract_ages=self.contract_ages)
+        self._knowledge = Knowledge(
+            history=HistoryIndex(config.history) if config.history is not None else None,
+            labels=config.labels,
+            intel=config.intel,
+            graph=config.graph,
+        )
 
     async def __aenter__(self) -> Firewall:
         await self.start()
@@ -120,8 +126,8 @@ class Firewall:
                 return
             cfg = self.config
             if cfg.simulate and cfg.rpc_url:
-                forks = ForkManager(cfg.rpc_url, expected_chain_id=cfg.chain_id, repin_interval=cfg.repin_interval)
                 self._upstream = RpcClient(cfg.rpc_url, timeout=cfg.rpc_timeout)
+                forks = ForkManager(self._upstream, expected_chain_id=cfg.chain_id, repin_interval=cfg.repin_interval)
                 try:
                     await forks.start()
                     if cfg.cold_start == "upstream":
@@ -153,10 +159,19 @@ class Firewall:
         self._started = False
 
     def _services(self, fork: Fork | None, *, cold: bool = False) -> Services:
+        """The services of one analysis: on the fork, or on the upstream while the fork is cold."""
         fork_client = fork.client if fork else None
+        chain = ChainAccess(
+            chain_id=self._chain_id,
+            sim_client=fork_client,
+            facts_client=fork_client or self._upstream,
+            history_client=self._upstream,
+            block_env=fork.head.env if fork else None,
+            skip_reason="simulation is turned off" if not self.config.simulate else "no node",
+        )
         if cold and fork is not None and self._upstream is not None:
-            return replace(
-                self._services(fork),
+            chain = replace(
+                chain,
                 sim_client=self._upstream,
                 facts_client=self._upstream,
                 block_tag=fork.pinned_tag,
@@ -165,20 +180,10 @@ class Firewall:
         return Services(
             policy=self.config.policy,
             rules=self.rules,
-            chain_id=self._chain_id,
-            sim_client=fork_client,
-            block_env=fork.head.env if fork else None,
-            token_cache=self.token_cache,
-            history_index=self._history_index,
-            facts_client=fork_client or self._upstream,
-            skip_reason="simulation is turned off" if not self.config.simulate else "no node",
-            history=self.config.history,
-            labels=self.config.labels,
+            chain=chain,
+            knowledge=self._knowledge,
+            caches=self._caches,
             timeouts=self.config.timeouts,
-            intel=self.config.intel,
-            graph=self.config.graph,
-            contract_ages=self.contract_ages,
-            history_client=self._upstream,
         )
 
     async def analyze(
@@ -186,26 +191,25 @@ class Firewall:
     ) -> Verdict:
         """Analyse one request and return its verdict. Never raises for bad input."""
         await self.start()
-        timings: dict[str, float] = {}
         started = time.perf_counter()
         try:
             parsed = request if isinstance(request, Request) else parse_request(request, origin=origin)
         except InvalidRequestError as exc:
-            timings["parse"] = (time.perf_counter() - started) * 1000
-            timings["total"] = timings["parse"]
-            return invalid_request_verdict(exc, timings, self._chain_id)
-        timings["parse"] = (time.perf_counter() - started) * 1000
+            parse_ms = (time.perf_counter() - started) * 1000
+            return invalid_request_verdict(exc, {"parse": parse_ms, "total": parse_ms}, self._chain_id)
+        parse_ms = (time.perf_counter() - started) * 1000
         if self._forks is None:
-            verdict = await run_pipeline(parsed, self._services(None), timings)
+            verdict = await run_pipeline(parsed, self._services(None))
         else:
             async with self._forks.lease() as fork:
                 sender = parsed.sender
                 cold = self._upstream_simulates and sender is not None and sender not in fork.warm_senders
-                verdict = await run_pipeline(parsed, self._services(fork, cold=cold), timings)
+                verdict = await run_pipeline(parsed, self._services(fork, cold=cold))
                 if cold and sender is not None:
                     self._warm_in_background(fork, parsed, sender)
-        timings["total"] = (time.perf_counter() - started) * 1000
-        return verdict
+        total_ms = (time.perf_counter() - started) * 1000
+        timings = MappingProxyType({"parse": parse_ms, **verdict.timings_ms, "total": total_ms})
+        return replace(verdict, timings_ms=timings)
 
     def _warm_in_background(self, fork: Fork, request: Request, sender: str) -> None:
         """Run the same analysis on the fork, unawaited and discarded, so that the state this
@@ -213,7 +217,7 @@ class Firewall:
 
         async def warm() -> None:
             try:
-                await run_pipeline(request, self._services(fork), {})
+                await run_pipeline(request, self._services(fork))
                 fork.warm_senders.add(sender)
             except Exception:  # noqa: BLE001, S110 - warming is best effort; the next request stays cold
                 pass
@@ -233,7 +237,7 @@ async def upstream_simulates(upstream: RpcClient, block_tag: str) -> bool:
     return isinstance(result, list)
 
 
-def invalid_request_verdict(exc: TxFirewallError, timings: dict[str, float], chain_id: int | None = None) -> Verdict:
+def invalid_request_verdict(exc: TxFirewallError, timings: Mapping[str, float], chain_id: int | None = None) -> Verdict:
     """A request that cannot be parsed is blocked: no wallet should sign what no one can read."""
     finding = Finding(
         rule="invalid-request",
@@ -252,7 +256,7 @@ def invalid_request_verdict(exc: TxFirewallError, timings: dict[str, float], cha
         simulation=Simulation(status=SimulationStatus.SKIPPED, error="request is invalid"),
         method="invalid",
         chain_id=chain_id,
-        timings_ms=timings,
+        timings_ms=MappingProxyType(dict(timings)),
     )
 
 

@@ -1,7 +1,8 @@
 """The pipeline: decode, simulate, enrich, evaluate, decide; each stage timed and time-boxed.
 
 Stages take a context and return a richer one. A stage that fails or times out is recorded in
-``ctx.failures`` (which a rule turns into a warning) and the run goes on with what it has.
+``ctx.failures`` (which a rule turns into a warning) and the run goes on with what it has. The
+intent's plain-words summary is written once, after enrich, when token symbols are known.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.decide.decision import decide, score
 from txfirewall.decide.evaluate import evaluate
 from txfirewall.decide.policy import Policy
@@ -23,130 +23,169 @@ from txfirewall.enrich.stage import enrich
 from txfirewall.enrich.token_metadata import TokenCache
 from txfirewall.heuristics.rule import Rule
 from txfirewall.model.context import AnalysisContext, StageFailure
-from txfirewall.model.facts import HistoryEntry, Label
+from txfirewall.model.facts import Label
 from txfirewall.model.intent import Intent, IntentKind
 from txfirewall.model.primitives import Address, ChainId
 from txfirewall.model.request import Request
 from txfirewall.model.simulation import Simulation, SimulationStatus
 from txfirewall.model.verdict import Verdict
-from txfirewall.signatures import decode_request, describe
+from txfirewall.signatures.decode import decode_intent
+from txfirewall.signatures.intent_text import describe
 from txfirewall.simulate.block_env import BlockEnv
 from txfirewall.simulate.simulate_request import simulate_request
 
 if TYPE_CHECKING:
+    from txfirewall.chain.rpc_client import RpcClient
     from txfirewall.graph.index import ProximityIndex
     from txfirewall.intel.store import IntelStore
 
 
 @dataclass(frozen=True)
 class StageTimeouts:
+    """Seconds each stage may take before it is recorded as failed (and the verdict fails closed)."""
+
     decode: float = 2.0
     simulate: float = 15.0
     enrich: float = 10.0
     evaluate: float = 2.0
+    """A budget, checked between rules (rules are synchronous): the rules not reached are skipped."""
 
 
 @dataclass(frozen=True)
-class Services:
-    """What the stages may use. ``sim_client`` runs simulations; ``facts_client`` reads state."""
+class ChainAccess:
+    """Where the stages read the chain: the pinned fork, or the upstream while the fork is cold."""
 
-    policy: Policy
-    rules: Sequence[Rule[Any]]
     chain_id: ChainId | None = None
     sim_client: RpcClient | None = None
+    """Runs simulations; None: the simulate stage is skipped with ``skip_reason``."""
     facts_client: RpcClient | None = None
-    skip_reason: str = "simulation is turned off"
+    """Reads code and token metadata."""
+    history_client: RpcClient | None = None
+    """Reads historical state (contract ages): the upstream; None: ``facts_client``."""
     block_env: BlockEnv | None = None
+    """Realistic next-block environment of the pinned fork; a variant of it runs alongside."""
     block_tag: str = "latest"
     """Block to simulate on and read from: ``latest`` on the pinned fork, its number upstream."""
     route: str = "fork"
-    token_cache: TokenCache | None = None
-    history_index: HistoryIndex | None = None
-    """``history`` indexed once per Firewall."""
-    """Realistic next-block environment of the pinned fork; a variant of it runs alongside."""
-    history: tuple[HistoryEntry, ...] | None = None
+    skip_reason: str = "simulation is turned off"
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """What the user and the lists know about addresses."""
+
+    history: HistoryIndex | None = None
+    """The user's history, indexed once per Firewall; None: no history given."""
     labels: Mapping[Address, tuple[Label, ...]] = field(default_factory=lambda: MappingProxyType({}))
-    timeouts: StageTimeouts = StageTimeouts()
     intel: IntelStore | None = None
     """Shipped and imported address labels, merged with ``labels`` in the enrich stage."""
     graph: ProximityIndex | None = None
     """Precomputed address-graph proximity (``txfirewall graph build``)."""
+
+
+@dataclass(frozen=True)
+class Caches:
+    """What a Firewall learns once and reuses across analyses."""
+
+    tokens: TokenCache | None = None
     contract_ages: ContractAgeCache | None = None
-    """Creation blocks found so far (per Firewall); None: contracts are not dated."""
-    history_client: RpcClient | None = None
-    """Reads historical state (contract ages): the upstream; None: ``facts_client``."""
+    """Creation blocks found so far; None: contracts are not dated."""
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the stages may use for one analysis."""
+
+    policy: Policy
+    rules: Sequence[Rule[Any]]
+    chain: ChainAccess = ChainAccess()
+    knowledge: Knowledge = Knowledge()
+    caches: Caches = Caches()
+    timeouts: StageTimeouts = StageTimeouts()
 
 
 Stage = Callable[[AnalysisContext], Awaitable[AnalysisContext]]
 
 
-async def _timed(
-    name: str, stage: Stage, ctx: AnalysisContext, timeout: float, timings: dict[str, float]
-) -> AnalysisContext:
+async def _timed(name: str, stage: Stage, ctx: AnalysisContext, timeout: float) -> tuple[AnalysisContext, float]:
+    """Run one stage under its timeout; returns the new context and the milliseconds it took."""
     start = time.perf_counter()
     try:
         async with asyncio.timeout(timeout):
-            return await stage(ctx)
+            return await stage(ctx), (time.perf_counter() - start) * 1000
     except TimeoutError:
         failure = StageFailure(name, f"timed out after {timeout:g}s")
     except Exception as exc:  # noqa: BLE001 - recorded, and it fails closed through a rule
         failure = StageFailure(name, f"{type(exc).__name__}: {exc}")
-    finally:
-        timings[name] = (time.perf_counter() - start) * 1000
     ctx = replace(ctx, failures=(*ctx.failures, failure))
     if name == "simulate" and ctx.simulation is None:
         ctx = replace(ctx, simulation=Simulation(status=SimulationStatus.FAILED, error=failure.error))
-    return ctx
+    return ctx, (time.perf_counter() - start) * 1000
 
 
-async def run_pipeline(request: Request, services: Services, timings: dict[str, float]) -> Verdict:
+def _summarised(ctx: AnalysisContext, method: str) -> Intent:
+    """The intent with its summary, written once with the token symbols enrich found."""
+    intent = ctx.intent or Intent(kind=IntentKind.UNANALYSED, summary="could not be decoded")
+    if ctx.intent is None:
+        return intent
+    try:
+        return replace(intent, summary=describe(intent, ctx.tokens, method=method))
+    except Exception as exc:  # noqa: BLE001 - a summary must never cost the verdict
+        return replace(intent, summary=f"(could not be described: {type(exc).__name__})")
+
+
+async def run_pipeline(request: Request, services: Services) -> Verdict:
     """Analyse one parsed request. Never raises for anything the request or the node does."""
-    ctx = AnalysisContext(request=request, chain_id=services.chain_id, history=services.history, labels=services.labels)
+    chain, knowledge, caches = services.chain, services.knowledge, services.caches
+    ctx = AnalysisContext(
+        request=request,
+        chain_id=chain.chain_id,
+        history=knowledge.history.entries if knowledge.history is not None else None,
+        labels=knowledge.labels,
+    )
 
     async def decode_stage(c: AnalysisContext) -> AnalysisContext:
-        return replace(c, intent=decode_request(c.request))
+        return replace(c, intent=decode_intent(c.request))
 
     async def simulate_stage(c: AnalysisContext) -> AnalysisContext:
-        if services.sim_client is None:
-            sim = Simulation(status=SimulationStatus.SKIPPED, error=services.skip_reason)
+        if chain.sim_client is None:
+            sim = Simulation(status=SimulationStatus.SKIPPED, error=chain.skip_reason)
         else:
             sim = await simulate_request(
-                c, services.sim_client, env=services.block_env, block=services.block_tag, chain_id=services.chain_id
+                c, chain.sim_client, env=chain.block_env, block=chain.block_tag, chain_id=chain.chain_id
             )
-            sim = replace(sim, engine=f"eth_simulateV1 on the {services.route}")
+            sim = replace(sim, engine=f"eth_simulateV1 on the {chain.route}")
         return replace(c, simulation=sim)
 
     async def enrich_stage(c: AnalysisContext) -> AnalysisContext:
-        c = await enrich(
+        ages = age_lookup(caches.contract_ages, chain.block_env, services.timeouts.enrich, chain.history_client)
+        return await enrich(
             c,
-            services.facts_client,
-            services.labels,
-            block=services.block_tag,
-            intel=services.intel,
-            graph=services.graph,
-            token_cache=services.token_cache,
-            history_index=services.history_index,
-            ages=age_lookup(
-                services.contract_ages, services.block_env, services.timeouts.enrich, services.history_client
-            ),
+            chain.facts_client,
+            knowledge.labels,
+            block=chain.block_tag,
+            intel=knowledge.intel,
+            graph=knowledge.graph,
+            token_cache=caches.tokens,
+            history_index=knowledge.history,
+            ages=ages,
         )
-        if c.intent is not None:
-            c = replace(c, intent=replace(c.intent, summary=describe(c.intent, c.tokens, method=request.method.value)))
-        return c
 
-    ctx = await _timed("decode", decode_stage, ctx, services.timeouts.decode, timings)
-    ctx = await _timed("simulate", simulate_stage, ctx, services.timeouts.simulate, timings)
-    ctx = await _timed("enrich", enrich_stage, ctx, services.timeouts.enrich, timings)
+    timings: dict[str, float] = {}
+    timeouts = services.timeouts
+    ctx, timings["decode"] = await _timed("decode", decode_stage, ctx, timeouts.decode)
+    ctx, timings["simulate"] = await _timed("simulate", simulate_stage, ctx, timeouts.simulate)
+    ctx, timings["enrich"] = await _timed("enrich", enrich_stage, ctx, timeouts.enrich)
+    intent = _summarised(ctx, request.method.value)
 
     start = time.perf_counter()
-    evaluation = evaluate(ctx, services.rules, services.policy)
+    evaluation = evaluate(ctx, services.rules, services.policy, budget_seconds=timeouts.evaluate)
     timings["evaluate"] = (time.perf_counter() - start) * 1000
     start = time.perf_counter()
     decision = decide(evaluation.findings, services.policy)
     risk = score(evaluation.findings)
     timings["decide"] = (time.perf_counter() - start) * 1000
 
-    intent = ctx.intent or Intent(kind=IntentKind.UNANALYSED, summary="could not be decoded")
     return Verdict(
         decision=decision,
         score=risk,
@@ -160,5 +199,5 @@ async def run_pipeline(request: Request, services: Services, timings: dict[str, 
         addresses=tuple(ctx.addresses[a] for a in sorted(ctx.addresses)),
         tokens=tuple(ctx.tokens[t] for t in sorted(ctx.tokens)),
         skipped_rules=evaluation.skipped,
-        timings_ms=timings,
+        timings_ms=MappingProxyType(timings),
     )

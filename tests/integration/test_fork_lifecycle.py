@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
+from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.enrich.history import load_history
 from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.model.simulation import SimulationStatus
@@ -129,7 +130,8 @@ async def test_simulation_timeout_is_a_warning(private_mainnet: AnvilNode) -> No
 async def test_the_monitor_repins_and_restarts_on_its_own(private_mainnet: AnvilNode) -> None:
     from txfirewall.simulate.fork_manager import ForkManager
 
-    forks = ForkManager(private_mainnet.url, repin_interval=0.3, health_interval=0.1)
+    upstream = RpcClient(private_mainnet.url)
+    forks = ForkManager(upstream, repin_interval=0.3, health_interval=0.1)
     await forks.start()
     try:
         first = forks.current
@@ -146,8 +148,12 @@ async def test_the_monitor_repins_and_restarts_on_its_own(private_mainnet: Anvil
                 break
             await asyncio.sleep(0.1)
         assert forks.stats.restarts == 1 and forks.current is not second and forks.current.node.running
+        # One upstream client for the manager's whole life: re-pins and restarts reuse the caller's.
+        assert forks.upstream is upstream and forks.current.upstream_url == private_mainnet.url
     finally:
         await forks.close()
+    assert await upstream.call("eth_chainId", []), "the caller's client stays open after close"
+    await upstream.aclose()
 
 
 async def test_token_metadata_is_read_once(private_mainnet: AnvilNode, manifest: dict[str, Any]) -> None:

@@ -12,11 +12,10 @@ import pytest
 from txfirewall.chain.anvil_node import AnvilNode
 from txfirewall.enrich.history import load_history
 from txfirewall.enrich.labels import parse_labels_csv
-from txfirewall.errors import EnvironmentFailure
+from txfirewall.errors import ChainMismatchError, EnvironmentFailure
 from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.model.simulation import AssetKind, SimulationStatus
 from txfirewall.model.verdict import Decision, Verdict
-from txfirewall.simulate.fork import ChainMismatchError
 
 from ..conftest import FIXTURES, load_request
 

@@ -10,10 +10,9 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-from txfirewall.errors import InvalidRequestError
+from txfirewall.errors import InvalidRequestError, TypedDataError
 from txfirewall.model.intent import IntentKind
 from txfirewall.parse.request import parse_request
-from txfirewall.parse.typed_data_request import TypedDataError
 from txfirewall.signatures import decode_request
 
 ALICE = "0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4"

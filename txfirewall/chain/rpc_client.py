@@ -13,18 +13,8 @@ from typing import Any
 
 import httpx
 
-from txfirewall.errors import UpstreamError, UpstreamTimeoutError
+from txfirewall.errors import RpcCallError, UpstreamError, UpstreamTimeoutError
 from txfirewall.model.untrusted_json import loads_bounded
-
-
-class RpcCallError(UpstreamError):
-    """The node answered with a JSON-RPC error object."""
-
-    def __init__(self, method: str, code: int | None, message: str, data: Any = None) -> None:
-        super().__init__(f"{method} failed: {message} (code {code})", code=code)
-        self.method = method
-        self.rpc_message = message
-        self.data = data
 
 
 class RpcClient:

@@ -2,11 +2,13 @@
 
 A rule that lacks facts is reported as skipped; a rule that crashes is reported as skipped *and*
 raises the verdict to at least warn (``rule-crashed``): an analysis that did not finish must not
-read as clean.
+read as clean. Rules are synchronous, so the stage's time limit is a budget checked between rules:
+past it, the remaining rules are skipped and the verdict fails closed (``evaluate-timeout``).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,11 +27,21 @@ class Evaluation:
     skipped: tuple[SkippedRule, ...]
 
 
-def evaluate(ctx: AnalysisContext, rules: Sequence[Rule[Any]], policy: Policy) -> Evaluation:
+def evaluate(
+    ctx: AnalysisContext, rules: Sequence[Rule[Any]], policy: Policy, *, budget_seconds: float | None = None
+) -> Evaluation:
     available = ctx.available()
     findings: list[Finding] = []
     skipped: list[SkippedRule] = []
-    for r in rules:
+    deadline = None if budget_seconds is None else time.perf_counter() + budget_seconds
+    for index, r in enumerate(rules):
+        if deadline is not None and time.perf_counter() > deadline:
+            left = rules[index:]
+            skipped.extend(
+                SkippedRule(x.id, f"not run: the evaluate stage passed its {budget_seconds:g}s budget") for x in left
+            )
+            findings.append(_budget_finding(budget_seconds or 0.0, len(left)))
+            break
         override = policy.override(r.id)
         if not override.enabled:
             skipped.append(SkippedRule(r.id, "disabled by policy"))
@@ -72,6 +84,20 @@ def evaluate(ctx: AnalysisContext, rules: Sequence[Rule[Any]], policy: Policy) -
         )
     findings.sort(key=Finding.sort_key)
     return Evaluation(tuple(findings), tuple(skipped))
+
+
+def _budget_finding(budget_seconds: float, left: int) -> Finding:
+    return Finding(
+        rule="evaluate-timeout",
+        severity=Severity.MEDIUM,
+        confidence=Confidence.HIGH,
+        title="Not every check ran",
+        message=(
+            f"The checks took longer than their {budget_seconds:g}s budget and {left} were not run; "
+            "treat this request with care."
+        ),
+        evidence={"budget_seconds": budget_seconds, "rules_not_run": left},
+    )
 
 
 def validate_policy(policy: Policy, rules: Sequence[Rule[Any]], *, source: str = "policy") -> None:

@@ -86,9 +86,10 @@ class HistoryIndex:
     touched address cost a dictionary lookup, not a scan of the whole history."""
 
     def __init__(self, history: Iterable[HistoryEntry]) -> None:
+        self.entries: tuple[HistoryEntry, ...] = tuple(history)
         self._pairs: dict[tuple[Address, Address], list[int]] = {}
         self._times: dict[tuple[Address, Address], list[int]] = {}
-        for e in history:
+        for e in self.entries:
             sent_keys = {(e.sender, other) for other in (e.to, e.token) if other is not None}
             for key in sent_keys:
                 self._count(key, 0, e.timestamp)

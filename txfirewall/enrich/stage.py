@@ -8,10 +8,11 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from txfirewall.chain.rpc_client import RpcCallError, RpcClient
+from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.enrich.contract_age import AgeLookup, apply_ages, start_age_lookup
 from txfirewall.enrich.history import HistoryIndex
 from txfirewall.enrich.token_metadata import TokenCache, fetch_token_info
+from txfirewall.errors import RpcCallError
 from txfirewall.model.context import AnalysisContext
 from txfirewall.model.facts import AddressFacts, Label, TokenInfo
 from txfirewall.model.hashing import keccak256

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 
-from txfirewall.chain.rpc_client import RpcCallError, RpcClient
+from txfirewall.chain.rpc_client import RpcClient
+from txfirewall.errors import RpcCallError
 from txfirewall.model.facts import TokenInfo
 from txfirewall.model.primitives import Address, parse_data
 

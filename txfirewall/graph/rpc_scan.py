@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from txfirewall.chain.rpc_client import RpcCallError, RpcClient
-from txfirewall.errors import UpstreamError
+from txfirewall.chain.rpc_client import RpcClient
+from txfirewall.errors import RpcCallError, UpstreamError
 
 TRANSFER = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 TRANSFER_SINGLE = "0xc3d58168c5ae7397731d063d5bbf3d657854427343f4c083240f7aacaa2d0f62"

@@ -75,10 +75,6 @@ class IntelStore:
             self._db.executemany("INSERT OR IGNORE INTO labels VALUES (?, ?, ?, ?, ?)", rows)
         return self._db.total_changes - before
 
-    def remove_source(self, source: str) -> int:
-        with self._db:
-            return self._db.execute("DELETE FROM labels WHERE source = ?", (source,)).rowcount
-
     def lookup(self, address: str) -> tuple[Label, ...]:
         """Every label of one address, shipped first, then the user's; () for an unknown address."""
         if not is_address(address):

@@ -8,7 +8,6 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from txfirewall.model.facts import AddressFacts, HistoryEntry, Label, TokenInfo
-from txfirewall.model.findings import Finding
 from txfirewall.model.intent import Intent
 from txfirewall.model.primitives import Address, ChainId
 from txfirewall.model.request import Request
@@ -50,7 +49,6 @@ class AnalysisContext:
     tokens: Mapping[Address, TokenInfo] = field(default_factory=lambda: MappingProxyType({}))
     history: tuple[HistoryEntry, ...] | None = None
     labels: Mapping[Address, tuple[Label, ...]] = field(default_factory=lambda: MappingProxyType({}))
-    findings: tuple[Finding, ...] = ()
     failures: tuple[StageFailure, ...] = ()
     code_known: bool = False
     """True when ``addresses[*].is_contract`` was read from a node."""

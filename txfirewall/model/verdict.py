@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 
 from txfirewall.model.facts import AddressFacts, TokenInfo
 from txfirewall.model.findings import Finding
@@ -51,7 +53,8 @@ class Verdict:
     addresses: tuple[AddressFacts, ...] = ()
     tokens: tuple[TokenInfo, ...] = ()
     skipped_rules: tuple[SkippedRule, ...] = ()
-    timings_ms: dict[str, float] = field(default_factory=dict)
+    timings_ms: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    """Milliseconds per stage, plus ``parse`` and ``total`` for the whole analysis."""
 
     def to_json(self) -> dict[str, JsonValue]:
         return {

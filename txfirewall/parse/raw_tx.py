@@ -12,7 +12,7 @@ from typing import Any
 
 import rlp
 
-from txfirewall.errors import InvalidParamsError
+from txfirewall.errors import RawTransactionError
 from txfirewall.model.hashing import keccak256
 from txfirewall.model.primitives import Address, ChainId, address_from_bytes
 from txfirewall.model.request import RawTransaction, SetCodeAuthorization, TransactionRequest
@@ -72,10 +72,6 @@ _FIELDS: dict[int, tuple[str, ...]] = {
 }
 _LIST_FIELDS = frozenset({"accessList", "blobVersionedHashes", "authorizationList"})
 _BYTES_FIELDS = frozenset({"to", "data"})
-
-
-class RawTransactionError(InvalidParamsError):
-    """A raw signed transaction that does not decode strictly (RLP, fields, signature)."""
 
 
 def _rlp(payload: bytes, what: str) -> Any:

@@ -11,11 +11,12 @@ from typing import Any
 
 from eth_abi.packed import encode_packed
 
+from txfirewall.errors import TypedDataError
 from txfirewall.model.hashing import keccak256
 from txfirewall.model.primitives import Address
 from txfirewall.model.request import TypedDataRequest
 from txfirewall.model.untrusted_json import loads_strict
-from txfirewall.parse.typed_data_request import MAX_ARRAY, TypedDataError, _Walker, is_primitive
+from txfirewall.parse.typed_data_request import MAX_ARRAY, _Walker, is_primitive
 
 LEGACY_TYPE = "LegacyTypedData"
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from txfirewall.errors import InvalidParamsError
+from txfirewall.errors import TypedDataError
 from txfirewall.model.primitives import Address, is_address, to_address
 from txfirewall.model.request import TypedDataRequest
 from txfirewall.model.untrusted_json import loads_strict
@@ -32,7 +32,6 @@ DOMAIN_FIELDS = {
     "salt": "bytes32",
 }
 _TOP_KEYS = frozenset({"types", "primaryType", "domain", "message"})
-_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 _TYPE_NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(:[A-Za-z_$][A-Za-z0-9_$]*)*$")
 """Struct type names: identifiers, optionally namespaced with ':' as real traffic does
 (Hyperliquid's ``HyperliquidTransaction:Withdraw``; eth-account and wallets hash it). Brackets,
@@ -42,10 +41,6 @@ _INT_TYPE = re.compile(r"^(u?)int(\d*)$")
 _BYTES_N = re.compile(r"^bytes(\d+)$")
 _DECIMAL = re.compile(r"^-?[0-9]+$")
 _HEX = re.compile(r"^-?0x[0-9a-fA-F]+$")
-
-
-class TypedDataError(InvalidParamsError):
-    """EIP-712 typed data that is malformed, inconsistent or unsafe to sign."""
 
 
 def is_primitive(name: str) -> bool:

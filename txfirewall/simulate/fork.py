@@ -12,16 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
-from txfirewall.chain.rpc_client import RpcCallError, RpcClient
-from txfirewall.errors import EnvironmentFailure, UpstreamError
+from txfirewall.chain.rpc_client import RpcClient
+from txfirewall.errors import ChainMismatchError, RpcCallError, UpstreamError
 from txfirewall.model.primitives import ChainId, parse_quantity, to_quantity
 from txfirewall.simulate.block_env import BlockEnv, next_block_env
-
-
-class ChainMismatchError(EnvironmentFailure):
-    """--chain-id names a different chain than the node serves."""
-
-    hint = "pass the --rpc of the chain you mean, or drop --chain-id"
 
 
 @dataclass(frozen=True)
@@ -67,15 +61,21 @@ class Fork:
     @classmethod
     async def open(
         cls,
-        upstream_url: str,
+        upstream: RpcClient | str,
         *,
         expected_chain_id: int | None = None,
         timeout: float = 30.0,
         block_number: int | None = None,
     ) -> Fork:
-        """Start a fork pinned at ``block_number`` (default: the upstream's head)."""
-        async with RpcClient(upstream_url, timeout=timeout) as upstream:
-            head = await read_head(upstream, block_number)
+        """Start a fork pinned at ``block_number`` (default: the upstream's head). ``upstream`` is
+        the caller's client (reused, not closed) or a URL (a client just for this call)."""
+        if isinstance(upstream, str):
+            async with RpcClient(upstream, timeout=timeout) as client:
+                return await cls.open(
+                    client, expected_chain_id=expected_chain_id, timeout=timeout, block_number=block_number
+                )
+        upstream_url = upstream.url
+        head = await read_head(upstream, block_number)
         if expected_chain_id is not None and expected_chain_id != head.chain_id:
             raise ChainMismatchError(
                 f"--chain-id is {expected_chain_id} but {upstream_url} serves chain {head.chain_id}"

@@ -29,16 +29,22 @@ class ForkStats:
 
 
 class ForkManager:
+    """The pinned fork of one upstream. ``upstream`` is a client the caller owns and keeps open
+    (every head check and fork start reuses its connections) or a URL (the manager then owns a
+    client of its own and closes it)."""
+
     def __init__(
         self,
-        upstream_url: str,
+        upstream: RpcClient | str,
         *,
         expected_chain_id: int | None = None,
         repin_interval: float | None = 60.0,
         health_interval: float = 2.0,
         timeout: float = 30.0,
     ) -> None:
-        self.upstream_url = upstream_url
+        self._owns_upstream = isinstance(upstream, str)
+        self.upstream = RpcClient(upstream, timeout=timeout) if isinstance(upstream, str) else upstream
+        self.upstream_url = self.upstream.url
         self.expected_chain_id = expected_chain_id
         self.repin_interval = repin_interval
         self.health_interval = health_interval
@@ -58,7 +64,7 @@ class ForkManager:
 
     async def _open(self, block_number: int | None = None) -> Fork:
         fork = await Fork.open(
-            self.upstream_url, expected_chain_id=self.expected_chain_id, timeout=self.timeout, block_number=block_number
+            self.upstream, expected_chain_id=self.expected_chain_id, timeout=self.timeout, block_number=block_number
         )
         self.stats.opened += 1
         return fork
@@ -81,6 +87,8 @@ class ForkManager:
             self._current, self._retired = None, []
         for fork in forks:
             await fork.close()
+        if self._owns_upstream:
+            await self.upstream.aclose()
 
     @contextlib.asynccontextmanager
     async def lease(self) -> AsyncIterator[Fork]:
@@ -101,8 +109,7 @@ class ForkManager:
 
     async def repin(self) -> bool:
         """Move to the upstream's current head if it advanced. True when a new fork took over."""
-        async with RpcClient(self.upstream_url, timeout=self.timeout) as upstream:
-            head = await read_head(upstream)
+        head = await read_head(self.upstream)
         if self._current is not None and head.block_number <= self._current.head.block_number:
             return False
         fresh = await self._open(head.block_number)

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from eth_abi.abi import encode
 
-from txfirewall.chain.rpc_client import RpcCallError, RpcClient
+from txfirewall.chain.rpc_client import RpcClient
+from txfirewall.errors import RpcCallError
 from txfirewall.model.hashing import keccak256
 from txfirewall.model.intent import Allowance, Intent
 from txfirewall.model.primitives import Address, parse_data, to_address

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from txfirewall.chain.rpc_client import RpcCallError, RpcClient
-from txfirewall.errors import UpstreamError
+from txfirewall.chain.rpc_client import RpcClient
+from txfirewall.errors import RpcCallError, UpstreamError
 from txfirewall.model.primitives import Address, parse_data, parse_quantity, to_quantity
 from txfirewall.model.request import TransactionRequest
 from txfirewall.model.simulation import (

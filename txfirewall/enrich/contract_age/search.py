@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from txfirewall.chain.rpc_client import RpcCallError, RpcClient
+from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.enrich.contract_age.cache import ContractAgeCache
 from txfirewall.enrich.contract_age.values import (
     AgeReport,
@@ -16,7 +16,7 @@ from txfirewall.enrich.contract_age.values import (
     PinnedBlock,
     dated,
 )
-from txfirewall.errors import TxFirewallError
+from txfirewall.errors import RpcCallError, TxFirewallError
 from txfirewall.model.hashing import keccak256
 from txfirewall.model.primitives import Address, parse_data, parse_quantity, to_quantity
 from txfirewall.simulate.code_changes import delegate_of

@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions  # noqa: E402
 from txfirewall.chain.anvil_provision import ensure_anvil  # noqa: E402
 from txfirewall.chain.rpc_client import RpcClient  # noqa: E402
-from txfirewall.enrich.history import load_history  # noqa: E402
+from txfirewall.enrich.history_file import load_history  # noqa: E402
 from txfirewall.firewall import Firewall, FirewallConfig  # noqa: E402
 from txfirewall.parse.request import parse_request  # noqa: E402
 from txfirewall.signatures import decode_request  # noqa: E402

@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from eth_abi.exceptions import ABITypeError, ParseError
-from eth_abi.grammar import TupleType, parse
+from txfirewall.model.abi import parse_tuple_type
 
 _NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
@@ -24,11 +23,4 @@ def signature_types(signature: str) -> tuple[str, ...] | None:
     inner = signature[open_at:]
     if inner == "()":
         return ()
-    try:
-        parsed = parse(inner)
-        if not isinstance(parsed, TupleType) or parsed.arrlist:
-            return None
-        parsed.validate()  # type: ignore[no-untyped-call]  # eth-abi leaves this one method unannotated
-    except (ParseError, ABITypeError, ValueError, RecursionError):
-        return None
-    return tuple(c.to_type_str() for c in parsed.components)
+    return parse_tuple_type(inner)

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.abi import encode as abi_encode
-from eth_abi.exceptions import DecodingError, EncodingError
-
+from txfirewall.model.abi import AbiError, abi_decode, abi_encode
 from txfirewall.model.intent import Argument, DecodedCall
 from txfirewall.model.primitives import Selector, to_address
 from txfirewall.signatures.abi_types import signature_types
@@ -46,7 +43,7 @@ def decode_signature(
         values = abi_decode(list(types), body, strict=True)
         if abi_encode(list(types), list(values)) != body:
             return None
-    except (DecodingError, EncodingError, ValueError, OverflowError, TypeError, RecursionError):
+    except (AbiError, ValueError, OverflowError, TypeError, RecursionError):
         return None
     args = []
     for name, typ, value in zip(names, types, values, strict=True):

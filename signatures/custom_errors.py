@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.abi import encode as abi_encode
-from eth_abi.exceptions import DecodingError, EncodingError
-
+from txfirewall.model.abi import AbiError, abi_decode, abi_encode
 from txfirewall.model.hashing import keccak256
 from txfirewall.model.json_values import to_json_value
 from txfirewall.signatures.abi_types import signature_types
@@ -91,7 +88,7 @@ def _render(signature: str, body: bytes) -> str | None:
         values = abi_decode(list(types), body)
         if abi_encode(list(types), list(values)) != body:
             return None
-    except (DecodingError, EncodingError, ValueError, OverflowError):
+    except (AbiError, ValueError, OverflowError):
         return None
     name = signature.split("(", 1)[0]
     args = ", ".join(str(to_json_value(v)) for v in values)
@@ -112,7 +109,7 @@ def describe_revert(data: bytes) -> str | None:
         if head == _PANIC:
             (code,) = abi_decode(["uint256"], body)
             return f"panic 0x{code:02x}: {PANIC_CODES.get(code, 'unknown panic code')}"
-    except (DecodingError, ValueError, OverflowError):
+    except (AbiError, ValueError, OverflowError):
         return f"malformed {('Error' if head == _ERROR else 'Panic')} revert data"
     candidates = _curated().get(head) or function_signatures(head)
     rendered = [r for sig in candidates if (r := _render(sig, body)) is not None]

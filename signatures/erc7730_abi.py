@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.exceptions import DecodingError
-
+from txfirewall.model.abi import AbiError, abi_decode
 from txfirewall.model.primitives import to_address
 
 _ALIASES = {"uint": "uint256", "int": "int256", "byte": "bytes1"}
@@ -90,6 +88,6 @@ def decode_named(params: list[list[Any]], data: bytes) -> dict[str, Any] | None:
     """
     try:
         values = abi_decode([abi_type(p) for p in params], data[4:])
-    except (DecodingError, ValueError, OverflowError, TypeError, RecursionError):
+    except (AbiError, ValueError, OverflowError, TypeError, RecursionError):
         return None
     return {p[0]: _named(p, v) for p, v in zip(params, values, strict=True)}

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi.exceptions import DecodingError
-
+from txfirewall.model.abi import AbiError
 from txfirewall.model.intent import Allowance, CallNode, DecodedCall
 from txfirewall.model.primitives import (
     MAX_UINT256,
@@ -121,7 +120,7 @@ def _children(
     elif role == "safe-multisend":
         try:
             packed = _multisend(args[0])
-        except DecodingError:
+        except AbiError:
             return [CallNode(label="multiSend", target=target, notes=("multiSend payload is truncated",))]
         for i, (op, to, value, data) in enumerate(packed):
             add(f"multiSend[{i}]", to, value, data, "delegatecall" if op == 1 else "call")
@@ -177,7 +176,7 @@ def _multisend(packed: bytes) -> list[tuple[int, Address, int, bytes]]:
 
 
 def raise_malformed() -> None:
-    raise DecodingError("multiSend payload is truncated")
+    raise AbiError("multiSend payload is truncated")
 
 
 def _grants(target: Address | None, role: str, call: DecodedCall, path: str) -> list[Allowance]:

@@ -6,10 +6,7 @@ allowance, and it must show up as one. ``EXECUTE_SUB_PLAN`` nests a whole comman
 
 from __future__ import annotations
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.abi import encode as abi_encode
-from eth_abi.exceptions import DecodingError, EncodingError
-
+from txfirewall.model.abi import AbiError, abi_decode, abi_encode
 from txfirewall.model.intent import Argument, DecodedCall
 from txfirewall.model.primitives import Selector, to_address
 
@@ -78,7 +75,7 @@ def _decode(name: str, spec: tuple[tuple[str, str], ...], data: bytes) -> Decode
         values = abi_decode(types, data, strict=True)
         if abi_encode(types, list(values)) != data:
             return None
-    except (DecodingError, EncodingError, ValueError, OverflowError):
+    except (AbiError, ValueError, OverflowError):
         return None
     args = tuple(Argument(n, t, to_address(v) if t == "address" else v) for (n, t), v in zip(spec, values, strict=True))
     return DecodedCall(

@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
-from txfirewall.enrich.history import load_history
+from txfirewall.enrich.history_file import load_history
 from txfirewall.firewall import Firewall, FirewallConfig
 
 REPO = Path(__file__).resolve().parent.parent

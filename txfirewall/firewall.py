@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.decide.evaluate import validate_policy
 from txfirewall.decide.policy import Policy
 from txfirewall.enrich.contract_age import ContractAgeCache
@@ -38,12 +37,14 @@ from txfirewall.model.simulation import Simulation, SimulationStatus
 from txfirewall.model.verdict import Decision, Verdict
 from txfirewall.parse.request import parse_request
 from txfirewall.pipeline import Caches, ChainAccess, Knowledge, Services, StageTimeouts, run_pipeline
-from txfirewall.simulate.fork import Fork, read_head
-from txfirewall.simulate.fork_manager import ForkManager
 
 if TYPE_CHECKING:
+    # At run time these load in start(), only when there is a node to talk to (httpx, anvil).
+    from txfirewall.chain.rpc_client import RpcClient
     from txfirewall.graph.index import ProximityIndex
     from txfirewall.intel.store import IntelStore
+    from txfirewall.simulate.fork import Fork
+    from txfirewall.simulate.fork_manager import ForkManager
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,10 @@ class Firewall:
             if self._started:
                 return
             cfg = self.config
+            if cfg.rpc_url:
+                from txfirewall.chain.rpc_client import RpcClient
+                from txfirewall.simulate.fork import read_head
+                from txfirewall.simulate.fork_manager import ForkManager
             if cfg.simulate and cfg.rpc_url:
                 self._upstream = RpcClient(cfg.rpc_url, timeout=cfg.rpc_timeout)
                 forks = ForkManager(self._upstream, expected_chain_id=cfg.chain_id, repin_interval=cfg.repin_interval)

@@ -612,3 +612,22 @@ def test_setup_prints_an_existing_anvil() -> None:
     path = Path(proc.stdout.strip().splitlines()[-1])
     assert path.is_absolute() and path.is_file() and os.access(path, os.X_OK)
     assert path.name == "anvil"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("check", str(REQUESTS / "a_eth_to_bob.json"), "--no-simulate", "--json"),
+        ("intel", "lookup", *[f"0x{i:040x}" for i in range(1, 3000)]),
+    ],
+    ids=["check", "intel-lookup-many"],
+)
+def test_a_reader_that_goes_away_ends_the_command_quietly(argv: tuple[str, ...], tmp_path: Path) -> None:
+    """``txfirewall ... | head``: the reader closes its end first; no BrokenPipeError traceback."""
+    store = ("--store", str(tmp_path / "intel.db")) if argv[0] == "intel" else ()
+    with subprocess.Popen([str(CLI), *argv, *store], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()
+        stderr = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 141
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr

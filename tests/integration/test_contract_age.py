@@ -23,7 +23,7 @@ from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
 from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.decide.policy import Policy, RuleOverride
 from txfirewall.enrich.contract_age import ContractAgeCache, PinnedBlock, find_contract_ages
-from txfirewall.enrich.history import load_history
+from txfirewall.enrich.history_file import load_history
 from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.model.findings import Finding, Severity
 from txfirewall.model.primitives import to_address

@@ -17,7 +17,7 @@ import pytest
 
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
 from txfirewall.chain.rpc_client import RpcClient
-from txfirewall.enrich.history import load_history
+from txfirewall.enrich.history_file import load_history
 from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.model.simulation import SimulationStatus
 from txfirewall.model.verdict import Decision

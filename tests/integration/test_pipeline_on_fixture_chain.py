@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from txfirewall.chain.anvil_node import AnvilNode
-from txfirewall.enrich.history import load_history
+from txfirewall.enrich.history_file import load_history
 from txfirewall.enrich.labels import parse_labels_csv
 from txfirewall.errors import ChainMismatchError, EnvironmentFailure
 from txfirewall.firewall import Firewall, FirewallConfig

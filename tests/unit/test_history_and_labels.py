@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from txfirewall.enrich.history import load_history, parse_history_lines, relationship
+from txfirewall.enrich.history import relationship
+from txfirewall.enrich.history_file import load_history, parse_history_lines
 from txfirewall.enrich.labels import load_labels, parse_labels_csv
 from txfirewall.errors import InputFileError
 from txfirewall.intel.categories import categorise

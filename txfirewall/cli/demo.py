@@ -17,7 +17,7 @@ from typing import Any
 
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
 from txfirewall.cli.report import render_verdict
-from txfirewall.enrich.history import load_history
+from txfirewall.enrich.history_file import load_history
 from txfirewall.enrich.labels import load_labels
 from txfirewall.errors import InputFileError
 from txfirewall.firewall import Firewall, FirewallConfig

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import time
 from pathlib import Path
 
+from txfirewall.cli.exit_codes import EXIT_ENVIRONMENT, EXIT_USAGE
 from txfirewall.errors import EnvironmentFailure, InputFileError
-
-EXIT_USAGE = 2
-EXIT_ENVIRONMENT = 4
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -92,6 +89,8 @@ def _scan(args: argparse.Namespace) -> int:
         async with RpcClient(args.rpc, timeout=60.0) as client:
             last = args.to_block if args.to_block is not None else int(await client.call("eth_blockNumber", []), 16)
             return await scan_blocks(client, args.from_block, last, args.out, chunk=args.chunk, progress=show)
+
+    import asyncio
 
     written = asyncio.run(go())
     print(f"wrote {written} edges to {args.out}")

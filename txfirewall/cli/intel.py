@@ -7,9 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from txfirewall.cli.exit_codes import EXIT_USAGE
 from txfirewall.errors import InputFileError
-
-EXIT_USAGE = 2
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,40 +1,22 @@
-"""The command line: ``txfirewall check REQUEST ...``, ``txfirewall demo``, ``txfirewall setup``.
+"""The command line: ``txfirewall check REQUEST ...``, ``txfirewall demo``, ``txfirewall setup``, and the
+``intel`` and ``graph`` groups.
 
-Exit codes (stable): 0 allow, 10 warn, 20 block, 2 usage error (including unreadable --history,
---labels or --policy files), 3 invalid request, 4 environment failure (node unreachable, anvil
-missing), 1 only for a crash.
+Exit codes (stable) are in ``txfirewall.cli.exit_codes``. This module imports only argparse and the
+small error module; each command imports what it needs when it runs, so ``--help`` and argument
+errors answer at once.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
+from txfirewall.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_ENVIRONMENT
 from txfirewall.cli.graph import register as register_graph
-from txfirewall.cli.graph import run as run_graph
 from txfirewall.cli.intel import register as register_intel
-from txfirewall.cli.intel import run as run_intel
-from txfirewall.cli.report import render_verdict
-from txfirewall.decide.evaluate import validate_policy
-from txfirewall.decide.policy import Policy, load_policy
-from txfirewall.enrich.history import load_history
-from txfirewall.enrich.labels import load_labels
-from txfirewall.errors import EnvironmentFailure, InputFileError, InvalidParamsError, InvalidRequestError
-from txfirewall.firewall import Firewall, FirewallConfig
-from txfirewall.heuristics.registry import load_rules
-from txfirewall.model.primitives import is_address, to_address
-from txfirewall.model.untrusted_json import loads_strict
-from txfirewall.model.verdict import Verdict
-from txfirewall.parse.request import parse_request
-
-EXIT_USAGE = 2
-EXIT_INVALID_REQUEST = 3
-EXIT_ENVIRONMENT = 4
+from txfirewall.errors import EnvironmentFailure, InputFileError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -77,129 +59,57 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read_request(source: str, sender: str | None) -> dict[str, Any]:
-    try:
-        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-    except OSError as exc:
-        raise InputFileError(f"cannot read request {source}: {exc}") from exc
-    obj = loads_strict(raw)
-    if not isinstance(obj, dict):
-        raise InvalidRequestError("the request must be one JSON-RPC request object")
-    if sender is not None:
-        if not is_address(sender):
-            raise InputFileError(f"--from {sender!r} is not an address")
-        tx: dict[str, Any] | None = obj
-        if "method" in obj:
-            params = obj.get("params")
-            tx = params[0] if isinstance(params, list) and params and isinstance(params[0], dict) else None
-        if isinstance(tx, dict) and ("to" in tx or "data" in tx or "value" in tx or "from" in tx):
-            if "from" not in tx:
-                tx["from"] = to_address(sender)
-            elif not is_address(tx["from"]) or to_address(tx["from"]) != to_address(sender):
-                raise InvalidParamsError(f"the request is from {tx['from']} but --from is {sender}")
-    return obj
+def _report_environment_failure(exc: Exception, as_json: bool) -> int:
+    from txfirewall.cli.check import emit_error
 
-
-def _emit_error(args: argparse.Namespace, kind: str, exc: Exception) -> None:
-    print(f"txfirewall: {exc}", file=sys.stderr)
-    if getattr(args, "json", False):
-        print(json.dumps({"error": {"type": kind, "class": type(exc).__name__, "message": str(exc)}}))
-
-
-async def _check(args: argparse.Namespace) -> int:
-    try:
-        history = load_history(args.history) if args.history else None
-        labels = load_labels(args.labels) if args.labels else {}
-        policy = load_policy(args.policy) if args.policy else Policy()
-        validate_policy(policy, load_rules(), source=str(args.policy or "policy"))
-        intel, graph = _intel_and_graph(args)
-        if not args.no_simulate and not args.rpc:
-            raise InputFileError(
-                "no --rpc given: pass --rpc URL (or set TXFIREWALL_RPC), or use --no-simulate", hint=""
-            )
-    except InputFileError as exc:
-        _emit_error(args, "usage", exc)
-        return EXIT_USAGE
-    try:
-        request = parse_request(_read_request(args.request, args.sender), origin=args.origin)
-    except InputFileError as exc:
-        _emit_error(args, "usage", exc)
-        return EXIT_USAGE
-    except InvalidRequestError as exc:
-        _emit_error(args, "invalid-request", exc)
-        return EXIT_INVALID_REQUEST
-    config = FirewallConfig(
-        rpc_url=args.rpc,
-        chain_id=args.chain_id,
-        simulate=not args.no_simulate,
-        history=history,
-        labels=labels,
-        policy=policy,
-        intel=intel,
-        graph=graph,
-    )
-    try:
-        async with Firewall(config) as firewall:
-            verdict = await firewall.analyze(request)
-    except EnvironmentFailure as exc:
-        _emit_error(args, "environment", exc)
-        return EXIT_ENVIRONMENT
-    _print_verdict(verdict, as_json=args.json)
-    return verdict.decision.exit_code
-
-
-def _print_verdict(verdict: Verdict, *, as_json: bool) -> None:
-    print(verdict.to_json_text() if as_json else render_verdict(verdict))
-
-
-def _intel_and_graph(args: argparse.Namespace) -> tuple[Any, Any]:
-    """The intel store (shipped lists unless turned off, plus the user's store) and the graph index."""
-    from txfirewall.intel.store import IntelStore
-
-    store_path = args.intel or (Path(os.environ["TXFIREWALL_INTEL"]) if os.environ.get("TXFIREWALL_INTEL") else None)
-    if store_path is not None and not store_path.exists():
-        raise InputFileError(f"intel store {store_path} does not exist (create it with `txfirewall intel import`)")
-    intel = None
-    if store_path is not None or not args.no_shipped_intel:
-        intel = IntelStore(store_path, shipped=not args.no_shipped_intel)
-    graph = None
-    if args.graph is not None:
-        from txfirewall.graph.index import ProximityIndex
-
-        graph = ProximityIndex.open(args.graph)
-    return intel, graph
+    emit_error(argparse.Namespace(json=as_json), "environment", exc)
+    return EXIT_ENVIRONMENT
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check":
-        code = asyncio.run(_check(args))
-    elif args.command == "intel":
-        code = run_intel(args)
-    elif args.command == "graph":
-        code = run_graph(args)
-    elif args.command == "demo":
+        import asyncio
+
+        from txfirewall.cli.check import run_check
+
+        return asyncio.run(run_check(args))
+    if args.command == "intel":
+        from txfirewall.cli.intel import run as run_intel
+
+        return run_intel(args)
+    if args.command == "graph":
+        from txfirewall.cli.graph import run as run_graph
+
+        return run_graph(args)
+    if args.command == "demo":
         from txfirewall.cli.demo import run_demo
 
         try:
-            code = run_demo(args.fixtures, as_json=args.json)
+            return run_demo(args.fixtures, as_json=args.json)
         except (EnvironmentFailure, InputFileError) as exc:
-            _emit_error(args, "environment", exc)
-            code = EXIT_ENVIRONMENT
-    else:
-        from txfirewall.chain.anvil_provision import ensure_anvil
+            return _report_environment_failure(exc, args.json)
+    from txfirewall.chain.anvil_provision import ensure_anvil
 
-        try:
-            print(ensure_anvil())
-            code = 0
-        except EnvironmentFailure as exc:
-            _emit_error(args, "environment", exc)
-            code = EXIT_ENVIRONMENT
-    return code
+    try:
+        print(ensure_anvil())
+    except EnvironmentFailure as exc:
+        return _report_environment_failure(exc, False)
+    return 0
 
 
 def entry() -> None:
-    sys.exit(main())
+    """The console script. A reader that goes away (``txfirewall ... | head``) ends the command
+    quietly with exit code 141, as for any Unix tool killed by SIGPIPE, never a traceback."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_BROKEN_PIPE
+    sys.exit(code)
 
 
 if __name__ == "__main__":

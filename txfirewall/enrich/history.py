@@ -1,84 +1,12 @@
-"""The user's own history (``--history``, JSON lines) and what it says about one address."""
+"""The user's own history, indexed, and what it says about one address (reading the file:
+``history_file``)."""
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable
-from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from txfirewall.errors import InputFileError
 from txfirewall.model.facts import HistoryEntry, Relationship
-from txfirewall.model.primitives import Address, is_address, to_address
-from txfirewall.model.untrusted_json import loads_bounded
-
-_DECIMAL = re.compile(r"[0-9]+", re.ASCII)
-"""ASCII digits only: str.isdigit() accepts '²' and Arabic-Indic digits."""
-
-
-class _HistoryLine(BaseModel):
-    """The wire shape of one history line, validated at the boundary."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
-    sender: str = Field(alias="from")
-    to: str | None = None
-    value: str = "0"
-    hash: str | None = None
-    timestamp: int | None = Field(default=None, ge=0)
-    token: str | None = None
-    method: str | None = None
-
-    @field_validator("sender", "to", "token")
-    @classmethod
-    def _address(cls, v: str | None) -> str | None:
-        if v is not None and not is_address(v):
-            raise ValueError("not a 0x-prefixed 20-byte address")
-        return v
-
-    @field_validator("value")
-    @classmethod
-    def _decimal(cls, v: str) -> str:
-        if not _DECIMAL.fullmatch(v):
-            raise ValueError("value must be a non-negative decimal string (wei or token base units)")
-        return v
-
-
-def parse_history_lines(lines: Iterable[str], *, source: str = "history") -> tuple[HistoryEntry, ...]:
-    entries: list[HistoryEntry] = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            raw = _HistoryLine.model_validate(loads_bounded(line))
-        except (json.JSONDecodeError, ValidationError) as exc:
-            detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc.msg
-            where = ""
-            if isinstance(exc, ValidationError) and exc.errors()[0]["loc"]:
-                where = f" field {exc.errors()[0]['loc'][0]!r}:"
-            raise InputFileError(f"{source} line {number}:{where} {detail}") from exc
-        entries.append(
-            HistoryEntry(
-                sender=to_address(raw.sender),
-                to=to_address(raw.to) if raw.to else None,
-                value=int(raw.value),
-                hash=raw.hash,
-                timestamp=raw.timestamp,
-                token=to_address(raw.token) if raw.token else None,
-                method=raw.method,
-            )
-        )
-    return tuple(entries)
-
-
-def load_history(path: Path) -> tuple[HistoryEntry, ...]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"cannot read history file {path}: {exc}") from exc
-    return parse_history_lines(text.splitlines(), source=str(path))
+from txfirewall.model.primitives import Address
 
 
 class HistoryIndex:

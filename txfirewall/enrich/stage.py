@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.enrich.contract_age import AgeLookup, apply_ages, start_age_lookup
 from txfirewall.enrich.history import HistoryIndex
 from txfirewall.enrich.token_metadata import TokenCache, fetch_token_info
 from txfirewall.errors import RpcCallError
-from txfirewall.model.context import AnalysisContext
 from txfirewall.model.facts import AddressFacts, Label, TokenInfo
 from txfirewall.model.hashing import keccak256
 from txfirewall.model.intent import IntentKind
 from txfirewall.model.primitives import Address, parse_data
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from txfirewall.chain.rpc_client import RpcClient
     from txfirewall.graph.index import ProximityIndex
     from txfirewall.intel.store import IntelStore
+    from txfirewall.model.context import AnalysisContext
 
 
 def touched_addresses(ctx: AnalysisContext) -> dict[Address, list[str]]:

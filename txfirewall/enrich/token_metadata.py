@@ -6,15 +6,17 @@ answers nonsense (a decimals beyond 255, bytes that are not UTF-8) keeps ``None`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.exceptions import DecodingError
-
-from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.errors import RpcCallError
+from txfirewall.model.abi import AbiError, abi_decode
 from txfirewall.model.facts import TokenInfo
 from txfirewall.model.primitives import Address, parse_data
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from txfirewall.chain.rpc_client import RpcClient
 
 _SYMBOL = "0x95d89b41"
 _NAME = "0x06fdde03"
@@ -28,7 +30,7 @@ def _decode_text(raw: bytes) -> str | None:
             text = raw.rstrip(b"\x00").decode("utf-8")
         else:
             (text,) = abi_decode(["string"], raw)
-    except (DecodingError, UnicodeDecodeError, ValueError, OverflowError):
+    except (AbiError, UnicodeDecodeError, ValueError, OverflowError):
         return None
     return text if len(text.encode()) <= MAX_TEXT_BYTES else None
 

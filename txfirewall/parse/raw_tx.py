@@ -8,9 +8,9 @@ not ours: hashing and recovery go through eth-account and eth-keys.
 
 from __future__ import annotations
 
+from functools import cache
+from types import ModuleType
 from typing import Any
-
-import rlp
 
 from txfirewall.errors import RawTransactionError
 from txfirewall.model.hashing import keccak256
@@ -74,10 +74,18 @@ _LIST_FIELDS = frozenset({"accessList", "blobVersionedHashes", "authorizationLis
 _BYTES_FIELDS = frozenset({"to", "data"})
 
 
+@cache
+def _rlp_module() -> ModuleType:
+    """``rlp`` imports eth-utils (about 100 ms): loaded for the first raw transaction, not before."""
+    import rlp
+
+    return rlp
+
+
 def _rlp(payload: bytes, what: str) -> Any:
     try:
-        return rlp.decode(payload, strict=True)
-    except rlp.exceptions.DecodingError as exc:
+        return _rlp_module().decode(payload, strict=True)
+    except _rlp_module().exceptions.DecodingError as exc:
         raise RawTransactionError(f"{what}: not canonical RLP ({exc})") from exc
     except RecursionError as exc:
         raise RawTransactionError(f"{what}: RLP nested too deeply") from exc
@@ -242,7 +250,7 @@ def decode_raw_transaction(raw: bytes) -> tuple[TransactionRequest, RawTransacti
     auths = _authorizations(fields["authorizationList"]) if tx_type == 4 else ()
     signed = raw
     if sidecar:
-        signed = bytes([3]) + rlp.encode(items)
+        signed = bytes([3]) + _rlp_module().encode(items)
     try:
         from eth_account import Account  # lazy: eth-account costs 0.4 s to import
 

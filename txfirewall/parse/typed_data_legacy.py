@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from eth_abi.packed import encode_packed
-
 from txfirewall.errors import TypedDataError
+from txfirewall.model.abi import abi_encode_packed as encode_packed
 from txfirewall.model.hashing import keccak256
 from txfirewall.model.primitives import Address
 from txfirewall.model.request import TypedDataRequest

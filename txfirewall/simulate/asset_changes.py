@@ -12,9 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.exceptions import DecodingError
-
+from txfirewall.model.abi import AbiError, abi_decode
 from txfirewall.model.primitives import (
     NATIVE_TRANSFER_PSEUDO_ADDRESS,
     UNLIMITED_ALLOWANCE,
@@ -62,7 +60,7 @@ def read_log_effects(logs: Iterable[Mapping[str, Any]]) -> LogEffects:
     for log in logs:
         try:
             effect = _read_one(log)
-        except (ValueError, KeyError, IndexError, TypeError, DecodingError):
+        except (ValueError, KeyError, IndexError, TypeError, AbiError):
             skipped += 1
             continue
         if effect is None:

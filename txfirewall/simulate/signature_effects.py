@@ -9,16 +9,19 @@ the pinned fork; the owner's losses in it are "if you sign, the spender can take
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from eth_abi.abi import encode
-
-from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.errors import RpcCallError
+from txfirewall.model.abi import abi_encode as encode
 from txfirewall.model.hashing import keccak256
-from txfirewall.model.intent import Allowance, Intent
 from txfirewall.model.primitives import Address, parse_data, to_address
 from txfirewall.model.request import Request, TransactionRequest
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from txfirewall.chain.rpc_client import RpcClient
+    from txfirewall.model.intent import Allowance, Intent
 
 PERMIT2 = to_address("0x000000000022D473030F116dDEE9F6B43aC78BA3")
 _UINT160_MAX = 2**160 - 1

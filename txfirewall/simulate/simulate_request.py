@@ -14,15 +14,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from txfirewall.chain.rpc_client import RpcClient
-from txfirewall.model.context import AnalysisContext
-from txfirewall.model.primitives import Address, ChainId
 from txfirewall.model.request import TransactionRequest
 from txfirewall.model.simulation import Simulation, SimulationStatus
 from txfirewall.simulate.block_env import BlockEnv, differential_variants
 from txfirewall.simulate.signature_effects import balances, effect_calls, order_effect_calls, signature_grants
 from txfirewall.simulate.simulator import simulate_calls
+
+if TYPE_CHECKING:
+    from txfirewall.chain.rpc_client import RpcClient
+    from txfirewall.model.context import AnalysisContext
+    from txfirewall.model.primitives import Address, ChainId
 
 
 async def simulate_request(

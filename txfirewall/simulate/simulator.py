@@ -11,12 +11,10 @@ calls still carry the top-level ETH pseudo-log.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.errors import RpcCallError, UpstreamError
 from txfirewall.model.primitives import Address, parse_data, parse_quantity, to_quantity
-from txfirewall.model.request import TransactionRequest
 from txfirewall.model.simulation import (
     CallFrame,
     CodeChange,
@@ -28,10 +26,14 @@ from txfirewall.model.simulation import (
 )
 from txfirewall.signatures.custom_errors import describe_revert
 from txfirewall.simulate.asset_changes import read_log_effects
-from txfirewall.simulate.block_env import BlockEnv
 from txfirewall.simulate.call_frames import read_call_tree
 from txfirewall.simulate.code_changes import code_changes_from_diff, ownership_changes
 from txfirewall.simulate.differential import compare
+
+if TYPE_CHECKING:
+    from txfirewall.chain.rpc_client import RpcClient
+    from txfirewall.model.request import TransactionRequest
+    from txfirewall.simulate.block_env import BlockEnv
 
 
 def call_object(tx: TransactionRequest, *, data_key: str = "input") -> dict[str, Any]:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from txfirewall.chain.rpc_client import RpcClient
-from txfirewall.enrich.contract_age.cache import ContractAgeCache
 from txfirewall.enrich.contract_age.search import find_contract_ages
 from txfirewall.enrich.contract_age.values import AGE_ROLES, AgeReport, AgeSearchOptions, PinnedBlock, pinned_from_env
-from txfirewall.model.facts import AddressFacts
-from txfirewall.model.primitives import Address
-from txfirewall.simulate.block_env import BlockEnv
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from txfirewall.chain.rpc_client import RpcClient
+    from txfirewall.enrich.contract_age.cache import ContractAgeCache
+    from txfirewall.model.facts import AddressFacts
+    from txfirewall.model.primitives import Address
+    from txfirewall.simulate.block_env import BlockEnv
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from txfirewall.chain.rpc_client import RpcClient
-from txfirewall.enrich.contract_age.cache import ContractAgeCache
 from txfirewall.enrich.contract_age.values import (
     AgeReport,
     AgeSearchOptions,
@@ -20,6 +17,12 @@ from txfirewall.errors import RpcCallError, TxFirewallError
 from txfirewall.model.hashing import keccak256
 from txfirewall.model.primitives import Address, parse_data, parse_quantity, to_quantity
 from txfirewall.simulate.code_changes import delegate_of
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from txfirewall.chain.rpc_client import RpcClient
+    from txfirewall.enrich.contract_age.cache import ContractAgeCache
 
 
 def _probes(lo: int, hi: int, fan_out: int) -> list[int]:

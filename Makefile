@@ -19,7 +19,7 @@ setup: $(STAMP)
 	$(BIN)/txfirewall setup
 
 demo: setup
-	$(BIN)/txfirewall demo --fixtures anvil_fixtures
+	$(BIN)/txfirewall demo
 
 # Lint, format and types first: they take seconds and catch what the suite would find in minutes.
 check: $(STAMP)

@@ -164,3 +164,17 @@ def test_public_api_names_resolve(name: str) -> None:
 def test_public_api_is_complete() -> None:
     exported = {n for n in dir(txfirewall) if not n.startswith("_") and n[0].isupper()}
     assert exported <= set(txfirewall.__all__)
+
+
+def test_every_package_is_in_the_wheel() -> None:
+    """pyproject lists packages explicitly (the folders are mapped); a new one must be added there,
+    or the installed package would lack it while the checkout still works."""
+    import tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = set()
+    for folder, package in PACKAGES.items():
+        for init in (REPO / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(REPO / folder)
+            found.add(".".join([package, *rel.parts]))
+    assert found == listed

@@ -1,8 +1,9 @@
 """``txfirewall demo``: start the bundled fixture chain and analyse its sample requests.
 
-The fixture chain (``anvil_fixtures/state.json``) plays "mainnet"; the firewall forks it exactly
-as it would fork a user's node. Exit 0 when every benign sample is allowed and every malicious
-one is warned or blocked, 1 otherwise.
+The fixture chain (``anvil_fixtures/`` in the repository, shipped in the package as
+``txfirewall/data/fixture_chain``) plays "mainnet"; the firewall forks it exactly as it would fork
+a user's node. Exit 0 when every benign sample is allowed and every malicious one is warned or
+blocked, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ class Sample:
     @property
     def malicious(self) -> bool:
         return self.expect != "allow"
+
+
+def bundled_fixtures() -> Path:
+    """The fixture chain shipped with the package (in a checkout, a link to ``anvil_fixtures/``)."""
+    from importlib.resources import files
+
+    return Path(str(files("txfirewall") / "data" / "fixture_chain"))
 
 
 def load_samples(fixtures: Path) -> list[Sample]:
@@ -82,12 +90,15 @@ def summary_table(results: list[tuple[Sample, Verdict]]) -> str:
     return "\n".join(lines)
 
 
-def run_demo(fixtures: Path, *, as_json: bool = False) -> int:
+def run_demo(fixtures: Path | None = None, *, as_json: bool = False) -> int:
+    fixtures = fixtures or bundled_fixtures()
     manifest_path = fixtures / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputFileError(f"cannot read {manifest_path}: {exc} (run from the repository root)") from exc
+        raise InputFileError(
+            f"cannot read {manifest_path}: {exc}", hint="pass --fixtures DIR with a fixture chain"
+        ) from exc
     chain_id = int(manifest["chain_id"])
     log = sys.stderr
     print(f"txfirewall demo: starting the fixture chain (chain id {chain_id}) from {fixtures / 'state.json'}", file=log)

@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     demo = sub.add_parser("demo", help="run the bundled sample requests on the fixture chain")
-    demo.add_argument("--fixtures", type=Path, default=Path("anvil_fixtures"), help="fixture folder")
+    demo.add_argument("--fixtures", type=Path, help="fixture chain folder (default: the one shipped with txfirewall)")
     demo.add_argument("--json", action="store_true", help="print every verdict as JSON lines")
 
     sub.add_parser("setup", help="make sure anvil is installed (npm @foundry-rs/anvil, pinned)")

@@ -14,9 +14,12 @@ import dataclasses
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any, Literal, Union
+from typing import Any, Literal, Union, cast
 
 from txfirewall.model.primitives import Address, is_address, to_address
+
+_SCALARS: dict[Any, tuple[type, ...]] = {bool: (bool,), int: (int,), float: (int, float), str: (str,)}
+"""Declared scalar type -> the TOML value types it accepts (a float parameter takes an integer)."""
 
 
 class ParamError(ValueError):
@@ -57,22 +60,11 @@ def coerce(name: str, declared: Any, value: Any) -> Any:
         if not is_address(value):
             raise wrong
         return to_address(value)
-    if declared is bool:
-        if not isinstance(value, bool):
+    if declared in _SCALARS:
+        # bool is an int in Python: a policy's true/false must not pass for a number, nor 1 for true.
+        if not isinstance(value, _SCALARS[declared]) or (declared is not bool and isinstance(value, bool)):
             raise wrong
-        return value
-    if declared is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise wrong
-        return value
-    if declared is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise wrong
-        return float(value)
-    if declared is str:
-        if not isinstance(value, str):
-            raise wrong
-        return value
+        return float(cast(float, value)) if declared is float else value
     if origin is Literal:
         if value not in args or isinstance(value, bool) != any(isinstance(a, bool) for a in args):
             raise wrong

@@ -34,6 +34,7 @@ class DelayProxy:
         self._server: asyncio.Server | None = None
         self._client: httpx.AsyncClient | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
         self.url = ""
 
     async def start(self) -> str:
@@ -46,8 +47,10 @@ class DelayProxy:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
-        for task in list(self._connections):
-            task.cancel()
+        # End open keep-alive connections by closing them (their reads fail and the handlers return);
+        # cancelling the handlers would make asyncio's server log each cancellation.
+        for writer in list(self._writers):
+            writer.transport.abort()
         await asyncio.gather(*self._connections, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
@@ -65,6 +68,7 @@ class DelayProxy:
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
+        self._writers.add(writer)
         try:
             while True:
                 body = await _read_request(reader)
@@ -81,6 +85,7 @@ class DelayProxy:
             pass
         finally:
             self._connections.discard(task)
+            self._writers.discard(writer)
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()

@@ -7,7 +7,7 @@ eth-abi's own failures come out as ``AbiError`` (a ``ValueError``), so callers c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -26,33 +26,30 @@ def _eth_abi() -> tuple[ModuleType, ModuleType, tuple[type[Exception], ...]]:
     return eth_abi.abi, eth_abi.packed, (DecodingError, EncodingError)
 
 
-def abi_decode(types: Sequence[str], data: bytes, *, strict: bool = True) -> tuple[Any, ...]:
-    """Decode ``data`` as the ABI ``types`` (strict: no short or trailing garbage in dynamic data)."""
-    codec, _, errors = _eth_abi()
+def _translated(call: Callable[[], Any]) -> Any:
+    errors = _eth_abi()[2]
     try:
-        return tuple(codec.decode(list(types), data, strict=strict))
+        return call()
     except errors as exc:
         raise AbiError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def abi_decode(types: Sequence[str], data: bytes, *, strict: bool = True) -> tuple[Any, ...]:
+    """Decode ``data`` as the ABI ``types`` (strict: no short or trailing garbage in dynamic data)."""
+    codec = _eth_abi()[0]
+    return tuple(_translated(lambda: codec.decode(list(types), data, strict=strict)))
 
 
 def abi_encode(types: Sequence[str], values: Sequence[Any]) -> bytes:
     """Encode ``values`` as the ABI ``types``."""
-    codec, _, errors = _eth_abi()
-    try:
-        encoded: bytes = codec.encode(list(types), list(values))
-    except errors as exc:
-        raise AbiError(f"{type(exc).__name__}: {exc}") from exc
-    return encoded
+    codec = _eth_abi()[0]
+    return bytes(_translated(lambda: codec.encode(list(types), list(values))))
 
 
 def abi_encode_packed(types: Sequence[str], values: Sequence[Any]) -> bytes:
     """``abi.encodePacked``: no padding, no length prefixes (EIP-712 legacy hashing uses it)."""
-    _, packed, errors = _eth_abi()
-    try:
-        encoded: bytes = packed.encode_packed(list(types), list(values))
-    except errors as exc:
-        raise AbiError(f"{type(exc).__name__}: {exc}") from exc
-    return encoded
+    packed = _eth_abi()[1]
+    return bytes(_translated(lambda: packed.encode_packed(list(types), list(values))))
 
 
 def parse_tuple_type(text: str) -> tuple[str, ...] | None:

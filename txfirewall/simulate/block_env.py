@@ -2,9 +2,10 @@
 
 ``eth_simulateV1`` defaults to coinbase 0, the fork's own timestamp and block number: exactly the
 environment a simulation-evading contract checks for. So the primary run uses a *realistic* next
-block (the head's real fee recipient, +12 s, +1), and a second run uses a *variant* (another
-coinbase, an hour later, a different gas limit). A request whose effects differ between the two
-behaves differently when watched.
+block (the head's real fee recipient, +12 s, +1), and second runs use *variants*: what a naive
+simulator sees (coinbase 0, the pinned block) and a plausible later block (another builder, two
+blocks later, a different gas limit), never past the request's own deadline. A request whose
+effects differ between them behaves differently when watched.
 """
 
 from __future__ import annotations
@@ -56,8 +57,15 @@ def next_block_env(head_block: dict[str, Any]) -> BlockEnv:
     )
 
 
-def variant_env(env: BlockEnv) -> BlockEnv:
-    """A second, equally plausible environment that differs in every field a contract can test."""
+LATER_BY_SECONDS = 24
+"""How much later the variant block is: two slots. Long enough to change every block field a
+contract can test, short enough to stay inside any deadline a wallet sets (Uniswap's default is
+20 minutes; wallets rarely go below 1 minute)."""
+
+
+def variant_env(env: BlockEnv, deadline: int | None = None) -> BlockEnv:
+    """A second, equally plausible environment that differs in every field a contract can test,
+    inside the request's validity: at most ``deadline`` (unix time), never before ``env``."""
     other = (
         VARIANT_COINBASE
         if env.coinbase != VARIANT_COINBASE
@@ -65,8 +73,10 @@ def variant_env(env: BlockEnv) -> BlockEnv:
     )
     return BlockEnv(
         coinbase=other,
-        timestamp=env.timestamp + 3600,
-        number=env.number + 300,
+        timestamp=max(
+            env.timestamp, min(env.timestamp + LATER_BY_SECONDS, deadline or env.timestamp + LATER_BY_SECONDS)
+        ),
+        number=env.number + LATER_BY_SECONDS // 12,
         gas_limit=env.gas_limit * 5 // 4,
         base_fee=env.base_fee,
     )
@@ -83,9 +93,10 @@ def naive_env(env: BlockEnv) -> BlockEnv:
     )
 
 
-def differential_variants(env: BlockEnv) -> tuple[tuple[str, BlockEnv | None], ...]:
-    """What to compare the realistic run with: a naive simulator's view, and a later block."""
+def differential_variants(env: BlockEnv, deadline: int | None = None) -> tuple[tuple[str, BlockEnv | None], ...]:
+    """What to compare the realistic run with: a naive simulator's view, and a later block within
+    the request's own ``deadline`` (when it names one)."""
     return (
         ("a naive simulation environment (coinbase 0, the pinned block)", naive_env(env)),
-        ("a block an hour later from another builder", variant_env(env)),
+        ("a block two slots later from another builder", variant_env(env, deadline)),
     )

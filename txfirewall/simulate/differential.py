@@ -1,9 +1,30 @@
-"""Comparing the effects of one request under two block environments (simulation evasion)."""
+"""Comparing the effects of one request under two block environments (simulation evasion).
+
+A divergence is evidence of environment gating: a contract that reads the coinbase, base fee,
+gas price, prevrandao, block number or ``tx.origin`` to behave one way when watched and another
+when mined. Two things are *not* evidence and are not reported:
+
+* a deadline or expiry passing in the later run (the request says how long it is valid; the later
+  run stays inside it, and a revert that names a passed deadline is read as exactly that);
+* amounts that drift by less than ``AMOUNT_TOLERANCE`` between blocks (interest, rebasing and
+  vesting tokens accrue every second); who moves what to whom must still be identical.
+"""
 
 from __future__ import annotations
 
-from txfirewall.model.primitives import short_address
+from collections.abc import Iterable
+from typing import TypeVar
+
+from txfirewall.model.primitives import Address, short_address
 from txfirewall.model.simulation import ApprovalChange, Divergence, Simulation, SimulationStatus, Transfer
+from txfirewall.simulate.validity import is_deadline_revert
+
+AMOUNT_TOLERANCE = 0.01
+"""Relative difference in an amount that still counts as the same movement."""
+
+_MovementKey = tuple[str, Address | None, int | None, Address, Address]
+_ApprovalKey = tuple[Address, Address, Address, bool]
+_K = TypeVar("_K")
 
 
 def _transfer_text(t: Transfer) -> str:
@@ -25,20 +46,51 @@ def effect_lines(sim: Simulation) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _movements(transfers: Iterable[Transfer]) -> dict[_MovementKey, int]:
+    out: dict[_MovementKey, int] = {}
+    for t in transfers:
+        key = (t.kind.value, t.token, t.token_id, t.sender, t.recipient)
+        out[key] = out.get(key, 0) + t.amount
+    return out
+
+
+def _approvals(approvals: Iterable[ApprovalChange]) -> dict[_ApprovalKey, int]:
+    out: dict[_ApprovalKey, int] = {}
+    for a in approvals:
+        key = (a.token, a.owner, a.spender, a.unlimited)
+        out[key] = a.amount if a.amount is not None else int(bool(a.approved))
+    return out
+
+
+def _close(a: int, b: int) -> bool:
+    return abs(a - b) <= AMOUNT_TOLERANCE * max(abs(a), abs(b))
+
+
+def _same_amounts(left: dict[_K, int], right: dict[_K, int]) -> bool:
+    return left.keys() == right.keys() and all(_close(left[k], right[k]) for k in left)
+
+
+def _same_effects(primary: Simulation, variant: Simulation) -> bool:
+    return _same_amounts(_movements(primary.transfers), _movements(variant.transfers)) and _same_amounts(
+        _approvals(primary.approvals), _approvals(variant.approvals)
+    )
+
+
 def compare(primary: Simulation, variant: Simulation, label: str = "a variant environment") -> Divergence | None:
     """None when both runs did the same thing; otherwise what differs, in both directions."""
     if variant.status is SimulationStatus.FAILED or primary.status is SimulationStatus.FAILED:
         return None
-    a, b = effect_lines(primary), effect_lines(variant)
-    if a == b:
-        return None
-    only_a = tuple(x for x in a if x not in b)
-    only_b = tuple(x for x in b if x not in a)
-    if primary.status is not variant.status:
+    if primary.status is variant.status:
+        if primary.status is not SimulationStatus.SUCCESS or _same_effects(primary, variant):
+            return None
+        description = f"its asset movements in the realistic next block differ from those in {label}"
+    else:
+        reverted = primary if primary.status is SimulationStatus.REVERTED else variant
+        if is_deadline_revert(reverted.revert_reason):
+            return None
         description = (
             f"the transaction ends in {primary.status.value} in the realistic next block "
             f"but in {variant.status.value} in {label}"
         )
-    else:
-        description = f"its asset movements in the realistic next block differ from those in {label}"
-    return Divergence(description, only_a, only_b)
+    a, b = effect_lines(primary), effect_lines(variant)
+    return Divergence(description, tuple(x for x in a if x not in b), tuple(x for x in b if x not in a))

@@ -21,6 +21,7 @@ from txfirewall.model.simulation import Simulation, SimulationStatus
 from txfirewall.simulate.block_env import BlockEnv, differential_variants
 from txfirewall.simulate.signature_effects import balances, effect_calls, order_effect_calls, signature_grants
 from txfirewall.simulate.simulator import simulate_calls
+from txfirewall.simulate.validity import earliest_deadline
 
 if TYPE_CHECKING:
     from txfirewall.chain.rpc_client import RpcClient
@@ -32,7 +33,8 @@ async def simulate_request(
     ctx: AnalysisContext, client: RpcClient, *, env: BlockEnv | None, block: str, chain_id: ChainId | None
 ) -> Simulation:
     request = ctx.request
-    variants = differential_variants(env) if env else ()
+    deadline = earliest_deadline(ctx.intent, env.timestamp) if env else None
+    variants = differential_variants(env, deadline) if env else ()
     if request.calls is not None:
         sender = request.calls.sender
         if sender is None:

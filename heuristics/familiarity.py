@@ -9,9 +9,10 @@ from txfirewall.model.primitives import Address
 
 def unfamiliar_contract(ctx: AnalysisContext, address: Address, min_past_interactions: int) -> JsonValue | None:
     """For a contract the user used fewer than ``min_past_interactions`` times, the evidence value
-    (past count, or "not provided" without history); None for EOAs, unknowns and familiar contracts."""
+    (past count, or "not provided" without history); None for EOAs, unknowns, familiar contracts and
+    well-known protocols (``known_as``: a first swap on Uniswap is not a stranger's contract)."""
     facts = ctx.facts(address)
-    if facts is None or not facts.is_contract:
+    if facts is None or not facts.is_contract or facts.known_as is not None:
         return None
     used = facts.relationship.sent_count if facts.relationship else 0
     if used >= min_past_interactions:

@@ -7,7 +7,11 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 from typing import Any
 
-from txfirewall.heuristics.approvals import unlimited_approval_to_eoa, unlimited_approval_to_unfamiliar_contract
+from txfirewall.heuristics.approvals import (
+    approval_to_eoa,
+    unlimited_approval_to_eoa,
+    unlimited_approval_to_unfamiliar_contract,
+)
 from txfirewall.heuristics.calldata import ambiguous_selector, undecodable_calldata_to_contract
 from txfirewall.heuristics.code_changes import account_delegation_set, ownership_transferred, proxy_upgraded
 from txfirewall.heuristics.contract_age import fresh_contract_counterparty
@@ -40,6 +44,7 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     unanalysed_signing_request,
     opaque_message_signature,
     unlimited_approval_to_eoa,
+    approval_to_eoa,
     unlimited_approval_to_unfamiliar_contract,
     value_to_scam_selector,
     order_for_nothing,

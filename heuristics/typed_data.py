@@ -1,8 +1,9 @@
-"""Rules about signed permits and typed data, and allowances hidden in call trees.
+"""Rules about signed permits and typed data.
 
-Deliberately not reported here: a top-level ``approve`` call (approvals.py covers it); permits to
-contracts the user already used (routers ask for Permit2 signatures every day); finite permits
-with an expiry to unfamiliar contracts (the amount and expiry are the user's stated intent).
+Deliberately not reported here: approvals made by transactions, at any depth (approvals.py covers
+them); permits to contracts the user already used or to well-known protocols (routers ask for
+Permit2 signatures every day); finite permits with an expiry to unfamiliar contracts (the amount
+and expiry are the user's stated intent).
 """
 
 from __future__ import annotations
@@ -10,28 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from txfirewall.heuristics.familiarity import unfamiliar_contract
+from txfirewall.heuristics.grants import long_lived, signature_grants
 from txfirewall.heuristics.rule import Hit, NoParams, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
-from txfirewall.model.intent import Allowance, IntentKind
-
-_NO_EXPIRY = 2**47
-"""Expirations at or beyond this (year ~4.4 million) mean "never"; Permit2 uses 2**48-1."""
-
-
-def _grants(ctx: AnalysisContext) -> list[Allowance]:
-    """Allowances from signatures, and from calls nested under the top call."""
-    intent = ctx.intent
-    if intent is None:
-        return []
-    if intent.kind is IntentKind.PERMIT:
-        return list(intent.allowances)
-    return [a for a in intent.allowances if a.path not in ("", "top")]
-
-
-def _long_lived(a: Allowance) -> bool:
-    end = a.expiration if a.expiration is not None else None
-    return a.source in ("eip2612-permit", "dai-permit") or end is None or end >= _NO_EXPIRY
+from txfirewall.model.primitives import UNLIMITED_SENTINEL
 
 
 @rule(
@@ -65,7 +49,7 @@ class PermitParams:
 
 @rule(
     id="permit-to-eoa",
-    title="Permit or nested approval to an address with no code",
+    title="Permit to an address with no code",
     severity=Severity.CRITICAL,
     confidence=Confidence.HIGH,
     requires=(Fact.INTENT,),
@@ -74,7 +58,7 @@ def permit_to_eoa(ctx: AnalysisContext, params: NoParams) -> Hit | None:
     """A gasless permit (EIP-2612, DAI, Permit2) or an approval buried in a multicall that lets a
     plain account move your tokens: the Permit2 phishing pattern. Without a node to tell whether
     the spender has code, unlimited or never-expiring grants still warn (fail closed)."""
-    for a in _grants(ctx):
+    for a in signature_grants(ctx, UNLIMITED_SENTINEL):
         facts = ctx.facts(a.spender)
         is_contract = facts.is_contract if facts else None
         evidence = {
@@ -93,9 +77,9 @@ def permit_to_eoa(ctx: AnalysisContext, params: NoParams) -> Hit | None:
                 "tokens without asking again. No app needs that; this is how permit phishing drains wallets.",
                 evidence=evidence,
                 subject=a.spender,
-                severity=Severity.CRITICAL if a.unlimited or _long_lived(a) else Severity.HIGH,
+                severity=Severity.CRITICAL if a.unlimited or long_lived(a) else Severity.HIGH,
             )
-        if is_contract is None and (a.unlimited or _long_lived(a)):
+        if is_contract is None and (a.unlimited or long_lived(a)):
             return Hit(
                 message=f"This {a.source} grants {a.spender} an unlimited or long-lived allowance, and "
                 "txfirewall could not check whether that address is a contract. Verify it first.",
@@ -116,8 +100,8 @@ def permit_to_eoa(ctx: AnalysisContext, params: NoParams) -> Hit | None:
 )
 def permit_to_unfamiliar_spender(ctx: AnalysisContext, params: PermitParams) -> Hit | None:
     """Drainer contracts collect Permit2 batches; a router the user already used does not fire."""
-    for a in _grants(ctx):
-        if not (a.unlimited or _long_lived(a)):
+    for a in signature_grants(ctx, UNLIMITED_SENTINEL):
+        if not (a.unlimited or long_lived(a)):
             continue
         past = unfamiliar_contract(ctx, a.spender, params.min_past_interactions)
         if past is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from txfirewall.model.intent import Intent, IntentKind
-from txfirewall.model.primitives import UNLIMITED_ALLOWANCE, Address
+from txfirewall.model.primitives import Address, is_unlimited_amount
 from txfirewall.model.request import Method, Request, TransactionRequest, TypedDataRequest
 from txfirewall.signatures.batch import decode_batch, with_raw_tx_facts
 from txfirewall.signatures.calldata import decode_calldata
@@ -17,7 +17,7 @@ from txfirewall.signatures.typed_data import decode_typed_data
 
 
 def is_unlimited(amount: int) -> bool:
-    return amount >= UNLIMITED_ALLOWANCE
+    return is_unlimited_amount(amount)
 
 
 def decode_request(request: Request) -> Intent:

@@ -45,6 +45,20 @@ def load_index() -> dict[str, Any]:
     return index
 
 
+def descriptor_owner(chain_id: int | None, address: Address) -> str | None:
+    """Who publishes a clear-signing descriptor for the contract at ``address`` on ``chain_id``
+    (``1inch Network``, ``Uniswap Labs``...): a deployment the registry names is a contract."""
+    if chain_id is None:
+        return None
+    index = load_index()
+    key = f"{chain_id}:{address.lower()}"
+    ids = [*index["calls"].get(key, {}).values(), *(i for v in index["typed"].get(key, {}).values() for i in v)]
+    if ids:
+        return str(index["formats"][ids[0]].get("owner") or "ERC-7730 descriptor")
+    token = index["tokens"].get(key)
+    return f"token {token[0]}" if token else None
+
+
 def _nested_text(data: bytes) -> str:
     from txfirewall.signatures.calldata import decode_calldata  # late: calldata imports are heavy
 

@@ -14,10 +14,9 @@ from txfirewall.model.abi import AbiError
 from txfirewall.model.intent import Allowance, CallNode, DecodedCall
 from txfirewall.model.primitives import (
     MAX_UINT256,
-    UNLIMITED_ALLOWANCE,
-    UNLIMITED_PERMIT2,
     Address,
     address_from_bytes,
+    is_unlimited_amount,
     to_address,
 )
 from txfirewall.signatures.calldata import CallDecoding, decode_calldata
@@ -185,7 +184,7 @@ def _grants(target: Address | None, role: str, call: DecodedCall, path: str) -> 
     where = path or "top"
     if role in ("erc20-approve", "erc20-increase-allowance") and target is not None:
         amount = int(args[1])
-        return [Allowance(target, _addr(args[0]), amount, amount >= UNLIMITED_ALLOWANCE, call.name, path=where)]
+        return [Allowance(target, _addr(args[0]), amount, is_unlimited_amount(amount), call.name, path=where)]
     if role == "set-approval-for-all" and target is not None and args[1]:
         return [Allowance(target, _addr(args[0]), None, True, "setApprovalForAll", path=where)]
     if role == "erc2612-permit" and target is not None:
@@ -195,7 +194,7 @@ def _grants(target: Address | None, role: str, call: DecodedCall, path: str) -> 
                 target,
                 _addr(args[1]),
                 amount,
-                amount >= UNLIMITED_ALLOWANCE,
+                is_unlimited_amount(amount),
                 "eip2612-permit",
                 deadline=int(args[3]),
                 path=where,
@@ -210,7 +209,7 @@ def _grants(target: Address | None, role: str, call: DecodedCall, path: str) -> 
                 _addr(args[0]),
                 _addr(args[1]),
                 amount,
-                amount >= UNLIMITED_PERMIT2,
+                is_unlimited_amount(amount, 160),
                 "permit2-approve",
                 expiration=int(args[3]),
                 path=where,
@@ -227,7 +226,7 @@ def _grants(target: Address | None, role: str, call: DecodedCall, path: str) -> 
                 _addr(token),
                 _addr(spender),
                 amount,
-                amount >= UNLIMITED_PERMIT2,
+                is_unlimited_amount(amount, 160),
                 role,
                 expiration=expiration,
                 deadline=deadline,

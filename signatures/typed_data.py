@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from txfirewall.model.intent import Allowance, AssetAmount, Intent, IntentKind
-from txfirewall.model.primitives import MAX_UINT256, Address, is_address, to_address
+from txfirewall.model.primitives import MAX_UINT256, Address, is_address, is_unlimited_amount, to_address
 from txfirewall.model.request import TypedDataRequest
 
 PERMIT2_ADDRESS = Address("0x000000000022D473030F116dDEE9F6B43aC78BA3")
@@ -21,8 +21,8 @@ _SEAPORT_ITEM = {0: "native", 1: "erc20", 2: "erc721", 3: "erc1155", 4: "erc721"
 
 
 def unlimited_amount(amount: int, bits: int = 256) -> bool:
-    """At or above half the type's range counts as unlimited (drainers dodge exact max checks)."""
-    return amount >= 1 << (bits - 1)
+    """Unlimited in practice (see ``is_unlimited_amount``): drainers dodge exact max checks."""
+    return is_unlimited_amount(amount, bits)
 
 
 def _fields(td: TypedDataRequest, type_name: str) -> set[str]:

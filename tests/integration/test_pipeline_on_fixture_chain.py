@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from txfirewall.chain.anvil_node import AnvilNode
+from txfirewall.decide.policy import policy_from_mapping
 from txfirewall.enrich.history_file import load_history
 from txfirewall.enrich.labels import parse_labels_csv
 from txfirewall.errors import ChainMismatchError, EnvironmentFailure
@@ -188,8 +189,17 @@ async def test_chain_id_mismatch_is_refused(mainnet: AnvilNode) -> None:
             pass
 
 
-async def test_offline_analysis_still_fails_closed(mainnet: AnvilNode) -> None:
+async def test_offline_an_unverifiable_spender_is_noted_and_strict_policy_warns(mainnet: AnvilNode) -> None:
+    """No node to check the spender: by default a low finding asks to verify it (warning on every
+    unknown router offline fired on 2.5 % of real traffic); a strict policy makes it a warning."""
     async with Firewall(FirewallConfig(simulate=False)) as fw:
         verdict = await fw.analyze(load_request("d_usdx_approve_max_scammer.json"))
-    assert verdict.decision is Decision.WARN  # no node to check the spender: warn, never allow
+    (finding,) = [f for f in verdict.findings if f.rule == "unlimited-approval-to-eoa"]
+    assert finding.severity.value == "low" and finding.evidence["spender_is_contract"] is None
     assert verdict.simulation.status is SimulationStatus.SKIPPED
+    strict = policy_from_mapping(
+        {"rules": {"unlimited-approval-to-eoa": {"params": {"unverified_severity": "medium"}}}}
+    )
+    async with Firewall(FirewallConfig(simulate=False, policy=strict)) as fw:
+        verdict = await fw.analyze(load_request("d_usdx_approve_max_scammer.json"))
+    assert verdict.decision is Decision.WARN

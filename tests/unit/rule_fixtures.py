@@ -124,6 +124,10 @@ RULE_FIXTURES: dict[str, Pair] = {
         lambda: with_facts(ctx_for(tx(TOKEN, APPROVE_MAX)), facts(BOB, contract=False)),
         lambda: with_facts(ctx_for(tx(TOKEN, APPROVE_FINITE)), facts(BOB, contract=False)),
     ),
+    "approval-to-eoa": (
+        lambda: with_facts(ctx_for(tx(TOKEN, APPROVE_FINITE)), facts(BOB, contract=False)),
+        lambda: with_facts(ctx_for(tx(TOKEN, APPROVE_FINITE)), facts(BOB, contract=True)),
+    ),
     "unlimited-approval-to-unfamiliar-contract": (
         lambda: with_facts(ctx_for(tx(TOKEN, APPROVE_ALL)), facts(DRAINER, contract=True, sent=0)),
         lambda: with_facts(ctx_for(tx(TOKEN, APPROVE_ALL)), facts(DRAINER, contract=True, sent=3)),

@@ -91,3 +91,24 @@ def test_every_builtin_parameter_accepts_its_own_default() -> None:
             as_toml = sorted(value) if isinstance(value, (set, frozenset)) else value
             as_toml = list(as_toml) if isinstance(as_toml, tuple) else as_toml
             assert getattr(rule.params_with({name: as_toml}), name) == value, (rule.id, name)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        ("approve(address,uint256)", ["address", "uint256"], 2**255 - 1),
+        ("increaseAllowance(address,uint256)", ["address", "uint256"], 2**255 - 1),
+        ("increaseApproval(address,uint256)", ["address", "uint256"], 2**256 - 1),
+    ],
+    ids=["approve", "increaseAllowance", "increaseApproval"],
+)
+def test_every_allowance_call_at_the_sentinel_is_unlimited_offline(call: tuple[str, list[str], int]) -> None:
+    """Without a node (no simulation), the decoded call tree decides; every allowance-raising call counts."""
+    from txfirewall.heuristics.approvals import unlimited_approval_to_eoa
+
+    from .rule_fixtures import BOB, TOKEN, _calldata, ctx_for, facts, tx, with_facts
+
+    signature, types, amount = call
+    ctx = with_facts(ctx_for(tx(TOKEN, _calldata(signature, types, [BOB, amount]))), facts(BOB, contract=False))
+    hit = unlimited_approval_to_eoa.check(ctx, unlimited_approval_to_eoa.default_params())
+    assert hit is not None and hit.evidence["unlimited_because"] == "the amount is the maximum such a field holds"

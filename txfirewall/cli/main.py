@@ -16,6 +16,7 @@ from pathlib import Path
 from txfirewall.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_ENVIRONMENT
 from txfirewall.cli.graph import register as register_graph
 from txfirewall.cli.intel import register as register_intel
+from txfirewall.cli.rules import register as register_rules
 from txfirewall.errors import EnvironmentFailure, InputFileError
 
 
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("setup", help="make sure anvil is installed (npm @foundry-rs/anvil, pinned)")
     register_intel(sub)
+    register_rules(sub)
     register_graph(sub)
     return parser
 
@@ -78,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         from txfirewall.cli.intel import run as run_intel
 
         return run_intel(args)
+    if args.command == "rules":
+        from txfirewall.cli.rules import run as run_rules
+
+        return run_rules(args)
     if args.command == "graph":
         from txfirewall.cli.graph import run as run_graph
 

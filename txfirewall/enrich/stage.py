@@ -9,12 +9,16 @@ from typing import TYPE_CHECKING
 
 from txfirewall.enrich.contract_age import AgeLookup, apply_ages, start_age_lookup
 from txfirewall.enrich.history import HistoryIndex
+from txfirewall.enrich.holdings import fetch_holdings
 from txfirewall.enrich.token_metadata import TokenCache, fetch_token_info
 from txfirewall.errors import RpcCallError
+from txfirewall.intel.known_contracts import known_contract_name
 from txfirewall.model.facts import AddressFacts, Label, TokenInfo
 from txfirewall.model.hashing import keccak256
+from txfirewall.model.holdings import Holdings
 from txfirewall.model.intent import IntentKind
 from txfirewall.model.primitives import Address, parse_data
+from txfirewall.signatures.erc7730 import descriptor_owner
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -94,6 +98,42 @@ async def _no_tokens() -> dict[Address, TokenInfo]:
     return {}
 
 
+async def _no_holdings() -> Holdings | None:
+    return None
+
+
+def granted_tokens(ctx: AnalysisContext) -> list[Address]:
+    """Tokens the sender grants an allowance over: their supply says what the allowance means."""
+    user = ctx.request.sender
+    tokens: list[Address] = []
+    intent = ctx.intent
+    if intent is not None:
+        tokens.extend(a.token for a in intent.allowances if a.token is not None)
+        if intent.kind is IntentKind.TOKEN_APPROVAL and intent.token is not None:
+            tokens.append(intent.token)
+    sim = ctx.simulation
+    if sim is not None and sim.ran:
+        tokens.extend(a.token for a in sim.approvals if a.owner == user)
+    return list(dict.fromkeys(tokens))
+
+
+def held_tokens(ctx: AnalysisContext) -> list[Address]:
+    """Tokens the sender grants or sends: how much of what they hold is at stake."""
+    user = ctx.request.sender
+    tokens = granted_tokens(ctx)
+    if ctx.intent is not None and ctx.intent.token is not None:
+        tokens.append(ctx.intent.token)
+    sim = ctx.simulation
+    if sim is not None and sim.ran:
+        tokens.extend(t.token for t in sim.transfers if t.sender == user and t.token is not None)
+    return list(dict.fromkeys(tokens))
+
+
+def known_contract(chain_id: int | None, address: Address) -> str | None:
+    """The curated list first, then the ERC-7730 registry's deployments."""
+    return known_contract_name(chain_id, address) or descriptor_owner(chain_id, address)
+
+
 async def enrich(
     ctx: AnalysisContext,
     client: RpcClient | None,
@@ -110,14 +150,19 @@ async def enrich(
     addresses = list(roles)
     codes: dict[Address, bytes] = {}
     tokens = {}
+    holdings: Holdings | None = None
     # Contract ages: a few round trips of their own, started now so they overlap the code batch.
     age_task = start_age_lookup(client, roles, ages, block) if client is not None and ages is not None else None
     if client is not None:
         # Code and token metadata in parallel: one round trip, not two.
         token_list = token_addresses(ctx)
-        code_replies, token_info = await asyncio.gather(
+        sender = ctx.request.sender
+        code_replies, token_info, holdings = await asyncio.gather(
             client.batch([("eth_getCode", [a, block]) for a in addresses]),
             fetch_token_info(client, token_list, block, token_cache) if token_list else _no_tokens(),
+            fetch_holdings(client, sender, held_tokens(ctx), granted_tokens(ctx), block)
+            if sender is not None
+            else _no_holdings(),
         )
         for address, reply in zip(addresses, code_replies, strict=True):
             if not isinstance(reply, RpcCallError):
@@ -135,10 +180,12 @@ async def enrich(
     for address in addresses:
         code = codes.get(address)
         rel = index.relationship(user, address) if index is not None and user else None
+        known_as = known_contract(ctx.chain_id, address)
         facts[address] = AddressFacts(
             address=address,
             roles=tuple(roles[address]),
-            is_contract=None if code is None else len(code) > 0,
+            is_contract=(True if known_as else None) if code is None else len(code) > 0,
+            known_as=known_as,
             code_size=None if code is None else len(code),
             code_hash=None if not code else "0x" + keccak256(code).hex(),
             labels=labels.get(address, ()) + (intel.lookup(address) if intel is not None else ()),
@@ -155,5 +202,6 @@ async def enrich(
         addresses=MappingProxyType(facts),
         tokens=MappingProxyType(tokens),
         code_known=client is not None and len(codes) == len(addresses),
+        holdings=holdings,
         proximity_known=graph is not None,
     )

@@ -8,6 +8,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from txfirewall.model.facts import AddressFacts, HistoryEntry, Label, TokenInfo
+from txfirewall.model.holdings import Holdings
 from txfirewall.model.intent import Intent
 from txfirewall.model.primitives import Address, ChainId
 from txfirewall.model.request import Request
@@ -25,6 +26,7 @@ class Fact(StrEnum):
     TOKENS = "tokens"
     HISTORY = "history"
     PROXIMITY = "proximity"
+    HOLDINGS = "holdings"
 
 
 def _empty() -> Mapping[Address, AddressFacts]:
@@ -54,6 +56,8 @@ class AnalysisContext:
     """True when ``addresses[*].is_contract`` was read from a node."""
     proximity_known: bool = False
     """True when an address graph was consulted for ``addresses[*].proximity``."""
+    holdings: Holdings | None = None
+    """The sender's balances of what the request grants or moves (None: no node to read them)."""
 
     def facts(self, address: Address | None) -> AddressFacts | None:
         return None if address is None else self.addresses.get(address)
@@ -74,4 +78,6 @@ class AnalysisContext:
             have.add(Fact.HISTORY)
         if self.proximity_known:
             have.add(Fact.PROXIMITY)
+        if self.holdings is not None:
+            have.add(Fact.HOLDINGS)
         return frozenset(have)

@@ -183,6 +183,8 @@ class AddressFacts:
     """How old it is at the pinned block: since its creation block, or else since ``first_seen``."""
     age_source: str | None = None
     """Where ``age_seconds`` comes from: ``creation-block`` or ``graph-first-seen``."""
+    known_as: str | None = None
+    """A well-known contract's name (curated list, ERC-7730 deployments): it holds code, node or not."""
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -198,5 +200,6 @@ class AddressFacts:
             "created_at_block": self.created_at_block,
             "created_at": self.created_at,
             "age_seconds": self.age_seconds,
+            "known_as": self.known_as,
             "age_source": self.age_source,
         }

@@ -16,11 +16,20 @@ Selector = NewType("Selector", str)
 """A 4-byte function selector as 0x-prefixed lowercase hex."""
 
 MAX_UINT256 = 2**256 - 1
-UNLIMITED_ALLOWANCE = 2**255
-"""ERC-20 allowances at or above this are unlimited in practice: no token has that supply, and
-drainers use values just below 2**256-1 to dodge equality checks."""
-UNLIMITED_PERMIT2 = 2**159
-"""Permit2 amounts are uint160; at or above half that range is unlimited in practice."""
+UNLIMITED_SENTINEL = 2**128
+"""Allowance amounts at or above this are unlimited whatever the field's width: no token has a
+supply near 3.4e38 base units (a quadrillion tokens at 18 decimals is 1e33), while drainers ask
+for 2**256-1, 2**255-1, 2**160-1 (Permit2's uint160) and values just below them to dodge
+equality checks."""
+
+
+def is_unlimited_amount(amount: int, bits: int = 256) -> bool:
+    """The sentinel test: at or above ``UNLIMITED_SENTINEL``, or the upper half of a narrower field
+    (a uint96 allowance near its maximum). What an amount does to a user also depends on their
+    balance and the token's supply: see ``heuristics/grants.py``."""
+    return amount >= min(UNLIMITED_SENTINEL, 1 << (bits - 1))
+
+
 ZERO_ADDRESS = Address("0x0000000000000000000000000000000000000000")
 NATIVE_TRANSFER_PSEUDO_ADDRESS = Address("0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE")
 

@@ -15,10 +15,9 @@ from typing import Any
 from txfirewall.model.abi import AbiError, abi_decode
 from txfirewall.model.primitives import (
     NATIVE_TRANSFER_PSEUDO_ADDRESS,
-    UNLIMITED_ALLOWANCE,
-    UNLIMITED_PERMIT2,
     Address,
     address_from_word,
+    is_unlimited_amount,
     parse_data,
     to_address,
 )
@@ -93,7 +92,7 @@ def _read_one(log: Mapping[str, Any]) -> ApprovalChange | list[Transfer] | None:
             owner=address_from_word(_word(topics[1])),
             spender=address_from_word(_word(topics[3])),
             amount=amount,
-            unlimited=amount >= UNLIMITED_PERMIT2,
+            unlimited=is_unlimited_amount(amount, 160),
             via=emitter,
             expiration=expiration,
         )
@@ -143,7 +142,7 @@ def _approval(emitter: Address, topics: list[str], data: bytes) -> ApprovalChang
     if len(topics) == 3 and len(data) == 32:
         amount = int.from_bytes(data, "big")
         return ApprovalChange(
-            AssetKind.ERC20, emitter, owner, spender, amount=amount, unlimited=amount >= UNLIMITED_ALLOWANCE
+            AssetKind.ERC20, emitter, owner, spender, amount=amount, unlimited=is_unlimited_amount(amount)
         )
     if len(topics) == 4 and not data:
         return ApprovalChange(

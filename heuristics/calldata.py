@@ -55,3 +55,25 @@ def undecodable_calldata_to_contract(ctx: AnalysisContext, params: NoParams) -> 
         evidence={"target": tx.to, "selector": intent.selector, "data_length": len(tx.data)},
         subject=tx.to,
     )
+
+
+@rule(
+    id="call-tree-truncated",
+    title="Calls nested deeper than txfirewall reads",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    requires=(Fact.INTENT,),
+)
+def call_tree_truncated(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """Fail closed: a request that nests multicalls past the decoder's depth or size limit hides
+    whatever sits below it (an approval nine ``aggregate3`` levels down read as nothing). No wallet
+    flow nests that deep; a request that does is at least warned, and says why."""
+    intent = ctx.intent
+    if intent is None or intent.truncated is None:
+        return None
+    return Hit(
+        message=f"This request nests calls deeper than txfirewall reads: {intent.truncated}. What lies below "
+        "was not checked; an approval or transfer could be hidden there.",
+        evidence={"truncated": intent.truncated, "target": intent.target},
+        subject=intent.target,
+    )

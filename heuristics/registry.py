@@ -12,7 +12,7 @@ from txfirewall.heuristics.approvals import (
     unlimited_approval_to_eoa,
     unlimited_approval_to_unfamiliar_contract,
 )
-from txfirewall.heuristics.calldata import ambiguous_selector, undecodable_calldata_to_contract
+from txfirewall.heuristics.calldata import ambiguous_selector, call_tree_truncated, undecodable_calldata_to_contract
 from txfirewall.heuristics.code_changes import account_delegation_set, ownership_transferred, proxy_upgraded
 from txfirewall.heuristics.contract_age import fresh_contract_counterparty
 from txfirewall.heuristics.counterparties import illicit_counterparty
@@ -67,6 +67,7 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     unprotected_raw_transaction,
     ambiguous_selector,
     undecodable_calldata_to_contract,
+    call_tree_truncated,
     siwe_domain_mismatch,
     fresh_contract_counterparty,
 )

@@ -8,7 +8,7 @@ from dataclasses import replace
 from txfirewall.model.intent import Allowance, CallNode, Intent, IntentKind
 from txfirewall.model.primitives import ZERO_ADDRESS, ChainId
 from txfirewall.model.request import CallsRequest, RawTransaction
-from txfirewall.signatures.nested import MAX_NODES, _Budget, node_for
+from txfirewall.signatures.nested import MAX_NODES, TRUNCATED, _Budget, node_for
 
 
 def decode_batch(batch: CallsRequest) -> Intent:
@@ -30,6 +30,7 @@ def decode_batch(batch: CallsRequest) -> Intent:
         value=total,
         unlimited=any(a.unlimited for a in allowances),
         notes=tuple(notes),
+        truncated=TRUNCATED if budget.truncated else None,
     )
 
 

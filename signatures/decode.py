@@ -96,6 +96,7 @@ def _decode_transaction(tx: TransactionRequest) -> Intent:
         notes=(*decoding.notes, *tree.notes),
         children=tree.children,
         allowances=tree.allowances,
+        truncated=tree.truncated,
         ambiguous=decoding.ambiguous,
     )
     if call is None or decoding.role is None:

@@ -31,6 +31,10 @@ class Tree:
     children: tuple[CallNode, ...] = ()
     allowances: tuple[Allowance, ...] = ()
     notes: tuple[str, ...] = ()
+    truncated: str | None = None
+
+
+TRUNCATED = f"the call tree goes deeper than {MAX_DEPTH} levels or past {MAX_NODES} calls"
 
 
 @dataclass
@@ -51,7 +55,7 @@ def decode_tree(target: Address | None, value: int, data: bytes, decoding: CallD
     allowances: list[Allowance] = []
     children = _children(target, decoding, "", 0, budget, allowances)
     notes = (f"call tree truncated at {MAX_NODES} calls or {MAX_DEPTH} levels",) if budget.truncated else ()
-    return Tree(tuple(children), tuple(allowances), notes)
+    return Tree(tuple(children), tuple(allowances), notes, TRUNCATED if budget.truncated else None)
 
 
 def node_for(

@@ -631,3 +631,21 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(argv: tuple[str, ...],
         stderr = proc.stderr.read().decode()
         assert proc.wait(timeout=60) == 141
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
+def test_a_raw_transaction_signed_by_another_account_than_from_exits_3(tmp_path: Path) -> None:
+    """The same mismatch as a bare transaction's ``from``: a signed transaction from another key."""
+    from eth_account import Account
+
+    other = Account.from_key("0x" + "22" * 32)
+    mine = "0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4"
+    tx = {"nonce": 0, "gas": 21_000, "gasPrice": 10**9, "chainId": 7357, "to": mine, "value": 1}
+    raw = bytes(other.sign_transaction(tx).raw_transaction)
+    request = tmp_path / "raw.json"
+    request.write_text(
+        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": ["0x" + raw.hex()]})
+    )
+    refused = run("check", str(request), "--no-simulate", "--from", mine)
+    assert refused.returncode == 3 and "signed by" in refused.stderr and other.address in refused.stderr
+    accepted = run("check", str(request), "--no-simulate", "--from", other.address)
+    assert accepted.returncode in (0, 10, 20), accepted.stderr

@@ -88,9 +88,25 @@ def simulated(
     return replace(ctx, simulation=sim)
 
 
+MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
 APPROVE_MAX = _calldata("approve(address,uint256)", ["address", "uint256"], [BOB, MAX_UINT256])
 APPROVE_FINITE = _calldata("approve(address,uint256)", ["address", "uint256"], [BOB, 500])
 APPROVE_ALL = _calldata("setApprovalForAll(address,bool)", ["address", "bool"], [DRAINER, True])
+
+
+def nested_aggregate3(levels: int, inner_target: str = TOKEN, inner: str = APPROVE_MAX) -> str:
+    """``inner`` wrapped in ``levels`` Multicall3 ``aggregate3`` calls (each aimed at MULTICALL3)."""
+    target, data = inner_target, inner
+    for _ in range(levels):
+        data = _calldata(
+            "aggregate3((address,bool,bytes)[])",
+            ["(address,bool,bytes)[]"],
+            [[(target, False, bytes.fromhex(data[2:]))]],
+        )
+        target = MULTICALL3
+    return data
+
+
 CLAIM = "0x" + keccak(text="Claim()")[:4].hex()
 ETH_OUT = Transfer(AssetKind.NATIVE, None, ALICE, DRAINER, 10**18)
 
@@ -127,6 +143,10 @@ RULE_FIXTURES: dict[str, Pair] = {
     "approval-to-eoa": (
         lambda: with_facts(ctx_for(tx(TOKEN, APPROVE_FINITE)), facts(BOB, contract=False)),
         lambda: with_facts(ctx_for(tx(TOKEN, APPROVE_FINITE)), facts(BOB, contract=True)),
+    ),
+    "call-tree-truncated": (
+        lambda: ctx_for(tx(MULTICALL3, nested_aggregate3(9))),
+        lambda: ctx_for(tx(MULTICALL3, nested_aggregate3(2))),
     ),
     "unlimited-approval-to-unfamiliar-contract": (
         lambda: with_facts(ctx_for(tx(TOKEN, APPROVE_ALL)), facts(DRAINER, contract=True, sent=0)),

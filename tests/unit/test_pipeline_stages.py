@@ -79,3 +79,44 @@ async def test_timings_cover_every_stage_and_are_read_only() -> None:
     assert verdict.timings_ms["total"] >= verdict.timings_ms["decode"]
     with pytest.raises(TypeError):
         verdict.timings_ms["total"] = 0.0  # type: ignore[index]
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_an_approval_nested_past_the_decoder_limit_fails_closed() -> None:
+    """Nine levels of aggregate3 around approve(BOB, max): the decoder stops at eight; before, the
+    verdict was allow with only a note."""
+    from .rule_fixtures import ALICE as FIXTURE_ALICE
+    from .rule_fixtures import MULTICALL3, nested_aggregate3
+
+    request = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "eth_sendTransaction",
+        "params": [{"from": FIXTURE_ALICE, "to": MULTICALL3, "data": nested_aggregate3(9)}],
+    }
+    async with Firewall(FirewallConfig(simulate=False)) as fw:
+        deep = await fw.analyze(request)
+        request["params"][0]["data"] = nested_aggregate3(3)  # type: ignore[index]
+        shallow = await fw.analyze(request)
+    assert deep.decision is Decision.WARN and "call-tree-truncated" in {f.rule for f in deep.findings}
+    assert deep.intent.truncated
+    assert "call-tree-truncated" not in {f.rule for f in shallow.findings}
+    assert [a.path for a in shallow.intent.allowances] == ["aggregate3[0] > aggregate3[0] > aggregate3[0]"]
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_hash_written_out_as_text_is_as_opaque_as_the_raw_hash() -> None:
+    """personal_sign of the text "0x" + 64 hex digits was allowed; the same 32 bytes raw warned."""
+    digest = bytes(range(32))
+
+    def personal_sign(payload: bytes) -> dict[str, object]:
+        return {"jsonrpc": "2.0", "id": 1, "method": "personal_sign", "params": ["0x" + payload.hex(), ALICE]}
+
+    async with Firewall(FirewallConfig(simulate=False)) as fw:
+        raw = await fw.analyze(personal_sign(digest))
+        as_text = await fw.analyze(personal_sign(("0x" + digest.hex()).encode()))
+        readable = await fw.analyze(personal_sign(b"Sign in to example.org: nonce 0x1234"))
+    for verdict in (raw, as_text):
+        assert verdict.decision is Decision.WARN and "opaque-message-signature" in {f.rule for f in verdict.findings}
+    assert "32-byte hash" in " ".join(as_text.intent.notes)
+    assert readable.decision is Decision.ALLOW

@@ -21,6 +21,7 @@ from txfirewall.errors import EnvironmentFailure, InputFileError, InvalidParamsE
 from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.heuristics.registry import load_rules
 from txfirewall.model.primitives import is_address, to_address
+from txfirewall.model.request import Request
 from txfirewall.model.untrusted_json import loads_strict
 from txfirewall.model.verdict import Verdict
 from txfirewall.parse.request import parse_request
@@ -49,6 +50,17 @@ def _read_request(source: str, sender: str | None) -> dict[str, Any]:
     return obj
 
 
+def _check_account(request: Request, account: str | None) -> None:
+    """The request must be for the account the user named with ``--from``: a raw transaction's
+    recovered signer, a typed-data or message signer, a transaction's ``from``. A signed
+    transaction from another key would otherwise be checked as if it were the user's, and sent."""
+    if account is None or request.sender is None:
+        return
+    if request.sender != to_address(account):
+        kind = "signed by" if request.raw_tx is not None else "for"
+        raise InvalidParamsError(f"the request is {kind} {request.sender} but --from is {to_address(account)}")
+
+
 def emit_error(args: argparse.Namespace, kind: str, exc: Exception) -> None:
     print(f"txfirewall: {exc}", file=sys.stderr)
     if getattr(args, "json", False):
@@ -75,6 +87,7 @@ async def run_check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         request = parse_request(_read_request(args.request, args.sender), origin=args.origin)
+        _check_account(request, args.sender)
     except InputFileError as exc:
         emit_error(args, "usage", exc)
         return EXIT_USAGE

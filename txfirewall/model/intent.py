@@ -223,6 +223,9 @@ class Intent:
     """Who the matching ERC-7730 descriptor is for ("Uniswap Labs"); from the descriptor, not the request."""
     clear_fields: tuple[LabelledField, ...] = ()
     """The descriptor's labelled fields, rendered offline."""
+    truncated: str | None = None
+    """Why the decoded call tree stops short of the request's real depth or size (a limit was
+    reached): what lies beyond it was not read, so it must not read as clean."""
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -251,4 +254,5 @@ class Intent:
             "clear_intent": self.clear_intent,
             "clear_owner": self.clear_owner,
             "clear_fields": [f.to_json() for f in self.clear_fields],
+            "truncated": self.truncated,
         }

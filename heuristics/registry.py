@@ -19,6 +19,7 @@ from txfirewall.heuristics.counterparties import illicit_counterparty
 from txfirewall.heuristics.delegation import delegation_any_chain, unprotected_raw_transaction
 from txfirewall.heuristics.login import siwe_domain_mismatch
 from txfirewall.heuristics.orders import order_for_nothing
+from txfirewall.heuristics.poisoning import address_poisoning_lookalike, most_of_balance_to_new_address
 from txfirewall.heuristics.proximity import counterparty_near_illicit
 from txfirewall.heuristics.rule import Rule
 from txfirewall.heuristics.scam_calls import value_to_scam_selector
@@ -51,6 +52,8 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     lookalike_token_symbol,
     assets_to_unfamiliar_contract,
     first_transfer_to_address,
+    address_poisoning_lookalike,
+    most_of_balance_to_new_address,
     illicit_counterparty,
     counterparty_near_illicit,
     simulation_reverted,

@@ -137,10 +137,12 @@ def _summarised(ctx: AnalysisContext, method: str) -> Intent:
 async def run_pipeline(request: Request, services: Services) -> Verdict:
     """Analyse one parsed request. Never raises for anything the request or the node does."""
     chain, knowledge, caches = services.chain, services.knowledge, services.caches
+    history = knowledge.history
     ctx = AnalysisContext(
         request=request,
         chain_id=chain.chain_id,
-        history=knowledge.history.entries if knowledge.history is not None else None,
+        history=history.entries if history is not None else None,
+        counterparties=history.counterparties(request.sender) if history and request.sender else None,
         labels=knowledge.labels,
     )
 

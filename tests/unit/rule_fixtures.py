@@ -13,8 +13,19 @@ from types import MappingProxyType
 from eth_abi import encode
 from eth_utils import keccak
 
+from txfirewall.enrich.history import HistoryIndex
 from txfirewall.model.context import AnalysisContext, StageFailure
-from txfirewall.model.facts import AddressFacts, ClusterInfo, Label, LabelCategory, Proximity, Relationship, TokenInfo
+from txfirewall.model.facts import (
+    AddressFacts,
+    ClusterInfo,
+    HistoryEntry,
+    Label,
+    LabelCategory,
+    Proximity,
+    Relationship,
+    TokenInfo,
+)
+from txfirewall.model.holdings import Holdings, TokenHolding
 from txfirewall.model.intent import AssetAmount, Intent, IntentKind
 from txfirewall.model.primitives import MAX_UINT256, Address, ChainId, to_address
 from txfirewall.model.simulation import (
@@ -39,6 +50,32 @@ ROUTER = to_address("0x93e757e078Ad92ABade5a1238931cEB1a15bd53E")
 
 def _calldata(signature: str, types: list[str], args: list[object]) -> str:
     return "0x" + (keccak(text=signature)[:4] + encode(types, args)).hex()
+
+
+FRIEND = to_address("0x1234567890abcdef1234567890abcdef12345678")
+POISON = to_address("0x1234ffffffffffffffffffffffffffffffff5678")
+"""Same first 4 and last 4 hex digits as FRIEND: the look-alike a poisoner plants."""
+
+
+def with_history(ctx: AnalysisContext, *entries: HistoryEntry) -> AnalysisContext:
+    """The context the pipeline builds from a history: entries plus the sender's counterparties."""
+    index = HistoryIndex(entries)
+    sender = ctx.request.sender
+    assert sender is not None
+    return replace(ctx, history=index.entries, counterparties=index.counterparties(sender))
+
+
+def paid(to: str, value: int = 10**18) -> HistoryEntry:
+    return HistoryEntry(sender=ALICE, to=to_address(to), value=value)
+
+
+def planted(frm: str) -> HistoryEntry:
+    return HistoryEntry(sender=to_address(frm), to=ALICE, value=0)
+
+
+def holding(ctx: AnalysisContext, native: int | None = None, **tokens: int) -> AnalysisContext:
+    held = {to_address(t): TokenHolding(to_address(t), b, None) for t, b in tokens.items()}
+    return replace(ctx, holdings=Holdings(owner=ALICE, native=native, tokens=MappingProxyType(held)))
 
 
 def ctx_for(request: object, **changes: object) -> AnalysisContext:
@@ -158,6 +195,14 @@ RULE_FIXTURES: dict[str, Pair] = {
         lambda: with_facts(
             simulated(ctx_for(tx(DRAINER, CLAIM, 10**18)), ETH_OUT), facts(DRAINER, contract=True, sent=2)
         ),
+    ),
+    "address-poisoning-lookalike": (
+        lambda: with_history(ctx_for(tx(POISON, value=10**18)), paid(FRIEND), planted(POISON)),
+        lambda: with_history(ctx_for(tx(FRIEND, value=10**18)), paid(FRIEND), planted(POISON)),
+    ),
+    "most-of-balance-to-new-address": (
+        lambda: holding(with_history(ctx_for(tx(BOB, value=95 * 10**16)), paid(FRIEND)), native=10**18),
+        lambda: holding(with_history(ctx_for(tx(FRIEND, value=95 * 10**16)), paid(FRIEND)), native=10**18),
     ),
     "first-transfer-to-address": (
         lambda: with_facts(ctx_for(tx(BOB, value=1), history=()), facts(BOB, contract=False, sent=0)),

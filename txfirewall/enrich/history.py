@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from txfirewall.model.counterparties import Counterparties
 from txfirewall.model.facts import HistoryEntry, Relationship
 from txfirewall.model.primitives import Address
+
+DUST_WEI = 10**14
+"""ETH below this (0.0001 ETH) is dust: what poisoners send to plant an address, not a payment."""
 
 
 class HistoryIndex:
@@ -31,6 +35,14 @@ class HistoryIndex:
             bounds = self._times.setdefault(key, [timestamp, timestamp])
             bounds[0], bounds[1] = min(bounds[0], timestamp), max(bounds[1], timestamp)
 
+    def counterparties(self, user: Address) -> Counterparties:
+        """``user``'s real counterparties and the planted candidates (computed once per user)."""
+        cache: dict[Address, Counterparties] = self.__dict__.setdefault("_counterparties", {})
+        found = cache.get(user)
+        if found is None:
+            found = cache[user] = _counterparties(self.entries, user)
+        return found
+
     def relationship(self, user: Address, other: Address) -> Relationship:
         """How often ``user`` sent to / called / used the token ``other``, and received from it."""
         sent, received = self._pairs.get((user, other), (0, 0))
@@ -41,3 +53,32 @@ class HistoryIndex:
 def relationship(history: Iterable[HistoryEntry], user: Address, other: Address) -> Relationship:
     """One-off form of ``HistoryIndex(history).relationship(user, other)``."""
     return HistoryIndex(history).relationship(user, other)
+
+
+def _is_real(e: HistoryEntry, user: Address) -> Address | None:
+    """The counterparty a real payment makes (the user paid them, or they paid the user real ETH)."""
+    if e.sender == user and e.to is not None and e.value > 0 and (e.token is not None or e.value >= DUST_WEI):
+        return e.to
+    if e.to == user and e.token is None and e.value >= DUST_WEI:
+        return e.sender
+    return None
+
+
+def _counterparties(entries: Iterable[HistoryEntry], user: Address) -> Counterparties:
+    real: dict[Address, None] = {}
+    seen: dict[Address, int] = {}
+    for e in entries:
+        if e.sender != user and e.to != user:
+            continue
+        other = e.to if e.sender == user else e.sender
+        if other is None or other == user:
+            continue
+        paid = _is_real(e, user)
+        if paid is not None:
+            real[paid] = None
+        else:
+            seen[other] = seen.get(other, 0) + 1
+    planted = {a: n for a, n in seen.items() if a not in real}
+    order = tuple(real)
+    packed = b"".join(bytes.fromhex(a[2:]) for a in order)
+    return Counterparties(user=user, real=order, packed=packed, planted=planted)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from txfirewall.model.counterparties import Counterparties
 from txfirewall.model.facts import AddressFacts, HistoryEntry, Label, TokenInfo
 from txfirewall.model.holdings import Holdings
 from txfirewall.model.intent import Intent
@@ -56,6 +57,8 @@ class AnalysisContext:
     """True when ``addresses[*].is_contract`` was read from a node."""
     proximity_known: bool = False
     """True when an address graph was consulted for ``addresses[*].proximity``."""
+    counterparties: Counterparties | None = None
+    """The sender's real counterparties from their history (None: no history given)."""
     holdings: Holdings | None = None
     """The sender's balances of what the request grants or moves (None: no node to read them)."""
 

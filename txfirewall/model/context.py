@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 from txfirewall.model.facts import AddressFacts, HistoryEntry, Label, TokenInfo
 from txfirewall.model.intent import Intent
+from txfirewall.model.origin import OriginFacts
 from txfirewall.model.primitives import Address, ChainId
 from txfirewall.model.request import Request
 from txfirewall.model.simulation import Simulation
@@ -25,6 +26,12 @@ class Fact(StrEnum):
     TOKENS = "tokens"
     HISTORY = "history"
     PROXIMITY = "proximity"
+    ORIGIN = "origin"
+    """The request names the site that sent it (``Request.origin``), and its facts were gathered."""
+    DOMAIN_LISTS = "domain_lists"
+    """Phishing-domain lists were imported and the origin was matched against them."""
+    ORIGIN_HISTORY = "origin_history"
+    """The user's history names the sites they used (its ``origin`` fields)."""
 
 
 def _empty() -> Mapping[Address, AddressFacts]:
@@ -54,6 +61,8 @@ class AnalysisContext:
     """True when ``addresses[*].is_contract`` was read from a node."""
     proximity_known: bool = False
     """True when an address graph was consulted for ``addresses[*].proximity``."""
+    origin: OriginFacts | None = None
+    """Facts about ``request.origin``; None when the request names no origin."""
 
     def facts(self, address: Address | None) -> AddressFacts | None:
         return None if address is None else self.addresses.get(address)
@@ -74,4 +83,10 @@ class AnalysisContext:
             have.add(Fact.HISTORY)
         if self.proximity_known:
             have.add(Fact.PROXIMITY)
+        if self.origin is not None:
+            have.add(Fact.ORIGIN)
+            if self.origin.list_entries:
+                have.add(Fact.DOMAIN_LISTS)
+            if self.origin.known_hosts:
+                have.add(Fact.ORIGIN_HISTORY)
         return frozenset(have)

@@ -19,6 +19,12 @@ from txfirewall.heuristics.counterparties import illicit_counterparty
 from txfirewall.heuristics.delegation import delegation_any_chain, unprotected_raw_transaction
 from txfirewall.heuristics.login import siwe_domain_mismatch
 from txfirewall.heuristics.orders import order_for_nothing
+from txfirewall.heuristics.origin import (
+    origin_confusable_characters,
+    origin_imitates_known_site,
+    origin_lookalike_of_used_site,
+    origin_on_blocklist,
+)
 from txfirewall.heuristics.poisoning import address_poisoning_lookalike, most_of_balance_to_new_address
 from txfirewall.heuristics.proximity import counterparty_near_illicit
 from txfirewall.heuristics.rule import Rule
@@ -73,6 +79,10 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     call_tree_truncated,
     siwe_domain_mismatch,
     fresh_contract_counterparty,
+    origin_on_blocklist,
+    origin_imitates_known_site,
+    origin_confusable_characters,
+    origin_lookalike_of_used_site,
 )
 
 ENTRY_POINT_GROUP = "txfirewall.rules"

@@ -46,7 +46,9 @@ def parse_siwe(text: str) -> Login | None:
             statement.append(line)
     chain = values.get("chain_id")
     chain_id = int(chain) if chain is not None and chain.isdigit() and len(chain) <= 20 else None
+    scheme = header.group("scheme")
     return Login(
+        scheme=scheme.lower() if scheme else None,
         domain=header.group("domain"),
         address=lines[1].strip(),
         uri=values.get("uri"),

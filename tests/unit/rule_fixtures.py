@@ -14,6 +14,8 @@ from eth_abi import encode
 from eth_utils import keccak
 
 from txfirewall.enrich.history import HistoryIndex
+from txfirewall.enrich.origin import origin_facts
+from txfirewall.intel.domain_lists import DomainEntry, DomainLists
 from txfirewall.model.context import AnalysisContext, StageFailure
 from txfirewall.model.facts import (
     AddressFacts,
@@ -27,6 +29,7 @@ from txfirewall.model.facts import (
 )
 from txfirewall.model.holdings import Holdings, TokenHolding
 from txfirewall.model.intent import AssetAmount, Intent, IntentKind
+from txfirewall.model.origin import DomainListKind
 from txfirewall.model.primitives import MAX_UINT256, Address, ChainId, to_address
 from txfirewall.model.simulation import (
     AssetKind,
@@ -411,4 +414,48 @@ def _order(*receives: AssetAmount) -> AnalysisContext:
 RULE_FIXTURES["order-for-nothing"] = (
     lambda: _order(),
     lambda: _order(AssetAmount("native", None, 10**18, recipient=ALICE)),
+)
+
+
+# --- origin: facts as the enrich stage computes them, from a small synthetic phishing list ---
+
+
+def _origin_lists() -> DomainLists:
+    fuzzy = [DomainEntry(d, DomainListKind.FUZZY, "test-list", 2) for d in ("metamask.io", "opensea.io")]
+    allow = [DomainEntry(d, DomainListKind.ALLOW, "test-list") for d in ("metamask.io", "opensea.io")]
+    block = [DomainEntry("claim-drop.example", DomainListKind.BLOCK, "test-list")]
+    return DomainLists([*allow, *block, *fuzzy], {"test-list": "7"})
+
+
+def from_origin(origin: str, *, used: tuple[str, ...] | None = None) -> AnalysisContext:
+    """A plain transfer asked for by ``origin``; ``used``: the origins in the user's history."""
+    ctx = ctx_for(tx(BOB, value=1))
+    history = None if used is None else HistoryIndex(HistoryEntry(ALICE, BOB, 1, origin=o) for o in used)
+    return replace(
+        ctx,
+        request=replace(ctx.request, origin=origin),
+        history=None if history is None else history.entries,
+        origin=origin_facts(origin, _origin_lists(), history),
+    )
+
+
+RULE_FIXTURES.update(
+    {
+        "origin-on-blocklist": (
+            lambda: from_origin("https://wallet.claim-drop.example"),
+            lambda: from_origin("https://app.uniswap.org"),
+        ),
+        "origin-imitates-known-site": (
+            lambda: from_origin("https://metamsk.xyz"),
+            lambda: from_origin("https://portfolio.metamask.io"),
+        ),
+        "origin-confusable-characters": (
+            lambda: from_origin("https://uniswаp.org"),
+            lambda: from_origin("https://app.uniswap.org"),
+        ),
+        "origin-lookalike-of-used-site": (
+            lambda: from_origin("https://app.unlswap.org", used=("https://app.uniswap.org",)),
+            lambda: from_origin("https://info.uniswap.org", used=("https://app.uniswap.org",)),
+        ),
+    }
 )

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 from txfirewall.model.counterparties import Counterparties
 from txfirewall.model.facts import HistoryEntry, Relationship
+from txfirewall.model.hostnames import parse_host
+from txfirewall.model.origin import Host
 from txfirewall.model.primitives import Address
 
 DUST_WEI = 10**14
@@ -27,6 +29,13 @@ class HistoryIndex:
                 self._count(key, 0, e.timestamp)
             if e.to is not None and (e.to, e.sender) not in sent_keys:
                 self._count((e.to, e.sender), 1, e.timestamp)
+        hosts: dict[str, Host] = {}
+        for origin in dict.fromkeys(e.origin for e in self.entries if e.origin):
+            host = parse_host(origin)
+            if host is not None:
+                hosts.setdefault(host.name, host)
+        self.origin_hosts: tuple[Host, ...] = tuple(hosts.values())
+        """Distinct hosts of the sites the user's history names, in first-seen order."""
 
     def _count(self, key: tuple[Address, Address], slot: int, timestamp: int | None) -> None:
         counts = self._pairs.setdefault(key, [0, 0])

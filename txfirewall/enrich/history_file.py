@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from txfirewall.errors import InputFileError
 from txfirewall.model.facts import HistoryEntry
+from txfirewall.model.hostnames import MAX_ORIGIN_LENGTH, parse_host
 from txfirewall.model.primitives import is_address, to_address
 from txfirewall.model.untrusted_json import loads_bounded
 
@@ -34,6 +35,14 @@ class _HistoryLine(BaseModel):
     timestamp: int | None = Field(default=None, ge=0)
     token: str | None = None
     method: str | None = None
+    origin: str | None = Field(default=None, max_length=MAX_ORIGIN_LENGTH)
+
+    @field_validator("origin")
+    @classmethod
+    def _origin(cls, v: str | None) -> str | None:
+        if v is not None and parse_host(v) is None:
+            raise ValueError("origin must be a URL or hostname naming a host (https://app.example)")
+        return v
 
     @field_validator("sender", "to", "token")
     @classmethod
@@ -72,6 +81,7 @@ def parse_history_lines(lines: Iterable[str], *, source: str = "history") -> tup
                 timestamp=raw.timestamp,
                 token=to_address(raw.token) if raw.token else None,
                 method=raw.method,
+                origin=raw.origin,
             )
         )
     return tuple(entries)

@@ -1,4 +1,5 @@
-"""The enrich stage: facts about every address the request touches, and its tokens."""
+"""The enrich stage: facts about every address the request touches, its tokens, and the site that
+sent it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 from txfirewall.enrich.contract_age import AgeLookup, apply_ages, start_age_lookup
 from txfirewall.enrich.history import HistoryIndex
 from txfirewall.enrich.holdings import fetch_holdings
+from txfirewall.enrich.origin import origin_facts
 from txfirewall.enrich.token_metadata import TokenCache, fetch_token_info
 from txfirewall.errors import RpcCallError
 from txfirewall.intel.known_contracts import known_contract_name
@@ -204,4 +206,5 @@ async def enrich(
         code_known=client is not None and len(codes) == len(addresses),
         holdings=holdings,
         proximity_known=graph is not None,
+        origin=origin_facts(ctx.request.origin, intel.domain_lists() if intel is not None else None, index),
     )

@@ -28,7 +28,8 @@ FORMATS = ("csv", "scamsniffer", "etherscan", "allow", "deny")
 _MAX_LABEL = 200
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """A user-supplied file as text (UTF-8, a BOM dropped, gzip unpacked)."""
     try:
         raw = path.read_bytes()
         if raw[:2] == b"\x1f\x8b":
@@ -50,7 +51,7 @@ def _clean(text: str) -> str:
 
 
 def import_csv(path: Path, source: str) -> Iterator[Label]:
-    for number, row in enumerate(csv.reader(io.StringIO(_read_text(path))), 1):
+    for number, row in enumerate(csv.reader(io.StringIO(read_text(path))), 1):
         if not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
             continue
         if number == 1 and row[0].strip().lower() == "address":
@@ -74,7 +75,7 @@ def import_csv(path: Path, source: str) -> Iterator[Label]:
 
 def import_scamsniffer(path: Path, source: str) -> Iterator[Label]:
     try:
-        data = loads_bounded(_read_text(path))
+        data = loads_bounded(read_text(path))
     except ValueError as exc:
         raise InputFileError(f"{path.name}: not JSON ({exc})") from exc
     if isinstance(data, list):
@@ -98,7 +99,7 @@ def import_scamsniffer(path: Path, source: str) -> Iterator[Label]:
 
 
 def import_etherscan(path: Path, source: str) -> Iterator[Label]:
-    reader = csv.DictReader(io.StringIO(_read_text(path)))
+    reader = csv.DictReader(io.StringIO(read_text(path)))
     fields = [f.strip().lower() for f in reader.fieldnames or []]
     if "address" not in fields:
         raise InputFileError(f"{path.name}: no 'address' column (has: {', '.join(fields)[:120]})")
@@ -117,7 +118,7 @@ def import_etherscan(path: Path, source: str) -> Iterator[Label]:
 
 
 def import_list(path: Path, *, allow: bool) -> Iterator[Label]:
-    for number, line in enumerate(_read_text(path).splitlines(), 1):
+    for number, line in enumerate(read_text(path).splitlines(), 1):
         body = line.split("#", 1)[0].strip()
         if not body or body.lower().startswith("address"):
             continue

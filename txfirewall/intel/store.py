@@ -1,20 +1,26 @@
 """The intel store: labels per address (category, source, date) from the shipped lists plus the
-user's imports and allow / deny lists, persisted in one SQLite file.
+user's imports and allow / deny lists, and the user's phishing-domain lists (MetaMask's config,
+ScamSniffer's domains, their own allow / deny lists), persisted in one SQLite file.
 
-Lookups are a dict probe (shipped) and one indexed SQLite query (user layer): microseconds.
+Address lookups are a dict probe (shipped) and one indexed SQLite query (user layer): microseconds.
+Domain lists are read once into a ``DomainLists`` index (sets plus the short fuzzy list).
+No domain list is shipped: the public ones carry licenses that forbid it.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 
 from txfirewall.errors import InputFileError
+from txfirewall.intel.domain_lists import DomainEntry, DomainLists
 from txfirewall.intel.shipped import shipped_rows
 from txfirewall.model.facts import Label, LabelCategory
+from txfirewall.model.origin import DomainListKind
 from txfirewall.model.primitives import Address, is_address, to_address
 
 _SCHEMA = """
@@ -26,6 +32,21 @@ CREATE TABLE IF NOT EXISTS labels (
     date     TEXT,
     PRIMARY KEY (address, source, label, category)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS domains (
+    domain    TEXT NOT NULL,
+    list      TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    tolerance INTEGER,
+    position  INTEGER NOT NULL,
+    PRIMARY KEY (domain, list, source)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS domain_sources (
+    source      TEXT PRIMARY KEY,
+    format      TEXT NOT NULL,
+    version     TEXT,
+    imported_at INTEGER NOT NULL,
+    entries     INTEGER NOT NULL
+);
 """
 
 
@@ -50,6 +71,7 @@ class IntelStore:
     def __init__(self, path: Path | None = None, *, shipped: bool = True) -> None:
         self.path = path
         self._shipped = shipped_rows() if shipped else {}
+        self._domain_lists: DomainLists | None = None
         try:
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -103,3 +125,34 @@ class IntelStore:
         """(shipped addresses, user label rows)."""
         (user,) = self._db.execute("SELECT COUNT(*) FROM labels").fetchone()
         return len(self._shipped), int(user)
+
+    def replace_domains(self, source: str, fmt: str, entries: Iterable[DomainEntry], version: str | None = None) -> int:
+        """Replace every domain entry of ``source`` with ``entries`` (a newer list drops what its
+        maintainers removed); returns how many entries the source now has."""
+        rows = [(e.domain, e.kind.value, source, e.tolerance, i) for i, e in enumerate(entries)]
+        with self._db:
+            self._db.execute("DELETE FROM domains WHERE source = ?", (source,))
+            self._db.executemany("INSERT OR IGNORE INTO domains VALUES (?, ?, ?, ?, ?)", rows)
+            (count,) = self._db.execute("SELECT COUNT(*) FROM domains WHERE source = ?", (source,)).fetchone()
+            self._db.execute(
+                "INSERT OR REPLACE INTO domain_sources VALUES (?, ?, ?, ?, ?)",
+                (source, fmt, version, int(time.time()), count),
+            )
+        self._domain_lists = None
+        return int(count)
+
+    def domain_sources(self) -> list[tuple[str, str, str | None, int, int]]:
+        """(source, format, version, imported at (unix seconds), entries) of every domain list."""
+        rows = self._db.execute(
+            "SELECT source, format, version, imported_at, entries FROM domain_sources ORDER BY source"
+        )
+        return [(str(a), str(b), None if c is None else str(c), int(d), int(e)) for a, b, c, d, e in rows]
+
+    def domain_lists(self) -> DomainLists:
+        """Every imported domain list, indexed once (rebuilt after an import)."""
+        if self._domain_lists is None:
+            rows = self._db.execute("SELECT domain, list, source, tolerance FROM domains ORDER BY source, position")
+            entries = [DomainEntry(d, DomainListKind(k), src, tol) for d, k, src, tol in rows]
+            versions = {src: ver for src, _fmt, ver, _at, _n in self.domain_sources()}
+            self._domain_lists = DomainLists(entries, versions)
+        return self._domain_lists

@@ -11,6 +11,7 @@ from txfirewall.model.counterparties import Counterparties
 from txfirewall.model.facts import AddressFacts, HistoryEntry, Label, TokenInfo
 from txfirewall.model.holdings import Holdings
 from txfirewall.model.intent import Intent
+from txfirewall.model.origin import OriginFacts
 from txfirewall.model.primitives import Address, ChainId
 from txfirewall.model.request import Request
 from txfirewall.model.simulation import Simulation
@@ -28,6 +29,12 @@ class Fact(StrEnum):
     HISTORY = "history"
     PROXIMITY = "proximity"
     HOLDINGS = "holdings"
+    ORIGIN = "origin"
+    """The request names the site that sent it (``Request.origin``), and its facts were gathered."""
+    DOMAIN_LISTS = "domain_lists"
+    """Phishing-domain lists were imported and the origin was matched against them."""
+    ORIGIN_HISTORY = "origin_history"
+    """The user's history names the sites they used (its ``origin`` fields)."""
 
 
 def _empty() -> Mapping[Address, AddressFacts]:
@@ -61,6 +68,8 @@ class AnalysisContext:
     """The sender's real counterparties from their history (None: no history given)."""
     holdings: Holdings | None = None
     """The sender's balances of what the request grants or moves (None: no node to read them)."""
+    origin: OriginFacts | None = None
+    """Facts about ``request.origin``; None when the request names no origin."""
 
     def facts(self, address: Address | None) -> AddressFacts | None:
         return None if address is None else self.addresses.get(address)
@@ -83,4 +92,10 @@ class AnalysisContext:
             have.add(Fact.PROXIMITY)
         if self.holdings is not None:
             have.add(Fact.HOLDINGS)
+        if self.origin is not None:
+            have.add(Fact.ORIGIN)
+            if self.origin.list_entries:
+                have.add(Fact.DOMAIN_LISTS)
+            if self.origin.known_hosts:
+                have.add(Fact.ORIGIN_HISTORY)
         return frozenset(have)

@@ -65,6 +65,8 @@ class HistoryEntry:
     timestamp: int | None = None
     token: Address | None = None
     method: str | None = None
+    origin: str | None = None
+    """The site that asked for this transaction (``https://app.uniswap.org``), when recorded."""
 
 
 @dataclass(frozen=True)

@@ -149,9 +149,12 @@ class Login:
     issued_at: str | None = None
     expiration_time: str | None = None
     statement: str | None = None
+    scheme: str | None = None
+    """The optional ``scheme://`` before the domain in the message's first line (EIP-4361)."""
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
+            "scheme": self.scheme,
             "domain": self.domain,
             "address": self.address,
             "uri": self.uri,

@@ -85,3 +85,34 @@ def ownership_transferred(ctx: AnalysisContext, params: NoParams) -> Hit | None:
                 subject=change.after,
             )
     return None
+
+
+@rule(
+    id="ownership-to-plain-account",
+    title="A contract's ownership moves to a plain account",
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    requires=(Fact.SIMULATION, Fact.CODE),
+)
+def ownership_to_plain_account(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """Control of a contract handed to an address with no code that is not the user: the takeover
+    step of an admin-key phishing. (Handing it to a multisig or timelock, which are contracts, or to
+    oneself, does not fire.)"""
+    sim = ctx.simulation
+    if sim is None:
+        return None
+    for change in sim.code_changes:
+        if change.kind is not CodeChangeKind.OWNER_CHANGED or change.after is None or change.before is None:
+            continue
+        if change.after == ctx.request.sender:
+            continue
+        facts = ctx.facts(change.after)
+        if facts is None or facts.is_contract is not False:
+            continue
+        return Hit(
+            message=f"This hands control of {change.address} to {change.after}, a plain account that is not you. Whoever "
+            "holds its key could then change or drain the contract.",
+            evidence=change.to_json(),
+            subject=change.after,
+        )
+    return None

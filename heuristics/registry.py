@@ -12,8 +12,14 @@ from txfirewall.heuristics.approvals import (
     unlimited_approval_to_eoa,
     unlimited_approval_to_unfamiliar_contract,
 )
+from txfirewall.heuristics.batches import approval_burns_gas, bulk_unlimited_approvals, oversized_call_batch
 from txfirewall.heuristics.calldata import ambiguous_selector, call_tree_truncated, undecodable_calldata_to_contract
-from txfirewall.heuristics.code_changes import account_delegation_set, ownership_transferred, proxy_upgraded
+from txfirewall.heuristics.code_changes import (
+    account_delegation_set,
+    ownership_to_plain_account,
+    ownership_transferred,
+    proxy_upgraded,
+)
 from txfirewall.heuristics.contract_age import fresh_contract_counterparty
 from txfirewall.heuristics.counterparties import illicit_counterparty
 from txfirewall.heuristics.delegation import delegation_any_chain, unprotected_raw_transaction
@@ -27,7 +33,19 @@ from txfirewall.heuristics.origin import (
 )
 from txfirewall.heuristics.poisoning import address_poisoning_lookalike, most_of_balance_to_new_address
 from txfirewall.heuristics.proximity import counterparty_near_illicit
+from txfirewall.heuristics.recipients import (
+    calldata_to_eoa,
+    send_to_burn_address,
+    tokens_to_protocol_contract,
+    tokens_to_token_contract,
+)
 from txfirewall.heuristics.rule import Rule
+from txfirewall.heuristics.sanity import (
+    broken_address_checksum,
+    creation_without_code,
+    excessive_fee,
+    gas_limit_below_minimum,
+)
 from txfirewall.heuristics.scam_calls import value_to_scam_selector
 from txfirewall.heuristics.signing import (
     chain_id_mismatch,
@@ -43,7 +61,12 @@ from txfirewall.heuristics.simulation import (
 )
 from txfirewall.heuristics.tokens import lookalike_token_symbol
 from txfirewall.heuristics.transfers import assets_to_unfamiliar_contract, first_transfer_to_address
-from txfirewall.heuristics.typed_data import permit_to_eoa, permit_to_unfamiliar_spender, typed_data_chain_mismatch
+from txfirewall.heuristics.typed_data import (
+    permit_owner_not_signer,
+    permit_to_eoa,
+    permit_to_unfamiliar_spender,
+    typed_data_chain_mismatch,
+)
 
 BUILTIN_RULES: tuple[Rule[Any], ...] = (
     eth_sign_raw_hash,
@@ -83,6 +106,19 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     origin_imitates_known_site,
     origin_confusable_characters,
     origin_lookalike_of_used_site,
+    send_to_burn_address,
+    tokens_to_token_contract,
+    tokens_to_protocol_contract,
+    calldata_to_eoa,
+    broken_address_checksum,
+    excessive_fee,
+    gas_limit_below_minimum,
+    creation_without_code,
+    bulk_unlimited_approvals,
+    oversized_call_batch,
+    approval_burns_gas,
+    ownership_to_plain_account,
+    permit_owner_not_signer,
 )
 
 ENTRY_POINT_GROUP = "txfirewall.rules"

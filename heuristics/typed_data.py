@@ -15,6 +15,7 @@ from txfirewall.heuristics.grants import long_lived, signature_grants
 from txfirewall.heuristics.rule import Hit, NoParams, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
+from txfirewall.model.intent import IntentKind
 from txfirewall.model.primitives import UNLIMITED_SENTINEL
 
 
@@ -120,3 +121,27 @@ def permit_to_unfamiliar_spender(ctx: AnalysisContext, params: PermitParams) -> 
             subject=a.spender,
         )
     return None
+
+
+@rule(
+    id="permit-owner-not-signer",
+    title="Permit for another account than the one signing",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    requires=(Fact.INTENT,),
+)
+def permit_owner_not_signer(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """The permit's ``owner`` is not the account asked to sign: the request was built for someone
+    else, or is probing which account signs (Interceptor SIGNATURE_ACCOUNT_DOES_NOT_MATCH)."""
+    intent = ctx.intent
+    signer = ctx.request.sender
+    if intent is None or intent.kind is not IntentKind.PERMIT or intent.owner is None or signer is None:
+        return None
+    if intent.owner == signer:
+        return None
+    return Hit(
+        message=f"This permit is written for owner {intent.owner}, but {signer} is asked to sign it. A legitimate app "
+        "asks the owner to sign its own permit.",
+        evidence={"owner": intent.owner, "signer": signer, "primary_type": intent.primary_type},
+        subject=intent.owner,
+    )

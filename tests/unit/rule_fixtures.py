@@ -30,7 +30,7 @@ from txfirewall.model.facts import (
 from txfirewall.model.holdings import Holdings, TokenHolding
 from txfirewall.model.intent import AssetAmount, Intent, IntentKind
 from txfirewall.model.origin import DomainListKind
-from txfirewall.model.primitives import MAX_UINT256, Address, ChainId, to_address
+from txfirewall.model.primitives import MAX_UINT256, ZERO_ADDRESS, Address, ChainId, to_address
 from txfirewall.model.simulation import (
     AssetKind,
     CodeChange,
@@ -147,6 +147,54 @@ def nested_aggregate3(levels: int, inner_target: str = TOKEN, inner: str = APPRO
     return data
 
 
+TOKEN2 = to_address("0x00000000000000000000000000000000000070c2")
+TOKEN3 = to_address("0x00000000000000000000000000000000000070c3")
+UNI_V2_ROUTER = to_address("0x7a250d5630B4cF539739dF2C5dAcb4c659F2488D")
+WETH = to_address("0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2")
+
+
+def known(address: Address, name: str) -> AddressFacts:
+    return replace(facts(address, contract=True), known_as=name)
+
+
+def _batch(n: int) -> AnalysisContext:
+    calls = [{"to": BOB, "value": "0x1"} for _ in range(n)]
+    return ctx_for(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "wallet_sendCalls",
+            "params": [{"version": "2.0.0", "from": ALICE, "chainId": "0x1cbd", "calls": calls}],
+        }
+    )
+
+
+def _creation(data: str, value: int) -> AnalysisContext:
+    return ctx_for(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "eth_sendTransaction",
+            "params": [{"from": ALICE, "data": data, "value": hex(value)}],
+        }
+    )
+
+
+def _three_approvals(tokens: tuple[str, ...]) -> str:
+    calls = [(tok, False, bytes.fromhex(APPROVE_MAX[2:])) for tok in tokens]
+    return _calldata("aggregate3((address,bool,bytes)[])", ["(address,bool,bytes)[]"], [calls])
+
+
+def _gas(ctx: AnalysisContext, gas_used: int) -> AnalysisContext:
+    assert ctx.simulation is not None
+    return replace(ctx, simulation=replace(ctx.simulation, gas_used=gas_used))
+
+
+BROKEN_CHECKSUM = "0x79482941438F16cC093e6Fb410BaA77A9823026F"
+"""Bob's fixture address with one letter's case flipped: a hand edit."""
+TRANSFER_TO_TOKEN = _calldata("transfer(address,uint256)", ["address", "uint256"], [TOKEN, 5])
+TRANSFER_TO_BOB = _calldata("transfer(address,uint256)", ["address", "uint256"], [BOB, 5])
+
 CLAIM = "0x" + keccak(text="Claim()")[:4].hex()
 ETH_OUT = Transfer(AssetKind.NATIVE, None, ALICE, DRAINER, 10**18)
 
@@ -206,6 +254,70 @@ RULE_FIXTURES: dict[str, Pair] = {
     "most-of-balance-to-new-address": (
         lambda: holding(with_history(ctx_for(tx(BOB, value=95 * 10**16)), paid(FRIEND)), native=10**18),
         lambda: holding(with_history(ctx_for(tx(FRIEND, value=95 * 10**16)), paid(FRIEND)), native=10**18),
+    ),
+    "send-to-burn-address": (
+        lambda: ctx_for(tx(ZERO_ADDRESS, value=1)),
+        lambda: ctx_for(tx(BOB, value=1)),
+    ),
+    "tokens-to-token-contract": (
+        lambda: ctx_for(tx(TOKEN, TRANSFER_TO_TOKEN)),
+        lambda: ctx_for(tx(TOKEN, TRANSFER_TO_BOB)),
+    ),
+    "tokens-to-protocol-contract": (
+        lambda: with_facts(ctx_for(tx(UNI_V2_ROUTER, value=10**17)), known(UNI_V2_ROUTER, "Uniswap V2: Router 02")),
+        lambda: with_facts(ctx_for(tx(WETH, value=10**17)), known(WETH, "Wrapped Ether (WETH9)")),
+    ),
+    "calldata-to-eoa": (
+        lambda: with_facts(ctx_for(tx(BOB, "0x12345678")), facts(BOB, contract=False)),
+        lambda: with_facts(ctx_for(tx(BOB, "0x12345678")), facts(BOB, contract=True)),
+    ),
+    "broken-address-checksum": (
+        lambda: ctx_for(tx(BROKEN_CHECKSUM, value=1)),
+        lambda: ctx_for(tx(BROKEN_CHECKSUM.lower(), value=1)),
+    ),
+    "excessive-fee": (
+        lambda: ctx_for(tx(BOB, value=1, gas="0x5208", maxFeePerGas=hex(10**14), maxPriorityFeePerGas="0x1")),
+        lambda: ctx_for(tx(BOB, value=1, gas="0x5208", maxFeePerGas=hex(30 * 10**9), maxPriorityFeePerGas="0x1")),
+    ),
+    "gas-limit-below-minimum": (
+        lambda: ctx_for(tx(BOB, value=1, gas=hex(20_000))),
+        lambda: ctx_for(tx(BOB, value=1, gas=hex(21_000))),
+    ),
+    "creation-without-code": (
+        lambda: _creation("0x6001", 10**18),
+        lambda: _creation("0x" + "60" * 100, 0),
+    ),
+    "bulk-unlimited-approvals": (
+        lambda: ctx_for(tx(MULTICALL3, _three_approvals((TOKEN, TOKEN2, TOKEN3)))),
+        lambda: ctx_for(tx(MULTICALL3, _three_approvals((TOKEN,)))),
+    ),
+    "oversized-call-batch": (
+        lambda: _batch(11),
+        lambda: _batch(3),
+    ),
+    "approval-burns-gas": (
+        lambda: _gas(simulated(ctx_for(tx(TOKEN, APPROVE_FINITE))), 2_500_000),
+        lambda: simulated(ctx_for(tx(TOKEN, APPROVE_FINITE))),
+    ),
+    "ownership-to-plain-account": (
+        lambda: with_facts(
+            simulated(
+                ctx_for(tx(ROUTER, "0xf2fde38b")),
+                code=(CodeChange(CodeChangeKind.OWNER_CHANGED, ROUTER, BOB, DRAINER),),
+            ),
+            facts(DRAINER, contract=False),
+        ),
+        lambda: with_facts(
+            simulated(
+                ctx_for(tx(ROUTER, "0xf2fde38b")),
+                code=(CodeChange(CodeChangeKind.OWNER_CHANGED, ROUTER, BOB, DRAINER),),
+            ),
+            facts(DRAINER, contract=True),
+        ),
+    ),
+    "permit-owner-not-signer": (
+        lambda: _typed(7357, owner=BOB),
+        lambda: _typed(7357),
     ),
     "first-transfer-to-address": (
         lambda: with_facts(ctx_for(tx(BOB, value=1), history=()), facts(BOB, contract=False, sent=0)),
@@ -281,7 +393,7 @@ RULE_FIXTURES: dict[str, Pair] = {
 # --- parse/decode rules (issue 3): typed data, permits, raw transactions, calldata, sign-in ---
 
 
-def _typed(chain_id: int, spender: str = BOB, value: int = MAX_UINT256) -> AnalysisContext:
+def _typed(chain_id: int, spender: str = BOB, value: int = MAX_UINT256, owner: str = ALICE) -> AnalysisContext:
     import json as _json
 
     doc = {
@@ -304,7 +416,7 @@ def _typed(chain_id: int, spender: str = BOB, value: int = MAX_UINT256) -> Analy
         },
         "primaryType": "Permit",
         "domain": {"name": "Test USD", "chainId": chain_id, "verifyingContract": TOKEN},
-        "message": {"owner": ALICE, "spender": spender, "value": str(value), "nonce": "0", "deadline": "1825027200"},
+        "message": {"owner": owner, "spender": spender, "value": str(value), "nonce": "0", "deadline": "1825027200"},
     }
     return ctx_for({"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [ALICE, _json.dumps(doc)]})
 

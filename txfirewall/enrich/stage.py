@@ -75,6 +75,8 @@ def touched_addresses(ctx: AnalysisContext) -> dict[Address, list[str]]:
                 add(t.recipient, "receives-assets")
         for a in sim.approvals:
             add(a.spender, "spender")
+        for c in sim.code_changes:
+            add(c.after, "new-controller")
     return roles
 
 

@@ -63,9 +63,12 @@ REQUESTS_DIR = HERE / "requests"
 
 
 ACCOUNT_ROLES: dict[str, str] = {
-    "deployer": "Deploys the legitimate protocol contracts (tokens, Permit2, Uniswap-V2-style pool, "
-    "Multicall3, vault) and funds alice; also deploys the unused malicious VaultV2 and is the vault proxy admin.",
-    "alice": "The wallet user the firewall protects. All history.jsonl entries and sample requests are hers.",
+    "deployer": "Deploys the legitimate hand-written contracts (tokens, Permit2, Uniswap-V2-style pool, "
+    "Multicall3, vault) and Fixture DAI, seeds the hand-written pool and the real Uniswap V2 and V3 USDX/WETH "
+    "pools, funds alice; owns the real V2/V3 factories (feeToSetter, owner); also deploys the unused malicious "
+    "VaultV2 and is the vault proxy admin.",
+    "alice": "The wallet user the firewall protects. All history.jsonl entries and sample requests are hers. "
+    "Uses the real Uniswap V2 router, the Universal Router (with Permit2) and her own 1-of-1 Safe.",
     "bob": "Friend EOA: receives ETH from alice several times, sends her USDX once.",
     "carol": "Friend EOA: receives USDX from alice, approved alice to spend 500 USDX.",
     "dave": "Friend EOA: received ETH from alice (once via Multicall3, once directly).",

@@ -33,9 +33,11 @@ test: setup check
 bench: setup
 	$(BIN)/python bench/run.py --out docs/benchmarks.md
 
-# Rebuild the fixture chain from its Solidity sources (needs npm for solc; not needed for demo/test).
+# Rebuild the fixture chain from its Solidity sources and the pinned npm packages' bytecode
+# (needs npm for solc and `npm pack`; not needed for demo/test, which use the committed artifacts).
 fixtures: setup
 	$(BIN)/python anvil_fixtures/compile.py
+	$(BIN)/python anvil_fixtures/npm_artifacts.py
 	$(BIN)/python anvil_fixtures/deploy.py
 
 clean:

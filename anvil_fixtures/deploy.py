@@ -5,24 +5,21 @@ history.jsonl and requests/.
 
 Everything is deterministic: fixed keys (keccak256(b"txfirewall-fixture:" + role)), fixed block
 timestamps (evm_setNextBlockTimestamp), fixed fee parameters, one transaction per block. The chain
-only ever sees artifacts/ (compile.py turns sources into artifacts).
+only ever sees artifacts/ (compile.py turns our sources into artifacts/*.json; npm_artifacts.py
+extracts the real protocols' bytecode from their npm packages into artifacts/npm/).
 """
 
 from __future__ import annotations
 
-import calendar
 import gzip
 import json
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
@@ -31,38 +28,47 @@ REPO = HERE.parent
 if str(REPO) not in sys.path:  # allow `python anvil_fixtures/deploy.py` without installing
     sys.path.insert(0, str(REPO))
 
+from anvil_fixtures import protocols  # noqa: E402
+from anvil_fixtures.fixture_builder import (  # noqa: E402
+    APPROVAL_TOPIC,
+    BLOCK_COINBASE,
+    CHAIN_ID,
+    ETH,
+    GENESIS_TIMESTAMP,
+    HEAD_TIMESTAMP,
+    MAX_UINT160,
+    MAX_UINT256,
+    PERMIT2_ADDRESS,
+    TRANSFER_BATCH_TOPIC,
+    TRANSFER_SINGLE_TOPIC,
+    TRANSFER_TOPIC,
+    USDX,
+    ZERO,
+    Builder,
+    Rpc,
+    RpcError,
+    SentTx,
+    calldata,
+    fixture_key,
+    hexq,
+    load_artifact,
+    ts,
+)
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions  # noqa: E402
 
-ARTIFACTS = HERE / "artifacts"
 STATE_FILE = HERE / "state.json"
 MANIFEST_FILE = HERE / "manifest.json"
 HISTORY_FILE = HERE / "history.jsonl"
 REQUESTS_DIR = HERE / "requests"
 
-CHAIN_ID = 7357
-GENESIS_TIMESTAMP = 1704067200  # 2024-01-01T00:00:00Z
-HEAD_TIMESTAMP = 1793491200  # 2026-11-01T00:00:00Z
-PERMIT2_ADDRESS = "0x000000000022D473030F116dDEE9F6B43aC78BA3"
-# Anvil mines with coinbase 0x0 by default; a real chain never does (CoinbaseGatedDrainer relies on it).
-BLOCK_COINBASE = to_checksum_address(keccak(b"txfirewall-fixture:block-coinbase")[-20:])
-MAX_UINT256 = 2**256 - 1
-MAX_UINT160 = 2**160 - 1
-GWEI = 10**9
-ETH = 10**18
-USDX = 10**6
-MAX_FEE = 30 * GWEI
-PRIORITY_FEE = 1 * GWEI
-
-ZERO = "0x0000000000000000000000000000000000000000"
-TRANSFER_TOPIC = "0x" + keccak(b"Transfer(address,address,uint256)").hex()
-APPROVAL_TOPIC = "0x" + keccak(b"Approval(address,address,uint256)").hex()
-TRANSFER_SINGLE_TOPIC = "0x" + keccak(b"TransferSingle(address,address,address,uint256,uint256)").hex()
-TRANSFER_BATCH_TOPIC = "0x" + keccak(b"TransferBatch(address,address,address,uint256[],uint256[])").hex()
 
 ACCOUNT_ROLES: dict[str, str] = {
-    "deployer": "Deploys the legitimate protocol contracts (tokens, Permit2, Uniswap-V2-style pool, "
-    "Multicall3, vault) and funds alice; also deploys the unused malicious VaultV2 and is the vault proxy admin.",
-    "alice": "The wallet user the firewall protects. All history.jsonl entries and sample requests are hers.",
+    "deployer": "Deploys the legitimate hand-written contracts (tokens, Permit2, Uniswap-V2-style pool, "
+    "Multicall3, vault) and Fixture DAI, seeds the hand-written pool and the real Uniswap V2 and V3 USDX/WETH "
+    "pools, funds alice; owns the real V2/V3 factories (feeToSetter, owner); also deploys the unused malicious "
+    "VaultV2 and is the vault proxy admin.",
+    "alice": "The wallet user the firewall protects. All history.jsonl entries and sample requests are hers. "
+    "Uses the real Uniswap V2 router, the Universal Router (with Permit2) and her own 1-of-1 Safe.",
     "bob": "Friend EOA: receives ETH from alice several times, sends her USDX once.",
     "carol": "Friend EOA: receives USDX from alice, approved alice to spend 500 USDX.",
     "dave": "Friend EOA: received ETH from alice (once via Multicall3, once directly).",
@@ -71,163 +77,6 @@ ACCOUNT_ROLES: dict[str, str] = {
     "and sent alice look-alike 'USD\u0422' tokens (address-poisoning style).",
     "scammer": "Fresh EOA with a little ETH and no code; never interacted with alice.",
 }
-
-
-def fixture_key(role: str) -> str:
-    """Test-only private key of a role. Never use these keys anywhere else."""
-    return "0x" + keccak(b"txfirewall-fixture:" + role.encode()).hex()
-
-
-def ts(date: str) -> int:
-    """'2024-01-02 10:00' (UTC) -> unix seconds."""
-    return calendar.timegm(time.strptime(date, "%Y-%m-%d %H:%M"))
-
-
-def selector(signature: str) -> bytes:
-    return keccak(signature.encode())[:4]
-
-
-def calldata(signature: str, *args: Any) -> bytes:
-    """ABI-encode a call from its canonical signature, e.g. 'transfer(address,uint256)'."""
-    inner = signature[signature.index("(") + 1 : signature.rindex(")")]
-    types = _split_types(inner)
-    return selector(signature) + (abi_encode(types, list(args)) if types else b"")
-
-
-def _split_types(inner: str) -> list[str]:
-    types, depth, cur = [], 0, ""
-    for ch in inner:
-        if ch == "," and depth == 0:
-            types.append(cur)
-            cur = ""
-            continue
-        depth += ch == "("
-        depth -= ch == ")"
-        cur += ch
-    if cur:
-        types.append(cur)
-    return types
-
-
-def hexq(n: int) -> str:
-    return hex(n)
-
-
-def load_artifact(name: str) -> dict:
-    return json.loads((ARTIFACTS / f"{name}.json").read_text(encoding="utf-8"))
-
-
-class RpcError(RuntimeError):
-    pass
-
-
-class Rpc:
-    def __init__(self, url: str) -> None:
-        self._client = httpx.Client(timeout=60.0)
-        self._url = url
-        self._id = 0
-
-    def __call__(self, method: str, *params: Any) -> Any:
-        self._id += 1
-        resp = self._client.post(
-            self._url, json={"jsonrpc": "2.0", "id": self._id, "method": method, "params": list(params)}
-        )
-        resp.raise_for_status()
-        body = resp.json()
-        if "error" in body:
-            raise RpcError(f"{method}: {body['error']}")
-        return body["result"]
-
-    def close(self) -> None:
-        self._client.close()
-
-
-def wait_receipt(rpc: Rpc, tx_hash: str, timeout: float = 30.0) -> dict:
-    """Automine answers eth_sendRawTransaction before the receipt is always queryable: poll."""
-    deadline = time.monotonic() + timeout
-    while True:
-        receipt = rpc("eth_getTransactionReceipt", tx_hash)
-        if receipt is not None:
-            return receipt
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"no receipt for {tx_hash} after {timeout:.0f}s")
-        time.sleep(0.005)
-
-
-@dataclass
-class SentTx:
-    hash: str
-    sender: str
-    method: str | None
-
-
-@dataclass
-class Builder:
-    rpc: Rpc
-    keys: dict[str, str]
-    addr: dict[str, str]
-    nonces: dict[str, int] = field(default_factory=dict)
-    sent: list[SentTx] = field(default_factory=list)
-    now: int = GENESIS_TIMESTAMP
-
-    def at(self, when: int) -> None:
-        """The next block gets timestamp ``when`` (strictly increasing)."""
-        if when <= self.now:
-            when = self.now + 1
-        self.rpc("evm_setNextBlockTimestamp", hexq(when))
-        self.now = when
-
-    def tick(self, seconds: int = 15) -> None:
-        self.at(self.now + seconds)
-
-    def set_balance(self, role: str, wei: int) -> None:
-        self.rpc("anvil_setBalance", self.addr[role], hexq(wei))
-
-    def send(self, role: str, to: str | None, data: bytes = b"", value: int = 0, method: str | None = None) -> dict:
-        """Sign with the role's fixture key, send raw, (automine) and return the receipt."""
-        sender = self.addr[role]
-        nonce = self.nonces.get(role)
-        if nonce is None:
-            nonce = int(self.rpc("eth_getTransactionCount", sender, "latest"), 16)
-        call: dict[str, Any] = {"from": sender, "value": hexq(value), "data": "0x" + data.hex()}
-        if to is not None:
-            call["to"] = to
-        gas = int(self.rpc("eth_estimateGas", call), 16)
-        tx: dict[str, Any] = {
-            "type": 2,
-            "chainId": CHAIN_ID,
-            "nonce": nonce,
-            "gas": gas * 6 // 5 + 10_000 if data else 21_000,
-            "maxFeePerGas": MAX_FEE,
-            "maxPriorityFeePerGas": PRIORITY_FEE,
-            "value": value,
-            "data": data,
-        }
-        if to is not None:
-            tx["to"] = to
-        signed = Account.sign_transaction(tx, self.keys[role])
-        tx_hash = self.rpc("eth_sendRawTransaction", "0x" + bytes(signed.raw_transaction).hex())
-        receipt = wait_receipt(self.rpc, tx_hash)
-        if receipt["status"] != "0x1":
-            raise RuntimeError(f"transaction {method or 'send'} from {role} failed: {receipt}")
-        self.nonces[role] = nonce + 1
-        self.sent.append(SentTx(tx_hash, sender, method))
-        self.tick()
-        return receipt
-
-    def deploy(self, role: str, artifact: str, ctor_types: list[str] | None = None, *args: Any) -> str:
-        bytecode = bytes.fromhex(load_artifact(artifact)["bytecode"][2:])
-        if ctor_types:
-            bytecode += abi_encode(ctor_types, list(args))
-        receipt = self.send(role, None, bytecode, method=None)
-        return to_checksum_address(receipt["contractAddress"])
-
-    def call(self, to: str, data: bytes, out_types: list[str], sender: str | None = None) -> tuple:
-        params: dict[str, Any] = {"to": to, "data": "0x" + data.hex()}
-        if sender:
-            params["from"] = sender
-        raw = self.rpc("eth_call", params, "latest")
-        return tuple(abi_decode(out_types, bytes.fromhex(raw[2:])))
 
 
 def build(rpc: Rpc) -> dict[str, Any]:
@@ -245,9 +94,12 @@ def build(rpc: Rpc) -> dict[str, Any]:
     b.set_balance("carol", 3 * ETH)
     b.set_balance("dave", 1 * ETH)
     b.at(ts("2024-01-02 09:00"))
+    # The real protocols (npm bytecode) at their mainnet addresses: no transactions, see protocols.py.
+    real, real_art = protocols.place_all(b)
+    c.update(real)
+    art.update(real_art)
     for role, artifact in [
         ("usdx", "TestUSD"),
-        ("weth", "WETH9"),
         ("nft", "TestNFT"),
         ("items", "TestItems"),
         ("permit2_template", "Permit2"),
@@ -259,6 +111,8 @@ def build(rpc: Rpc) -> dict[str, Any]:
         "deployer", "UniV2Router", ["address", "address"], c["uniswap_v2_factory"], c["weth"]
     )
     art["uniswap_v2_router"] = "UniV2Router"
+    c["fdai"] = b.deploy("deployer", "npm/ERC20PresetMinterPauser", ["string", "string"], "Fixture DAI", "FDAI")
+    art["fdai"] = "npm/ERC20PresetMinterPauser"
     c["multicall3"] = b.deploy("deployer", "Multicall3")
     art["multicall3"] = "Multicall3"
     c["vault_v1"] = b.deploy("deployer", "VaultV1")
@@ -284,7 +138,7 @@ def build(rpc: Rpc) -> dict[str, Any]:
     (pair,) = b.call(c["uniswap_v2_factory"], calldata("getPair(address,address)", c["usdx"], c["weth"]), ["address"])
     c["uniswap_v2_pair"] = to_checksum_address(pair)
     art["uniswap_v2_pair"] = "UniV2Pair"
-    b.send("deployer", c["usdx"], calldata("mint(address,uint256)", A["deployer"], 2_000_000 * USDX), method="mint")
+    b.send("deployer", c["usdx"], calldata("mint(address,uint256)", A["deployer"], 3_000_000 * USDX), method="mint")
     b.send("deployer", c["weth"], calldata("deposit()"), value=400 * ETH, method="deposit")
     b.send(
         "deployer",
@@ -314,12 +168,17 @@ def build(rpc: Rpc) -> dict[str, Any]:
         ),
         method="addLiquidity",
     )
+    c.update(protocols.seed_pools(b, c))
+    art["uniswap_v2_usdx_weth_pair"] = "npm/UniswapV2Pair"
+    art["uniswap_v3_usdx_weth_pool"] = "npm/UniswapV3Pool"
+    b.send("deployer", c["fdai"], calldata("mint(address,uint256)", A["deployer"], 1_000_000 * ETH), method="mint")
 
     # alice onboarding.
     b.at(ts("2024-01-05 14:30"))
     b.send("deployer", A["alice"], value=50 * ETH)
     b.send("deployer", c["usdx"], calldata("transfer(address,uint256)", A["alice"], 10_000 * USDX), method="transfer")
     b.send("deployer", c["usdx"], calldata("transfer(address,uint256)", A["bob"], 1_000 * USDX), method="transfer")
+    b.send("deployer", c["fdai"], calldata("transfer(address,uint256)", A["alice"], 2_500 * ETH), method="transfer")
     for token_id in (1, 2, 3):
         b.send("deployer", c["nft"], calldata("mint(address,uint256)", A["alice"], token_id), method="mint")
     for token_id in (4, 5):
@@ -384,6 +243,7 @@ def build(rpc: Rpc) -> dict[str, Any]:
     )
     b.at(ts("2025-01-20 10:30"))
     b.send("carol", c["usdx"], calldata("approve(address,uint256)", A["alice"], 500 * USDX), method="approve")
+    protocols.alice_swaps_on_uniswap_v2(b, c)
     b.at(ts("2025-03-08 17:45"))
     b.send("bob", c["usdx"], calldata("transfer(address,uint256)", A["alice"], 120 * USDX), method="transfer")
     b.at(ts("2025-05-17 13:00"))
@@ -401,7 +261,11 @@ def build(rpc: Rpc) -> dict[str, Any]:
     b.send("alice", c["usdx"], calldata("transfer(address,uint256)", A["carol"], 500 * USDX), method="transfer")
     b.at(ts("2025-09-01 18:20"))
     b.send("alice", c["usdx"], calldata("approve(address,uint256)", c["permit2"], MAX_UINT256), method="approve")
+    protocols.alice_swaps_on_universal_router(b, c, keys["alice"])
     eth_to("alice", "bob", 3 * ETH // 10, "2026-02-10 20:00")
+    c["alice_safe"] = protocols.alice_opens_a_safe(b)
+    art["alice_safe"] = "npm/SafeProxy"
+    protocols.alice_approves_position_manager(b, c)
     eth_to("alice", "dave", ETH // 20, "2026-06-30 07:30")
 
     # ------------------------------------------------------------------ October-November 2026: threats
@@ -460,6 +324,14 @@ def token_table(c: dict[str, str]) -> dict[str, dict[str, Any]]:
         c["items"]: {"symbol": "TITEM", "decimals": 0, "name": "Test Items", "standard": "ERC1155"},
         c["lookalike_token"]: {"symbol": "USD\u0422", "decimals": 6, "name": "Tether USD", "standard": "ERC20"},
         c["uniswap_v2_pair"]: {"symbol": "UNI-V2", "decimals": 18, "name": "Uniswap V2", "standard": "ERC20"},
+        c["uniswap_v2_usdx_weth_pair"]: {"symbol": "UNI-V2", "decimals": 18, "name": "Uniswap V2", "standard": "ERC20"},
+        c["fdai"]: {"symbol": "FDAI", "decimals": 18, "name": "Fixture DAI", "standard": "ERC20"},
+        c["uniswap_v3_position_manager"]: {
+            "symbol": "UNI-V3-POS",
+            "decimals": 0,
+            "name": "Uniswap V3 Positions NFT-V1",
+            "standard": "ERC721",
+        },
     }
 
 
@@ -521,7 +393,9 @@ def history(rpc: Rpc, sent: list[SentTx], user: str, tokens: dict[str, dict[str,
     return out
 
 
-def sample_requests(b: Builder, c: dict[str, str], addr: dict[str, str]) -> list[tuple[str, str, str, str, dict]]:
+def sample_requests(
+    b: Builder, c: dict[str, str], addr: dict[str, str], keys: dict[str, str]
+) -> list[tuple[str, str, str, str, dict]]:
     """(file, title, expect, why, request) for every sample wallet request."""
     alice = addr["alice"]
     deadline = HEAD_TIMESTAMP + 365 * 86400
@@ -731,6 +605,7 @@ def sample_requests(b: Builder, c: dict[str, str], addr: dict[str, str]) -> list
             "Human-readable SIWE-style login text, no value at stake.",
             {"method": "personal_sign", "params": ["0x" + login.encode().hex(), alice]},
         ),
+        *protocols.samples(b, c, addr, keys["alice"]),
     ]
 
 
@@ -772,7 +647,7 @@ def main() -> int:
             c, addr, keys = built["contracts"], built["addr"], built["keys"]
             tokens = token_table(c)
             hist = history(rpc, b.sent, addr["alice"], tokens)
-            requests = sample_requests(b, c, addr)
+            requests = sample_requests(b, c, addr, keys)
             check_requests(rpc, requests)
             head = rpc("eth_getBlockByNumber", "latest", False)
             state = dump_state(rpc)
@@ -808,7 +683,10 @@ def main() -> int:
     index = []
     for n, (fname, title, expect, why, req) in enumerate(requests, start=1):
         write_json(REQUESTS_DIR / fname, {"jsonrpc": "2.0", "id": n, **req})
-        index.append({"file": fname, "title": title, "expect": expect, "why": why})
+        entry = {"file": fname, "title": title, "expect": expect, "why": why}
+        if fname in XFAIL:
+            entry["xfail"] = XFAIL[fname]
+        index.append(entry)
     write_json(REQUESTS_DIR / "index.json", index)
 
     verify_load(manifest, hist)
@@ -820,16 +698,49 @@ def main() -> int:
     return 0
 
 
+# Samples whose true verdict is `expect` but that the firewall does not give yet: the demo's bar and
+# the fixture tests skip them (file -> reason). Remove an entry once its bug is fixed.
+XFAIL: dict[str, str] = dict.fromkeys(
+    (
+        "p_v2_swap_eth_for_usdx_20min.json",
+        "q_v2_swap_usdx_for_eth_20min.json",
+        "r_v2_swap_eth_for_usdx_5min.json",
+        "s_v2_swap_eth_for_usdx_1min.json",
+        "u_universal_router_permit_swap.json",
+        "w_v3_mint_position.json",
+    ),
+    protocols.DEADLINE_XFAIL,
+)
+
 CONTRACT_ROLES: dict[str, str] = {
     "usdx": "TestUSD: ERC-20 'Test USD' (USDX, 6 decimals) with EIP-2612 permit. Legitimate.",
-    "weth": "WETH9-like wrapped ether (WETH, 18 decimals). Legitimate.",
+    "weth": "WETH9 (npm @uniswap/v2-periphery) at the canonical mainnet address. Legitimate.",
     "nft": "TestNFT: ERC-721 collection (TNFT). alice owns #1-#3, bob #4-#5. Legitimate.",
     "items": "TestItems: ERC-1155 (TITEM). alice holds 5 of id 1 and 1 of id 2. Legitimate.",
     "permit2": "Permit2-compatible contract at the canonical address (code set with anvil_setCode). Legitimate.",
     "permit2_template": "The ordinary deployment whose runtime code was copied to the canonical Permit2 address.",
-    "uniswap_v2_factory": "Uniswap-V2-style factory holding the USDX/WETH pair. Legitimate.",
-    "uniswap_v2_pair": "USDX/WETH constant-product pair (0.3% fee). Legitimate.",
-    "uniswap_v2_router": "Uniswap-V2-style router (standard Router02 signatures). alice approved and swapped through it.",
+    "uniswap_v2_core_factory": "Real UniswapV2Factory (npm @uniswap/v2-core) at the mainnet address. Legitimate.",
+    "uniswap_v2_router02": "Real UniswapV2Router02 (npm @uniswap/v2-periphery) at the mainnet address. "
+    "alice swapped through it and approved it for 1,000 USDX.",
+    "uniswap_v2_usdx_weth_pair": "Real UniswapV2Pair USDX/WETH created by the real factory (CREATE2). Legitimate.",
+    "uniswap_v3_factory": "Real UniswapV3Factory (npm @uniswap/v3-core) at the mainnet address. Legitimate.",
+    "uniswap_v3_usdx_weth_pool": "Real UniswapV3Pool USDX/WETH 0.3% created by the real factory (CREATE2). Legitimate.",
+    "uniswap_v3_position_manager": "Real NonfungiblePositionManager (npm @uniswap/v3-periphery) at the mainnet "
+    "address; alice approved it for unlimited USDX. Legitimate.",
+    "uniswap_v3_swap_router": "Real V3 SwapRouter (npm @uniswap/v3-periphery) at the mainnet address. Legitimate.",
+    "uniswap_swap_router02": "Real SwapRouter02 (npm @uniswap/swap-router-contracts) at the mainnet address. Legitimate.",
+    "universal_router": "Real Universal Router 2.0 (npm @uniswap/universal-router) at its mainnet address. Legitimate.",
+    "safe_singleton": "Safe 1.4.1 singleton (npm @safe-global/safe-contracts) at the canonical address. Legitimate.",
+    "safe_proxy_factory": "SafeProxyFactory 1.4.1 at the canonical address. Legitimate.",
+    "safe_fallback_handler": "CompatibilityFallbackHandler 1.4.1 at the canonical address. Legitimate.",
+    "safe_multisend_call_only": "MultiSendCallOnly 1.4.1 at the canonical address. Legitimate.",
+    "alice_safe": "alice's 1-of-1 Safe (SafeProxy to the 1.4.1 singleton), created by her in March 2026; holds 1.5 ETH.",
+    "fdai": "OpenZeppelin ERC20PresetMinterPauser 'Fixture DAI' (FDAI, 18 decimals, npm @openzeppelin/contracts). "
+    "alice holds 2,500. Legitimate.",
+    "uniswap_v2_factory": "Hand-written Uniswap-V2-style factory holding the older USDX/WETH pair. Legitimate.",
+    "uniswap_v2_pair": "Hand-written USDX/WETH constant-product pair (0.3% fee). Legitimate.",
+    "uniswap_v2_router": "Hand-written Uniswap-V2-style router (standard Router02 signatures). "
+    "alice approved and swapped through it.",
     "multicall3": "Multicall3-compatible aggregator. alice used aggregate3Value once. Legitimate.",
     "vault_v1": "VaultV1: benign ETH vault implementation behind vault_proxy.",
     "vault_proxy": "ERC1967Proxy (admin = deployer) pointing at VaultV1; alice deposited 2 ETH.",
@@ -851,6 +762,7 @@ def alice_story(b: Builder, c: dict[str, str], alice: str) -> dict[str, Any]:
         "alice": {
             "usdx_balance": str(erc20(c["usdx"])),
             "weth_balance": str(erc20(c["weth"])),
+            "fdai_balance": str(erc20(c["fdai"])),
             "lookalike_balance": str(erc20(c["lookalike_token"])),
             "nft_ids": [
                 i
@@ -865,6 +777,13 @@ def alice_story(b: Builder, c: dict[str, str], alice: str) -> dict[str, Any]:
             "usdx_allowance_router": str(
                 b.call(c["usdx"], calldata("allowance(address,address)", alice, c["uniswap_v2_router"]), ["uint256"])[0]
             ),
+            "usdx_allowance_router02": str(
+                b.call(c["usdx"], calldata("allowance(address,address)", alice, c["uniswap_v2_router02"]), ["uint256"])[
+                    0
+                ]
+            ),
+            "safe": c["alice_safe"],
+            "safe_eth_balance": str(int(b.rpc("eth_getBalance", c["alice_safe"], "latest"), 16)),
         }
     }
 
@@ -878,8 +797,9 @@ def verify_load(manifest: dict, hist: list[dict[str, Any]]) -> None:
             number = int(rpc("eth_blockNumber"), 16)
             if number != manifest["head"]["number"]:
                 raise RuntimeError(f"reloaded head is #{number}, expected #{manifest['head']['number']}")
-            if rpc("eth_getCode", PERMIT2_ADDRESS, "latest") in ("0x", None):
-                raise RuntimeError("Permit2 code missing after reload")
+            for role, address in manifest["contracts"].items():
+                if rpc("eth_getCode", address, "latest") in ("0x", None):
+                    raise RuntimeError(f"{role} code missing after reload")
             rpc("evm_mine")
             miner = rpc("eth_getBlockByNumber", "latest", False)["miner"]
             if miner.lower() != BLOCK_COINBASE.lower():

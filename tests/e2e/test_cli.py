@@ -601,7 +601,8 @@ def test_demo_prints_a_summary_with_every_sample() -> None:
     for n, (item, row) in enumerate(zip(index, rows, strict=True), 1):
         assert row.startswith(f"{n} ")
         assert item["title"][:44] in row
-        assert row.rstrip().endswith("yes"), row
+        # "xfail": a sample index.json marks with a known, tracked bug (it does not fail the demo).
+        assert row.rstrip().endswith(("yes", "xfail") if item.get("xfail") else "yes"), row
     assert f"{len(index)} requests analysed" in out
     assert "\x1b" not in out
 

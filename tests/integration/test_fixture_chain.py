@@ -301,3 +301,163 @@ def test_drainer_sweeps_approved_assets() -> None:
                 assert rpc.call(c["nft"], "ownerOf(uint256)", ["uint256"], [token_id], ["address"])[0] == owner
         finally:
             rpc.client.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The real protocols (npm bytecode at the mainnet addresses)
+
+NPM_ARTIFACTS = FIXTURES / "artifacts" / "npm"
+WETH = "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
+V2_FACTORY = "0x5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f"
+V3_FACTORY = "0x1F98431c8aD98523631AE4a59f267346ea31F984"
+NPM = "0xC36442b4a4522E871399CD717aBDD847Ab11FE88"
+CANONICAL = {
+    "weth": WETH,
+    "uniswap_v2_core_factory": V2_FACTORY,
+    "uniswap_v2_router02": "0x7a250d5630B4cF539739dF2C5dAcb4c659F2488D",
+    "uniswap_v3_factory": V3_FACTORY,
+    "uniswap_v3_position_manager": NPM,
+    "uniswap_v3_swap_router": "0xE592427A0AEce92De3Edee1F18E0157C05861564",
+    "uniswap_swap_router02": "0x68b3465833fb72A70ecDF485E0e4C7bD8665Fc45",
+    "universal_router": "0x66a9893cC07D91D95644AEDD05D03f95e1dBA8Af",
+    "safe_singleton": "0x41675C099F32341bf84BFc5382aF534df5C7461a",
+    "safe_proxy_factory": "0x4e1DCf7AD4e460CfD30791CCC4F9c8a4f820ec67",
+    "safe_fallback_handler": "0xfd0732Dc9E303f09fCEf3a7388Ad10A83459Ec99",
+    "safe_multisend_call_only": "0x9641d764fc13c8B624c04430C7356C1C7C8102e2",
+    "permit2": PERMIT2,
+}
+
+
+def _npm_runtime(name: str) -> str:
+    doc: dict[str, Any] = json.loads((NPM_ARTIFACTS / f"{name}.json").read_text(encoding="utf-8"))
+    return str(doc["deployedBytecode"])
+
+
+def _same_code_but_immutables(onchain: str, artifact: str) -> bool:
+    """Hardhat/Waffle deployedBytecode has zeros where immutables go: compare everything else."""
+    if len(onchain) != len(artifact):
+        return False
+    return all(a == b or b == "0" for a, b in zip(onchain, artifact, strict=True))
+
+
+def test_real_protocols_at_their_mainnet_addresses(rpc: Rpc) -> None:
+    contracts = MANIFEST["contracts"]
+    for role, address in CANONICAL.items():
+        assert contracts[role] == address, role
+    for role, artifact in MANIFEST["artifacts"].items():
+        if not artifact.startswith("npm/"):
+            continue
+        code = rpc("eth_getCode", contracts[role], "latest")
+        assert _same_code_but_immutables(code, _npm_runtime(artifact.removeprefix("npm/"))), role
+    # No immutables: byte for byte the package's runtime code.
+    for role, name in (("weth", "WETH9"), ("uniswap_v2_core_factory", "UniswapV2Factory"), ("safe_singleton", "Safe")):
+        assert rpc("eth_getCode", contracts[role], "latest") == _npm_runtime(name), role
+    (symbol,) = rpc.call(WETH, "symbol()", [], [], ["string"])
+    assert symbol == "WETH"
+
+
+def test_real_uniswap_v2_router_and_pair(rpc: Rpc) -> None:
+    router, usdx = CANONICAL["uniswap_v2_router02"], MANIFEST["contracts"]["usdx"]
+    assert rpc.call(router, "factory()", [], [], ["address"]) == (V2_FACTORY,)
+    assert rpc.call(router, "WETH()", [], [], ["address"]) == (WETH,)
+    (pair,) = rpc.call(V2_FACTORY, "getPair(address,address)", ["address", "address"], [usdx, WETH], ["address"])
+    assert pair == MANIFEST["contracts"]["uniswap_v2_usdx_weth_pair"]
+    reserve_usdx, reserve_weth, _ = rpc.call(pair, "getReserves()", [], [], ["uint112", "uint112", "uint32"])
+    assert reserve_usdx > 400_000 * 10**6 and reserve_weth > 150 * 10**18
+    (amounts,) = rpc.call(
+        router, "getAmountsOut(uint256,address[])", ["uint256", "address[]"], [10**18, [WETH, usdx]], ["uint256[]"]
+    )
+    assert 2_400 * 10**6 < amounts[-1] < 2_500 * 10**6
+    allowance = rpc.call(
+        usdx, "allowance(address,address)", ["address", "address"], [_addr("alice"), router], ["uint256"]
+    )
+    assert allowance[0] == int(MANIFEST["story"]["alice"]["usdx_allowance_router02"]) == 1_000 * 10**6
+
+
+def test_real_uniswap_v3_pool_and_routers(rpc: Rpc) -> None:
+    usdx = MANIFEST["contracts"]["usdx"]
+    (pool,) = rpc.call(
+        V3_FACTORY, "getPool(address,address,uint24)", ["address", "address", "uint24"], [usdx, WETH, 3000], ["address"]
+    )
+    assert pool == MANIFEST["contracts"]["uniswap_v3_usdx_weth_pool"]
+    sqrt_price, tick = rpc.call(pool, "slot0()", [], [], ["uint160", "int24"])
+    # Initialised at 2,500 USDX per ETH (sqrtPriceX96 = 20000 * 2^96, tick 198,080); alice's swap moved it a little.
+    assert abs(sqrt_price - 20_000 * 2**96) < 20_000 * 2**96 // 100 and 197_900 < tick < 198_300
+    assert rpc.call(pool, "liquidity()", [], [], ["uint128"])[0] > 0
+    assert rpc.call(NPM, "factory()", [], [], ["address"]) == (V3_FACTORY,)
+    assert rpc.call(NPM, "WETH9()", [], [], ["address"]) == (WETH,)
+    router02 = CANONICAL["uniswap_swap_router02"]
+    assert rpc.call(router02, "factoryV2()", [], [], ["address"]) == (V2_FACTORY,)
+    assert rpc.call(router02, "positionManager()", [], [], ["address"]) == (NPM,)
+    assert rpc.call(CANONICAL["uniswap_v3_swap_router"], "factory()", [], [], ["address"]) == (V3_FACTORY,)
+    # The factory was moved to its canonical address: its NoDelegateCall guard must accept it there.
+    assert rpc.call(V3_FACTORY, "feeAmountTickSpacing(uint24)", ["uint24"], [500], ["int24"]) == (10,)
+    create = keccak(text="createPool(address,address,uint24)")[:4] + abi_encode(
+        ["address", "address", "uint24"], [usdx, WETH, 500]
+    )
+    assert "error" not in rpc.raw("eth_call", {"to": V3_FACTORY, "data": "0x" + create.hex()}, "latest")
+
+
+def test_alice_owns_a_one_of_one_safe(rpc: Rpc) -> None:
+    safe = MANIFEST["contracts"]["alice_safe"]
+    assert rpc("eth_getCode", safe, "latest") == _npm_runtime("SafeProxy")
+    ((owner,),) = rpc.call(safe, "getOwners()", [], [], ["address[]"])
+    assert to_checksum_address(owner) == _addr("alice")
+    assert rpc.call(safe, "getThreshold()", [], [], ["uint256"]) == (1,)
+    assert rpc.call(safe, "VERSION()", [], [], ["string"]) == ("1.4.1",)
+    singleton = rpc("eth_getStorageAt", safe, "0x0", "latest")
+    assert to_checksum_address("0x" + singleton[-40:]) == CANONICAL["safe_singleton"]
+    assert int(rpc("eth_getBalance", safe, "latest"), 16) == int(MANIFEST["story"]["alice"]["safe_eth_balance"])
+
+
+REAL_SAMPLES = [
+    e
+    for e in INDEX
+    if json.loads((FIXTURES / "requests" / e["file"]).read_text())["method"] == "eth_sendTransaction"
+    and json.loads((FIXTURES / "requests" / e["file"]).read_text())["params"][0]["to"]
+    in set(CANONICAL.values()) | {MANIFEST["contracts"]["alice_safe"]}
+]
+
+
+def test_the_real_protocol_samples_are_the_expected_ones() -> None:
+    assert {e["file"][0] for e in REAL_SAMPLES} == set("pqrsuvw")
+    assert all(e["expect"] == "allow" for e in REAL_SAMPLES)
+
+
+def test_real_protocol_samples_succeed_as_real_transactions() -> None:
+    """On a private copy: each sample, sent as-is with eth_sendTransaction from the unlocked alice in
+    the block after the head (12 s later), is mined successfully and does what its title says."""
+    alice, bob = _addr("alice"), _addr("bob")
+    usdx = MANIFEST["contracts"]["usdx"]
+    for entry in REAL_SAMPLES:
+        with _start() as node:
+            rpc = Rpc(node.url)
+            try:
+                rpc("anvil_impersonateAccount", alice)
+                # The clock of a loaded anvil runs from the wall clock (past every deadline by now):
+                # set it back to the fixture's next block. (evm_setNextBlockTimestamp refuses this.)
+                rpc("anvil_setTime", hex(MANIFEST["head"]["timestamp"] + 12))
+                (tx,) = json.loads((FIXTURES / "requests" / entry["file"]).read_text())["params"]
+                usdx_before = rpc.call(usdx, "balanceOf(address)", ["address"], [alice], ["uint256"])[0]
+                bob_before = int(rpc("eth_getBalance", bob, "latest"), 16)
+                tx_hash = rpc("eth_sendTransaction", tx)
+                deadline = time.monotonic() + 30
+                while (receipt := rpc("eth_getTransactionReceipt", tx_hash)) is None:
+                    assert time.monotonic() < deadline, entry["file"]
+                    time.sleep(0.005)
+                assert receipt["status"] == "0x1", entry["file"]
+                block = rpc("eth_getBlockByNumber", receipt["blockNumber"], False)
+                assert int(block["timestamp"], 16) - MANIFEST["head"]["timestamp"] < 60
+                usdx_after = rpc.call(usdx, "balanceOf(address)", ["address"], [alice], ["uint256"])[0]
+                kind = entry["file"][0]
+                if kind in "prs":
+                    assert usdx_after > usdx_before + 200 * 10**6, entry["file"]
+                if kind in "qu":
+                    assert usdx_after == usdx_before - 100 * 10**6, entry["file"]
+                if kind == "v":
+                    assert int(rpc("eth_getBalance", bob, "latest"), 16) == bob_before + 2 * 10**17
+                if kind == "w":
+                    assert rpc.call(NPM, "balanceOf(address)", ["address"], [alice], ["uint256"]) == (1,)
+                    assert usdx_before - usdx_after > 900 * 10**6
+            finally:
+                rpc.client.close()

@@ -165,8 +165,9 @@ def history() -> tuple[HistoryEntry, ...]:
         (CAROL, Relationship(2, 1, 1710069600, 1751620500)),
         # one direct 0.05 ETH payment (the Multicall3 one goes to multicall3)
         (DAVE, Relationship(1, 0, 1782804600, 1782804600)),
-        # alice used the USDX token (transfers, approvals, swap input) five times
-        (USDX, Relationship(5, 0, 1710069600, 1756750800)),
+        # alice used the USDX token (transfers, approvals, swap inputs) eight times, the last an
+        # approval of the V3 position manager (2026-05-09)
+        (USDX, Relationship(8, 0, 1710069600, 1778344800)),
         # router: approve (token line to the router) + two swaps
         (CONTRACTS["uniswap_v2_router"], Relationship(3, 0, 1712073600, 1730668200)),
         # the pair: alice paid it USDX once, it paid her twice

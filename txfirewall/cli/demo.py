@@ -31,6 +31,8 @@ class Sample:
     title: str
     expect: str
     why: str
+    xfail: str | None = None
+    """Known bug (index.json ``xfail``): the sample's true ``expect`` is not met yet; not held to the bar."""
 
     @property
     def malicious(self) -> bool:
@@ -51,7 +53,13 @@ def load_samples(fixtures: Path) -> list[Sample]:
     except (OSError, ValueError) as exc:
         raise InputFileError(f"cannot read the sample index {index_path}: {exc}") from exc
     return [
-        Sample(fixtures / "requests" / item["file"], item["title"], item["expect"], item.get("why", ""))
+        Sample(
+            fixtures / "requests" / item["file"],
+            item["title"],
+            item["expect"],
+            item.get("why", ""),
+            item.get("xfail") or None,
+        )
         for item in index
     ]
 
@@ -80,7 +88,7 @@ def summary_table(results: list[tuple[Sample, Verdict]]) -> str:
     rows = [("#", "request", "expected", "verdict", "score", "rules", "ok")]
     for i, (sample, verdict) in enumerate(results, 1):
         rules = ",".join(f.rule for f in verdict.findings if f.severity.rank >= 2) or "-"
-        ok = "yes" if meets_bar(sample, verdict) else "NO"
+        ok = "yes" if meets_bar(sample, verdict) else "xfail" if sample.xfail else "NO"
         rows.append(
             (str(i), sample.title[:44], sample.expect, verdict.decision.value, str(verdict.score), rules[:60], ok)
         )
@@ -114,20 +122,23 @@ def run_demo(fixtures: Path | None = None, *, as_json: bool = False) -> int:
     elapsed = time.perf_counter() - started
     if as_json:
         for sample, verdict in results:
-            print(json.dumps({"sample": sample.file.name, "expect": sample.expect, **verdict.to_json()}))
+            known = {"xfail": sample.xfail} if sample.xfail else {}
+            print(json.dumps({"sample": sample.file.name, "expect": sample.expect, **known, **verdict.to_json()}))
     else:
         for i, (sample, verdict) in enumerate(results, 1):
-            print(f"\n#{i} {sample.title}  (expected: {sample.expect})")
+            bug = f"; known bug: {sample.xfail}" if sample.xfail else ""
+            print(f"\n#{i} {sample.title}  (expected: {sample.expect}{bug})")
             print(render_verdict(verdict))
         print("\n" + summary_table(results))
-    failed = [s.title for s, v in results if not meets_bar(s, v)]
-    print(
-        f"\n{len(results)} requests analysed in {elapsed:.1f} s; "
-        + (
-            "every benign request allowed, every malicious one warned or blocked."
-            if not failed
-            else f"NOT AS EXPECTED: {'; '.join(failed)}"
-        ),
-        file=log if as_json else sys.stdout,
-    )
+    # Samples marked xfail in index.json (a known, tracked bug) are reported but do not fail the demo.
+    failed = [s.title for s, v in results if not meets_bar(s, v) and not s.xfail]
+    known_bugs = [s.title for s, v in results if not meets_bar(s, v) and s.xfail]
+    if failed:
+        outcome = f"NOT AS EXPECTED: {'; '.join(failed)}"
+    else:
+        outcome = "every benign request allowed, every malicious one warned or blocked"
+        if known_bugs:
+            outcome += f", except {len(known_bugs)} sample(s) marked xfail for a known bug: {'; '.join(known_bugs)}"
+        outcome += "."
+    print(f"\n{len(results)} requests analysed in {elapsed:.1f} s; {outcome}", file=log if as_json else sys.stdout)
     return 0 if not failed else 1

@@ -27,7 +27,7 @@ def _head_timestamp(node: AnvilNode) -> int:
     return int(httpx.post(node.url, json=body).json()["result"]["timestamp"], 16)
 
 
-def _swap_tokens_for_eth(manifest: dict[str, Any], deadline: int) -> dict[str, Any]:
+def _swap_tokens_for_eth(manifest: dict[str, Any], deadline: int, router: str = "uniswap_v2_router") -> dict[str, Any]:
     alice = manifest["accounts"]["alice"]["address"]
     c = manifest["contracts"]
     signature = "swapExactTokensForETH(uint256,uint256,address[],address,uint256)"
@@ -40,15 +40,19 @@ def _swap_tokens_for_eth(manifest: dict[str, Any], deadline: int) -> dict[str, A
         "jsonrpc": "2.0",
         "id": 1,
         "method": "eth_sendTransaction",
-        "params": [{"from": alice, "to": c["uniswap_v2_router"], "value": "0x0", "data": data}],
+        "params": [{"from": alice, "to": c[router], "value": "0x0", "data": data}],
     }
 
 
+@pytest.mark.parametrize(
+    "router", ["uniswap_v2_router", "uniswap_v2_router02"], ids=["fixture-router", "real-router02"]
+)
 @pytest.mark.parametrize("minutes", [1, 5, 20])
 async def test_a_swap_with_a_wallet_deadline_is_not_evasion(
-    firewall: Firewall, mainnet: AnvilNode, manifest: dict[str, Any], minutes: int
+    firewall: Firewall, mainnet: AnvilNode, manifest: dict[str, Any], minutes: int, router: str
 ) -> None:
-    verdict = await firewall.analyze(_swap_tokens_for_eth(manifest, _head_timestamp(mainnet) + 60 * minutes))
+    """On the hand-written router and on Uniswap's own Router02 bytecode (from npm)."""
+    verdict = await firewall.analyze(_swap_tokens_for_eth(manifest, _head_timestamp(mainnet) + 60 * minutes, router))
     assert verdict.simulation.status is SimulationStatus.SUCCESS
     assert verdict.simulation.divergence is None
     assert "simulation-divergence" not in {f.rule for f in verdict.findings}

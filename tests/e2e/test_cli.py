@@ -650,3 +650,19 @@ def test_a_raw_transaction_signed_by_another_account_than_from_exits_3(tmp_path:
     assert refused.returncode == 3 and "signed by" in refused.stderr and other.address in refused.stderr
     accepted = run("check", str(request), "--no-simulate", "--from", other.address)
     assert accepted.returncode in (0, 10, 20), accepted.stderr
+
+
+def test_an_unsigned_serialized_transaction_is_checked_for_the_from_account(tmp_path: Path) -> None:
+    """A file holding the hex a hardware wallet is handed (unsigned type-2 transaction)."""
+    import rlp
+
+    bob = bytes.fromhex("79482941438f16cc093e6fb410baa77a9823026f")
+    raw = bytes([2]) + rlp.encode([7357, 3, 10**8, 2 * 10**9, 21_000, bob, 10**15, b"", []])
+    request = tmp_path / "unsigned.hex"
+    request.write_text("0x" + raw.hex() + "\n")
+    ok = run("check", str(request), "--no-simulate", "--json", "--from", "0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4")
+    assert ok.returncode == 0, ok.stderr
+    data = json.loads(ok.stdout)
+    assert data["method"] == "eth_signTransaction" and data["intent"]["kind"] == "native-transfer"
+    missing = run("check", str(request), "--no-simulate")
+    assert missing.returncode == 3 and "who signs it" in missing.stderr

@@ -27,11 +27,17 @@ from txfirewall.model.verdict import Verdict
 from txfirewall.parse.request import parse_request
 
 
-def _read_request(source: str, sender: str | None) -> dict[str, Any]:
+def _read_request(source: str, sender: str | None) -> dict[str, Any] | str:
+    """The request object, with ``--from`` filled in where a transaction lacks it; or, for a file
+    holding only hex (a serialized transaction, signed or unsigned), that text."""
     try:
         raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
         raise InputFileError(f"cannot read request {source}: {exc}") from exc
+    if sender is not None and not is_address(sender):
+        raise InputFileError(f"--from {sender!r} is not an address")
+    if raw.strip()[:2] in (b"0x", b"0X"):
+        return raw.strip().decode("ascii", "replace")
     obj = loads_strict(raw)
     if not isinstance(obj, dict):
         raise InvalidRequestError("the request must be one JSON-RPC request object")
@@ -86,7 +92,7 @@ async def run_check(args: argparse.Namespace) -> int:
         emit_error(args, "usage", exc)
         return EXIT_USAGE
     try:
-        request = parse_request(_read_request(args.request, args.sender), origin=args.origin)
+        request = parse_request(_read_request(args.request, args.sender), origin=args.origin, account=args.sender)
         _check_account(request, args.sender)
     except InputFileError as exc:
         emit_error(args, "usage", exc)

@@ -6,6 +6,7 @@ modules (``raw_tx``, ``typed_data_request``), batches of calls are in ``calls_re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,7 @@ from txfirewall.parse.calls_request import parse_send_calls
 from txfirewall.parse.raw_tx import decode_raw_transaction
 from txfirewall.parse.typed_data_legacy import parse_legacy_typed_data
 from txfirewall.parse.typed_data_request import parse_typed_data
+from txfirewall.parse.unsigned_tx import decode_unsigned_transaction, looks_unsigned
 
 _ENVELOPE_KEYS = frozenset({"jsonrpc", "id", "method", "params"})
 _TX_KEYS = frozenset(
@@ -55,13 +57,27 @@ _UINT64_MAX = 2**64 - 1
 _UINT256_MAX = 2**256 - 1
 
 
-def parse_request(source: str | bytes | Mapping[str, Any], *, origin: str | None = None) -> Request:
+_HEX_TEXT = re.compile(r"0x[0-9a-fA-F]+")
+"""A whole request that is only hex: a serialized transaction, signed or not."""
+
+
+def parse_request(
+    source: str | bytes | Mapping[str, Any], *, origin: str | None = None, account: str | None = None
+) -> Request:
     """Parse a request from JSON text or an already-decoded object.
 
     A decoded object cannot reveal duplicate keys any more, so prefer passing the raw text
-    when it came off the wire.
+    when it came off the wire. ``account`` is the signing account when the request cannot name it
+    (an unsigned serialized transaction, handed to a hardware wallet as hex).
     """
+    if isinstance(source, (str, bytes)) and _HEX_TEXT.fullmatch(
+        source.strip() if isinstance(source, str) else source.strip().decode("ascii", "replace")
+    ):
+        text = source if isinstance(source, str) else source.decode("ascii")
+        return _serialized_transaction(text.strip(), account, origin)
     obj = loads_strict(source) if isinstance(source, (str, bytes)) else source
+    if isinstance(obj, str):
+        return _serialized_transaction(obj, account, origin)
     if not isinstance(obj, Mapping):
         raise MalformedJsonError(f"expected a JSON object, got {type(obj).__name__}")
     obj = dict(obj)
@@ -86,6 +102,12 @@ def parse_request(source: str | bytes | Mapping[str, Any], *, origin: str | None
     params = obj.get("params", [])
     if not isinstance(params, list):
         raise InvalidParamsError('"params" must be an array')
+    if method is Method.SIGN_TRANSACTION and len(params) in (1, 2) and isinstance(params[0], str):
+        signer = params[1] if len(params) == 2 and isinstance(params[1], str) else account
+        unsigned = _serialized_transaction(params[0], signer, origin, req_id=req_id, raw=obj)
+        if unsigned.method is not Method.SIGN_TRANSACTION:
+            raise InvalidParamsError("eth_signTransaction takes an unsigned transaction; this one is signed")
+        return unsigned
     if method in TRANSACTION_METHODS:
         if len(params) != 1 or not isinstance(params[0], Mapping):
             raise InvalidParamsError(f"{method.value} takes exactly one transaction object")
@@ -99,6 +121,30 @@ def parse_request(source: str | bytes | Mapping[str, Any], *, origin: str | None
     if method in TYPED_DATA_METHODS:
         return _typed_data(method, req_id, params, obj, origin)
     return parse_send_calls(req_id, params, obj, origin)
+
+
+def _serialized_transaction(
+    text: str, account: str | None, origin: str | None, *, req_id: Any = None, raw: dict[str, Any] | None = None
+) -> Request:
+    """A transaction given as hex: signed (as eth_sendRawTransaction sends it) or unsigned (what a
+    hardware wallet signs; the account must then be named)."""
+    try:
+        payload = parse_data(text.strip())
+    except ValueError as exc:
+        raise InvalidParamsError(f"a transaction as hex: {exc}") from exc
+    envelope = raw if raw is not None else {"transaction": text}
+    if not looks_unsigned(payload):
+        tx, decoded = decode_raw_transaction(payload)
+        return Request(
+            method=Method.SEND_RAW_TRANSACTION, id=req_id, transaction=tx, origin=origin, raw=envelope, raw_tx=decoded
+        )
+    if account is None or not is_address(account):
+        raise InvalidParamsError(
+            "an unsigned transaction does not say who signs it",
+            hint="name the signing account (check --from ADDRESS, or eth_signTransaction [hex, address])",
+        )
+    tx = decode_unsigned_transaction(payload, to_address(account))
+    return Request(method=Method.SIGN_TRANSACTION, id=req_id, transaction=tx, origin=origin, raw=envelope)
 
 
 def _raw_transaction_request(req_id: Any, params: list[Any], raw: dict[str, Any], origin: str | None) -> Request:

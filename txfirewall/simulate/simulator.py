@@ -11,6 +11,7 @@ calls still carry the top-level ETH pseudo-log.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from txfirewall.errors import RpcCallError, UpstreamError
@@ -131,6 +132,7 @@ async def simulate_calls(
     (e.g. ``-32003`` insufficient funds) is a FAILED simulation carrying the node's message.
     """
     state_overrides, delegated = _with_delegations(state_overrides, delegations or {})
+    calls, state_overrides, creation_notes = _as_deployer_calls(calls, state_overrides)
     batch: list[tuple[str, list[Any]]] = [("eth_simulateV1", [_simulate_payload(calls, env, state_overrides), block])]
     for _, variant_env_ in variants:
         batch.append(("eth_simulateV1", [_simulate_payload(calls, variant_env_, state_overrides), block]))
@@ -148,7 +150,7 @@ async def simulate_calls(
     if isinstance(primary_reply, RpcCallError):
         return Simulation(status=SimulationStatus.FAILED, error=primary_reply.rpc_message or str(primary_reply))
     sim = read_simulate_result(primary_reply)
-    notes = list(sim.notes)
+    notes = [*creation_notes, *sim.notes]
     divergence = None
     for (label, _), variant_reply in zip(variants, replies[1 : 1 + len(variants)], strict=True):
         if isinstance(variant_reply, RpcCallError):
@@ -190,6 +192,34 @@ async def simulate_calls(
         environment=env.to_json() if env else None,
         notes=tuple(notes),
     )
+
+
+DEPLOYER_CODE = "0x36600060003736600034f0801560185760005260206000f35b3d600060003e3d6000fd"
+"""CALLDATACOPY the init code, CREATE it with the call's value, return the new address (or revert
+with the constructor's revert data). Installed on the sender for a contract creation."""
+
+
+def _as_deployer_calls(
+    calls: Sequence[TransactionRequest], state: dict[str, Any]
+) -> tuple[list[TransactionRequest], dict[str, Any], list[str]]:
+    """Contract creations (no ``to``) as calls the node can simulate: anvil's ``eth_simulateV1`` and
+    ``debug_traceCall`` refuse a call without ``to``, so the sender runs a tiny deployer (a state
+    override of its own code) that CREATEs the init code. The constructor sees the user as
+    ``msg.sender`` and gets the value, as in a real deployment; the new address can differ by one
+    nonce from the one a real deployment takes."""
+    if all(tx.to is not None for tx in calls):
+        return list(calls), state, []
+    merged = {k: dict(v) for k, v in state.items()}
+    out = []
+    for tx in calls:
+        if tx.to is None:
+            merged.setdefault(tx.sender, {})["code"] = DEPLOYER_CODE
+            tx = replace(tx, to=tx.sender)
+        out.append(tx)
+    note = (
+        "contract creation simulated through a deployer on your own account (the new address may differ by one nonce)"
+    )
+    return out, merged, [note]
 
 
 def _with_delegations(

@@ -666,3 +666,20 @@ def test_an_unsigned_serialized_transaction_is_checked_for_the_from_account(tmp_
     assert data["method"] == "eth_signTransaction" and data["intent"]["kind"] == "native-transfer"
     missing = run("check", str(request), "--no-simulate")
     assert missing.returncode == 3 and "who signs it" in missing.stderr
+
+
+def test_the_per_user_policy_file_applies_without_flags(tmp_path: Path) -> None:
+    """~/.config/txfirewall/policy.toml (XDG_CONFIG_HOME): a deny list there blocks a plain send."""
+    (tmp_path / "txfirewall").mkdir()
+    (tmp_path / "txfirewall" / "policy.toml").write_text(
+        '[denylist]\naddresses = ["0x79482941438f16cC093e6Fb410BaA77A9823026F"]\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("TXFIREWALL_RPC", "TXFIREWALL_POLICY")}
+    env["XDG_CONFIG_HOME"] = str(tmp_path)
+    argv = [str(CLI), "check", str(REQUESTS / "a_eth_to_bob.json"), "--no-simulate", "--json"]
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, env=env, timeout=60, check=False)
+    assert proc.returncode == 20, proc.stderr
+    assert "policy-denylist" in {f["rule"] for f in json.loads(proc.stdout)["findings"]}
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "nowhere")
+    plain = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, env=env, timeout=60, check=False)
+    assert plain.returncode == 0, plain.stderr

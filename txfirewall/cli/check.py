@@ -15,7 +15,7 @@ from typing import Any
 from txfirewall.cli.exit_codes import EXIT_ENVIRONMENT, EXIT_INVALID_REQUEST, EXIT_USAGE
 from txfirewall.cli.report import render_verdict
 from txfirewall.decide.evaluate import validate_policy
-from txfirewall.decide.policy import Policy, load_policy
+from txfirewall.decide.policy import Policy, default_policy_path, load_policy
 from txfirewall.enrich.labels import load_labels
 from txfirewall.errors import EnvironmentFailure, InputFileError, InvalidParamsError, InvalidRequestError
 from txfirewall.firewall import Firewall, FirewallConfig
@@ -81,8 +81,9 @@ async def run_check(args: argparse.Namespace) -> int:
 
             history = load_history(args.history)
         labels = load_labels(args.labels) if args.labels else {}
-        policy = load_policy(args.policy) if args.policy else Policy()
-        validate_policy(policy, load_rules(), source=str(args.policy or "policy"))
+        policy_path = args.policy or default_policy_path()
+        policy = load_policy(policy_path) if policy_path else Policy()
+        validate_policy(policy, load_rules(), source=str(policy_path or "policy"))
         intel, graph = _intel_and_graph(args)
         if not args.no_simulate and not args.rpc:
             raise InputFileError(
@@ -126,9 +127,11 @@ def _print_verdict(verdict: Verdict, *, as_json: bool) -> None:
 
 def _intel_and_graph(args: argparse.Namespace) -> tuple[Any, Any]:
     """The intel store (shipped lists unless turned off, plus the user's store) and the graph index."""
-    from txfirewall.intel.store import IntelStore
+    from txfirewall.intel.store import IntelStore, default_store_path
 
     store_path = args.intel or (Path(os.environ["TXFIREWALL_INTEL"]) if os.environ.get("TXFIREWALL_INTEL") else None)
+    if store_path is None and default_store_path().is_file():
+        store_path = default_store_path()  # what `txfirewall intel import` wrote, used without a flag
     if store_path is not None and not store_path.exists():
         raise InputFileError(f"intel store {store_path} does not exist (create it with `txfirewall intel import`)")
     intel = None

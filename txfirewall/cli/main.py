@@ -34,7 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--history", type=Path, help="your past transactions, JSON lines")
     check.add_argument("--labels", type=Path, help="address labels, CSV address,label[,source]")
-    check.add_argument("--policy", type=Path, help="policy TOML (thresholds, rule overrides, allow-list)")
+    check.add_argument(
+        "--policy",
+        type=Path,
+        help="policy TOML (thresholds, rule overrides, allow and deny lists; default: $TXFIREWALL_POLICY, "
+        "else ~/.config/txfirewall/policy.toml if it exists)",
+    )
     check.add_argument("--origin", help="the site that sent the request")
     check.add_argument("--chain-id", type=int, help="the chain you are on (checked against --rpc)")
     check.add_argument("--no-simulate", action="store_true", help="decode and check without simulating")
@@ -44,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         "--intel",
         type=Path,
         default=None,
-        help="your intel store (imports, allow/deny lists; default: $TXFIREWALL_INTEL if set)",
+        help="your intel store (imports, allow/deny lists; default: $TXFIREWALL_INTEL, else the one `intel import` writes, if it exists)",
     )
     check.add_argument(
         "--no-shipped-intel", action="store_true", help="do not use the public label lists shipped with txfirewall"

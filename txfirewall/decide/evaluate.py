@@ -18,6 +18,9 @@ from txfirewall.errors import InputFileError
 from txfirewall.heuristics.rule import Rule
 from txfirewall.model.context import AnalysisContext
 from txfirewall.model.findings import Confidence, Finding, Severity
+from txfirewall.model.hostnames import parse_host
+from txfirewall.model.intent import IntentKind
+from txfirewall.model.primitives import Address
 from txfirewall.model.verdict import SkippedRule
 
 
@@ -68,7 +71,8 @@ def evaluate(
             continue
         if hit is None:
             continue
-        if hit.subject is not None and hit.subject in policy.allowlist and not r.unconditional:
+        unconditional = r.unconditional if override.unconditional is None else override.unconditional
+        if hit.subject is not None and hit.subject in policy.allowlist and not unconditional:
             skipped.append(SkippedRule(r.id, f"subject {hit.subject} is allow-listed"))
             continue
         findings.append(
@@ -79,11 +83,52 @@ def evaluate(
                 title=r.title,
                 message=hit.message,
                 evidence=dict(hit.evidence),
-                unconditional=r.unconditional,
+                unconditional=unconditional,
             )
         )
+    findings.extend(denylist_findings(ctx, policy))
     findings.sort(key=Finding.sort_key)
     return Evaluation(tuple(findings), tuple(skipped))
+
+
+def _spenders(ctx: AnalysisContext) -> set[Address]:
+    found = {a.spender for a in ctx.intent.allowances} if ctx.intent is not None else set()
+    if ctx.simulation is not None and ctx.simulation.ran:
+        found |= {a.spender for a in ctx.simulation.approvals}
+    if ctx.intent is not None and ctx.intent.kind is IntentKind.TOKEN_APPROVAL and ctx.intent.counterparty:
+        found.add(ctx.intent.counterparty)
+    return found
+
+
+def denylist_findings(ctx: AnalysisContext, policy: Policy) -> list[Finding]:
+    """The user's deny list: a touched address, a spender or the requesting site on it blocks,
+    unconditionally (the user said so; only editing the policy changes it)."""
+    deny = policy.denylist
+    hits: dict[str, str] = {}
+    touched = set(ctx.addresses)
+    if ctx.request.transaction is not None and ctx.request.transaction.to is not None:
+        touched.add(ctx.request.transaction.to)
+    for address in sorted(touched & deny.addresses):
+        hits[address] = "address"
+    for spender in sorted(_spenders(ctx) & (deny.spenders | deny.addresses)):
+        hits[spender] = "spender"
+    if ctx.request.origin and deny.origins:
+        host = parse_host(ctx.request.origin)
+        site = deny.origin_match(host.name if host is not None else None)
+        if site is not None:
+            hits[site] = "origin"
+    return [
+        Finding(
+            rule="policy-denylist",
+            severity=Severity.CRITICAL,
+            confidence=Confidence.HIGH,
+            title="On your deny list",
+            message=f"Your policy's deny list names this {kind}: {value}. The request is blocked.",
+            evidence={"entry": value, "kind": kind},
+            unconditional=True,
+        )
+        for value, kind in hits.items()
+    ]
 
 
 def _budget_finding(budget_seconds: float, left: int) -> Finding:

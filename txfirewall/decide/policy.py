@@ -12,15 +12,25 @@ enabled = false
 severity = "high"
 params = { min_past_interactions = 2 }
 
+[rules.most-of-balance-to-new-address]
+unconditional = true   # its findings block, whatever the thresholds and the allow-list
+
 [allowlist]
 addresses = ["0x..."]  # trusted counterparties: their non-unconditional findings are dropped
+
+[denylist]
+addresses = ["0x..."]  # never deal with these: any request touching them is blocked
+spenders = ["0x..."]   # never approve these (allowances, permits, operator approvals)
+origins = ["evil.example"]  # never sign for these sites (and their subdomains)
 ```
 Findings of unconditional rules (``eth-sign-raw-hash``) always block unless the rule is disabled
-here, in the policy file, on purpose.
+here, in the policy file, on purpose. Without ``--policy``, the CLI reads ``$TXFIREWALL_POLICY``,
+else ``$XDG_CONFIG_HOME/txfirewall/policy.toml`` (``~/.config/...``) when it exists.
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,6 +48,28 @@ class RuleOverride:
     enabled: bool = True
     severity: Severity | None = None
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    unconditional: bool | None = None
+    """True: the rule's findings block regardless of thresholds and allow-list (None: as declared)."""
+
+
+@dataclass(frozen=True)
+class DenyList:
+    """What the user never wants to deal with: any match is an unconditional block."""
+
+    addresses: frozenset[Address] = frozenset()
+    spenders: frozenset[Address] = frozenset()
+    origins: frozenset[str] = frozenset()
+    """Hostnames, lowercase ASCII; a subdomain of one matches too."""
+
+    def origin_match(self, host: str | None) -> str | None:
+        if host is None:
+            return None
+        labels = host.split(".")
+        for i in range(len(labels) - 1):
+            candidate = ".".join(labels[i:])
+            if candidate in self.origins:
+                return candidate
+        return host if host in self.origins else None
 
 
 @dataclass(frozen=True)
@@ -46,6 +78,7 @@ class Policy:
     block_at: Severity = Severity.HIGH
     rules: Mapping[str, RuleOverride] = field(default_factory=lambda: MappingProxyType({}))
     allowlist: frozenset[Address] = frozenset()
+    denylist: DenyList = DenyList()
 
     def override(self, rule_id: str) -> RuleOverride:
         return self.rules.get(rule_id, RuleOverride())
@@ -73,7 +106,7 @@ def _only(table: Mapping[str, Any], allowed: tuple[str, ...], where: str, what: 
 
 
 def policy_from_mapping(data: Mapping[str, Any], *, source: str = "policy") -> Policy:
-    _only(data, ("thresholds", "rules", "allowlist"), source, "section")
+    _only(data, ("thresholds", "rules", "allowlist", "denylist"), source, "section")
     thresholds = _table(data.get("thresholds", {}), f"{source} [thresholds]")
     _only(thresholds, ("warn", "block"), f"{source} [thresholds]")
     warn_at = _severity(thresholds.get("warn", "medium"), f"{source} [thresholds] warn")
@@ -84,26 +117,65 @@ def policy_from_mapping(data: Mapping[str, Any], *, source: str = "policy") -> P
     for rule_id, raw in _table(data.get("rules", {}), f"{source} [rules]").items():
         where = f"{source} [rules.{rule_id}]"
         if not isinstance(raw, Mapping):
-            raise InputFileError(f"{where} must be a table; allowed keys are enabled, severity, params")
+            raise InputFileError(f"{where} must be a table; allowed keys are enabled, severity, params, unconditional")
         cfg = raw
-        _only(cfg, ("enabled", "severity", "params"), where)
+        _only(cfg, ("enabled", "severity", "params", "unconditional"), where)
         enabled = cfg.get("enabled", True)
         if not isinstance(enabled, bool):
             raise InputFileError(f"{where}: enabled must be true or false, not {enabled!r}")
+        unconditional = cfg.get("unconditional")
+        if unconditional is not None and not isinstance(unconditional, bool):
+            raise InputFileError(f"{where}: unconditional must be true or false, not {unconditional!r}")
         rules[rule_id] = RuleOverride(
             enabled=enabled,
             severity=_severity(cfg["severity"], where) if "severity" in cfg else None,
             params=MappingProxyType(dict(_table(cfg.get("params", {}), f"{where} params"))),
+            unconditional=unconditional,
         )
     allowlist = _table(data.get("allowlist", {}), f"{source} [allowlist]")
     _only(allowlist, ("addresses",), f"{source} [allowlist]")
-    allow = allowlist.get("addresses", [])
-    if not isinstance(allow, list):
-        raise InputFileError(f"{source} [allowlist] addresses must be a list of addresses")
-    bad = [a for a in allow if not is_address(a)]
+    allow = _addresses(allowlist, "addresses", f"{source} [allowlist]")
+    deny = _table(data.get("denylist", {}), f"{source} [denylist]")
+    _only(deny, ("addresses", "spenders", "origins"), f"{source} [denylist]")
+    denylist = DenyList(
+        addresses=_addresses(deny, "addresses", f"{source} [denylist]"),
+        spenders=_addresses(deny, "spenders", f"{source} [denylist]"),
+        origins=_hosts(deny, f"{source} [denylist]"),
+    )
+    return Policy(warn_at, block_at, MappingProxyType(rules), allow, denylist)
+
+
+def _addresses(table: Mapping[str, Any], key: str, where: str) -> frozenset[Address]:
+    values = table.get(key, [])
+    if not isinstance(values, list):
+        raise InputFileError(f"{where} {key} must be a list of addresses")
+    bad = [a for a in values if not is_address(a)]
     if bad:
-        raise InputFileError(f"{source} [allowlist]: not addresses: {', '.join(map(str, bad))}")
-    return Policy(warn_at, block_at, MappingProxyType(rules), frozenset(to_address(a) for a in allow))
+        raise InputFileError(f"{where}: not addresses: {', '.join(map(str, bad))}")
+    return frozenset(to_address(a) for a in values)
+
+
+def _hosts(table: Mapping[str, Any], where: str) -> frozenset[str]:
+    from txfirewall.model.hostnames import parse_host
+
+    values = table.get("origins", [])
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise InputFileError(f"{where} origins must be a list of site names (example.org)")
+    hosts = {v: parse_host(v) for v in values}
+    bad = [v for v, h in hosts.items() if h is None]
+    if bad:
+        raise InputFileError(f"{where}: not site names: {', '.join(bad)}")
+    return frozenset(h.name for h in hosts.values() if h is not None)
+
+
+def default_policy_path() -> Path | None:
+    """``$TXFIREWALL_POLICY``, else ``$XDG_CONFIG_HOME/txfirewall/policy.toml`` when that file
+    exists (``~/.config`` when XDG_CONFIG_HOME is unset); None: the built-in defaults."""
+    if os.environ.get("TXFIREWALL_POLICY"):
+        return Path(os.environ["TXFIREWALL_POLICY"])
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    path = base / "txfirewall" / "policy.toml"
+    return path if path.is_file() else None
 
 
 def load_policy(path: Path) -> Policy:

@@ -11,7 +11,18 @@ from txfirewall.heuristics.approvals import unlimited_approval_to_eoa, unlimited
 from txfirewall.heuristics.calldata import ambiguous_selector, undecodable_calldata_to_contract
 from txfirewall.heuristics.code_changes import account_delegation_set, ownership_transferred, proxy_upgraded
 from txfirewall.heuristics.contract_age import fresh_contract_counterparty
+from txfirewall.heuristics.contract_code import (
+    delegatecall_to_arbitrary_target,
+    drainer_shape_spender,
+    minimal_proxy_to_flagged_implementation,
+    selfdestruct_in_counterparty,
+)
 from txfirewall.heuristics.counterparties import illicit_counterparty
+from txfirewall.heuristics.delegates import (
+    delegate_sweeper_shape,
+    delegation_to_known_sweeper,
+    delegation_to_unknown_code,
+)
 from txfirewall.heuristics.delegation import delegation_any_chain, unprotected_raw_transaction
 from txfirewall.heuristics.login import siwe_domain_mismatch
 from txfirewall.heuristics.orders import order_for_nothing
@@ -64,6 +75,13 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     undecodable_calldata_to_contract,
     siwe_domain_mismatch,
     fresh_contract_counterparty,
+    delegation_to_known_sweeper,
+    delegate_sweeper_shape,
+    delegation_to_unknown_code,
+    selfdestruct_in_counterparty,
+    delegatecall_to_arbitrary_target,
+    drainer_shape_spender,
+    minimal_proxy_to_flagged_implementation,
 )
 
 ENTRY_POINT_GROUP = "txfirewall.rules"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from txfirewall.model.code import CodeFeatures
 from txfirewall.model.facts import AddressFacts, HistoryEntry, Label, TokenInfo
 from txfirewall.model.intent import Intent
 from txfirewall.model.primitives import Address, ChainId
@@ -54,6 +55,9 @@ class AnalysisContext:
     """True when ``addresses[*].is_contract`` was read from a node."""
     proximity_known: bool = False
     """True when an address graph was consulted for ``addresses[*].proximity``."""
+    sender_code: CodeFeatures | None = None
+    """The sender's own code when it has some (an EIP-7702 delegated account shows its current
+    delegate here); None when it has none or it was not read."""
 
     def facts(self, address: Address | None) -> AddressFacts | None:
         return None if address is None else self.addresses.get(address)

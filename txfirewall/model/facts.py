@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from txfirewall.model.code import CodeFeatures, DelegateListing
 from txfirewall.model.json_values import JsonValue
 from txfirewall.model.primitives import Address
 from txfirewall.model.text import text_flags
@@ -183,6 +184,10 @@ class AddressFacts:
     """How old it is at the pinned block: since its creation block, or else since ``first_seen``."""
     age_source: str | None = None
     """Where ``age_seconds`` comes from: ``creation-block`` or ``graph-first-seen``."""
+    code: CodeFeatures | None = None
+    """What the bytecode scan found in its code (None: no code, or not read)."""
+    delegate_listing: DelegateListing | None = None
+    """What the shipped EIP-7702 delegate lists say about it (None: on none of them)."""
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -199,4 +204,6 @@ class AddressFacts:
             "created_at": self.created_at,
             "age_seconds": self.age_seconds,
             "age_source": self.age_source,
+            "code_features": self.code.to_json() if self.code else None,
+            "delegate_listing": self.delegate_listing.to_json() if self.delegate_listing else None,
         }

@@ -21,6 +21,10 @@ What benign traffic looks like, and is deliberately not reported:
   it means "can send away its own ETH", a warning where it holds yours;
 * addresses with a benign, protocol, exchange or bridge label, and known-good wallet delegates.
 
+Known false positive kept at a warning: a smart account whose owner-only ``executeDelegateCall``
+takes its target from calldata (the scan cannot see the access check) when you fund your own
+account; allow-list it in the policy.
+
 The scan traces operands within basic blocks and along resolved jumps; what it cannot trace it
 does not report (a lower bound, never a guess). See ``txfirewall/enrich/bytecode_kernel.py``.
 """

@@ -138,7 +138,7 @@ def _unknown_grade(ctx: AnalysisContext, d: SeenDelegation, listing: DelegateLis
         return said + "; there is no code at that address on this chain (code can be deployed there later)", True
     if code is None:
         return said + "; its code could not be read", worse
-    worse = worse or bool(code.delegatecall_calldata_target or code.selfdestruct)
+    worse = worse or bool(code.delegatecall_calldata_target or code.selfdestruct or sweeper_signs(code, 16))
     via = f" (a minimal proxy of {impl})" if impl is not None else ""
     return said + f"; its code{via}: " + "; ".join(describe_code(code)), worse
 
@@ -153,8 +153,8 @@ def _unknown_grade(ctx: AnalysisContext, d: SeenDelegation, listing: DelegateLis
 def delegation_to_unknown_code(ctx: AnalysisContext, params: NoParams) -> Hit | None:
     """This request delegates an account to a contract that is not a known-good wallet delegate:
     from then on that code controls everything the account holds. Graded high when the delegate
-    is listed as unsafe, has no code on this chain, or its code lets a caller run arbitrary code or
-    self-destruct. Works offline from the authorization list alone."""
+    is listed as unsafe, has no code on this chain, or its code lets a caller run arbitrary code,
+    can self-destruct or looks like a sweeper. Works offline from the authorization list alone."""
     sender = ctx.request.sender
     for d in seen_delegations(ctx, current=False):
         listing = _listing(ctx, d)

@@ -164,3 +164,16 @@ async def test_the_intent_says_your_account_only_for_the_sender() -> None:
     ctx = _raw(type=4, chainId=7357, maxFeePerGas=10, maxPriorityFeePerGas=1, accessList=[], authorizationList=[auth])
     summary = ctx.intent.summary if ctx.intent else ""
     assert f"delegates account {other.address[:6]}" in summary and "your account" not in summary
+
+
+async def test_a_failing_node_does_not_take_the_lists_down() -> None:
+    from .rule_fixtures import _delegating
+
+    def down(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503, content=b"busy")
+
+    async with RpcClient("http://node.test", transport=httpx.MockTransport(down)) as client:
+        ctx = await enrich(_delegating(KNOWN_SWEEPER), client, {})
+    assert not ctx.code_known and [f.stage for f in ctx.failures] == ["enrich"]
+    found = rules(ctx)
+    assert found["delegation-to-known-sweeper"] == "critical" and "analysis-stage-failed" in found

@@ -27,7 +27,6 @@ SWEEP_SELECTORS: dict[int, str] = {
 """Calls that move assets: built next to a hard-coded address, they are a sweeper's signature."""
 MAX_ITEMS = 64
 """Selectors and hard-coded addresses kept per contract (counts are exact)."""
-_ENV = (("COINBASE", 17), ("TIMESTAMP", 18), ("NUMBER", 19), ("PREVRANDAO", 20), ("GASPRICE", 21))
 
 
 def _selector(code: bytes, offset: int) -> str:
@@ -76,7 +75,17 @@ def scan_code(code: bytes, *, code_hash: str | None = None, pure_python: bool = 
         token_moves_to_fixed=f[k.F_TOKEN_MOVES_TO_FIXED],
         origin_reads=f[k.F_ORIGIN],
         balance_reads=f[k.F_BALANCE],
-        env_reads=tuple(name for name, index in _ENV if f[index]),
+        env_reads=tuple(
+            name
+            for name, index in (
+                ("COINBASE", k.F_COINBASE),
+                ("TIMESTAMP", k.F_TIMESTAMP),
+                ("NUMBER", k.F_NUMBER),
+                ("PREVRANDAO", k.F_PREVRANDAO),
+                ("GASPRICE", k.F_GASPRICE),
+            )
+            if f[index]
+        ),
         minimal_proxy_to=proxy_to,
         delegation_to=delegation_to,
         truncated=max(n_addr, n_func, n_called) > MAX_ITEMS,

@@ -172,7 +172,15 @@ def scan_bytecode(code: Bytes, sweep_selectors: Ints, max_items: int) -> tuple[I
             if same:
                 feats[F_PROXY_PUSH] = k
 
-    # Pass 1: JUMPDEST analysis, and which offsets some PUSH constant names.
+    # Trailing CBOR metadata: its last two bytes are its length, and it starts with a CBOR map.
+    meta_start = n
+    if n >= 4:
+        meta = int(code[n - 2]) * 256 + int(code[n - 1])
+        start = n - 2 - meta
+        if meta > 0 and start >= 0 and 0xA1 <= code[start] <= 0xA5:
+            meta_start = start
+
+    # Pass 1: JUMPDEST analysis, and which offsets a PUSH constant before the metadata names.
     is_dest = np.zeros(n, np.bool_)
     named = np.zeros(n, np.bool_)
     i = 0
@@ -187,22 +195,17 @@ def scan_bytecode(code: Bytes, sweep_selectors: Ints, max_items: int) -> tuple[I
                 b = int(code[i + 1 + j]) if i + 1 + j < n else 0
                 if v <= n:
                     v = v * 256 + b
-            if v < n:
+            if v < n and i < meta_start:
                 named[v] = True
             i += 1 + k
         else:
             i += 1
-    end = n
-    if n >= 4:
-        meta = int(code[n - 2]) * 256 + int(code[n - 1])
-        start = n - 2 - meta
-        if meta > 0 and start >= 0 and 0xA1 <= code[start] <= 0xA5:
-            hidden = False
-            for j in range(start, n):
-                if is_dest[j] and named[j]:
-                    hidden = True
-            if not hidden:
-                end = start
+    # The metadata is not walked, unless code before it names a JUMPDEST inside it.
+    end = meta_start
+    for j in range(meta_start, n):
+        if is_dest[j] and named[j]:
+            end = n
+            break
     feats[F_SCANNED] = end
 
     # Pass 2 (repeated until the entry stacks settle): the walk with the tag stack.

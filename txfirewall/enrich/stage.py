@@ -12,7 +12,9 @@ from txfirewall.enrich.code_facts import CodeFacts, read_code_facts
 from txfirewall.enrich.contract_age import AgeLookup, apply_ages, start_age_lookup
 from txfirewall.enrich.history import HistoryIndex
 from txfirewall.enrich.token_metadata import TokenCache, fetch_token_info
+from txfirewall.errors import UpstreamError
 from txfirewall.intel.delegates import delegate_listing
+from txfirewall.model.context import StageFailure
 from txfirewall.model.facts import AddressFacts, Label, TokenInfo
 from txfirewall.model.hashing import keccak256
 from txfirewall.model.intent import IntentKind
@@ -123,10 +125,11 @@ async def enrich(
     user = ctx.request.sender
     # Contract ages: a few round trips of their own, started now so they overlap the code batch.
     age_task = start_age_lookup(client, roles, ages, block) if client is not None and ages is not None else None
+    failures = ctx.failures
     if client is not None:
         # Code and token metadata in parallel: one round trip, not two (two when code points on).
         token_list = token_addresses(ctx)
-        code, token_info = await asyncio.gather(
+        code_reply, token_reply = await asyncio.gather(
             read_code_facts(
                 client,
                 addresses,
@@ -136,14 +139,27 @@ async def enrich(
                 scanner=bytecode if bytecode is not None else BytecodeScanner(),
             ),
             fetch_token_info(client, token_list, block, token_cache) if token_list else _no_tokens(),
+            return_exceptions=True,
         )
-        tokens = {
-            t: info
-            for t, info in token_info.items()
-            if info.symbol is not None or info.decimals is not None or info.name is not None
-        }
+        # A node that fails (or is made to fail) must not take the labels and the delegate lists
+        # down with it: those need no node. The failure is recorded, so the verdict fails closed.
+        for reply in (code_reply, token_reply):
+            if isinstance(reply, BaseException):
+                if not isinstance(reply, UpstreamError):
+                    raise reply
+                failures = (*failures, StageFailure("enrich", f"node failed: {reply}"))
+        if not isinstance(code_reply, BaseException):
+            code = code_reply
+        if not isinstance(token_reply, BaseException):
+            tokens = {
+                t: info
+                for t, info in token_reply.items()
+                if info.symbol is not None or info.decimals is not None or info.name is not None
+            }
     code_known = client is not None and all(a in code.codes for a in addresses)
     for address, extra in code.followed.items():
+        if address == user:
+            continue
         bucket = roles.setdefault(address, [])
         bucket.extend(r for r in extra if r not in bucket)
     index = history_index
@@ -177,6 +193,7 @@ async def enrich(
         code_known=code_known,
         proximity_known=graph is not None,
         sender_code=code.sender_code,
+        failures=failures,
     )
 
 

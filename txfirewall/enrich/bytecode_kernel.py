@@ -1,7 +1,9 @@
 """The Numba kernel of the bytecode scan: a walk of EVM opcodes over a uint8 array.
 
 Imported lazily by ``txfirewall.enrich.bytecode`` (it imports Numba and NumPy); ``cache=True``
-keeps the compiled code across runs, so only the first scan on a fresh install compiles.
+keeps the compiled code across runs, so only the first scan on a fresh install compiles. Every
+constant the kernel reads lives in this file on purpose: Numba's on-disk cache is keyed on this
+file, and a constant moved elsewhere could change without the cached machine code noticing.
 
 The walk follows the EVM's own JUMPDEST analysis (PUSH data is skipped, never decoded). An
 instruction after a terminator (STOP, RETURN, REVERT, INVALID, SELFDESTRUCT, JUMP, an undefined

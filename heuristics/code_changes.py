@@ -1,12 +1,14 @@
 """Rules about who controls code after the request: EIP-7702 delegations, proxy upgrades, owners.
 
 Deliberately not reported: contracts created by the request (deployments are their own intent);
-delegations cleared (that gives control back).
+delegations cleared (that gives control back); a delegation to a known-good wallet delegate is
+info only.
 """
 
 from __future__ import annotations
 
 from txfirewall.heuristics.rule import Hit, NoParams, rule
+from txfirewall.model.code import DelegateStatus
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
 from txfirewall.model.simulation import CodeChangeKind
@@ -23,22 +25,38 @@ _PROXY_KINDS = (CodeChangeKind.IMPLEMENTATION_CHANGED, CodeChangeKind.ADMIN_CHAN
 )
 def account_delegation_set(ctx: AnalysisContext, params: NoParams) -> Hit | None:
     """EIP-7702: after this, the delegate's code runs as your account and can move everything
-    you hold, now and later. Sweeper delegates are the 2025 drainer of choice."""
+    you hold, now and later. Sweeper delegates are the 2025 drainer of choice. A delegation to a
+    known-good wallet delegate (shipped list) is reported as info only."""
     sim = ctx.simulation
     if sim is None:
         return None
+    known: Hit | None = None
     for change in sim.code_changes:
-        if change.kind is CodeChangeKind.DELEGATION_SET:
-            return Hit(
+        if change.kind is not CodeChangeKind.DELEGATION_SET:
+            continue
+        facts = ctx.facts(change.after)
+        listing = facts.delegate_listing if facts is not None else None
+        if listing is not None and listing.status is DelegateStatus.KNOWN_GOOD:
+            known = known or Hit(
                 message=(
-                    f"Account {change.address} would run the code of {change.after} from now on. "
-                    "That code controls everything the account holds. Only delegate to a wallet "
-                    "implementation you chose yourself."
+                    f"Account {change.address} would run the code of {change.after}, {listing.display}, "
+                    "a known wallet delegate."
                 ),
-                evidence=change.to_json(),
+                evidence={**change.to_json(), "listing": listing.to_json()},
+                severity=Severity.INFO,
                 subject=change.after,
             )
-    return None
+            continue
+        return Hit(
+            message=(
+                f"Account {change.address} would run the code of {change.after} from now on. "
+                "That code controls everything the account holds. Only delegate to a wallet "
+                "implementation you chose yourself."
+            ),
+            evidence=change.to_json(),
+            subject=change.after,
+        )
+    return known
 
 
 @rule(

@@ -21,7 +21,18 @@ from txfirewall.heuristics.code_changes import (
     proxy_upgraded,
 )
 from txfirewall.heuristics.contract_age import fresh_contract_counterparty
+from txfirewall.heuristics.contract_code import (
+    delegatecall_to_arbitrary_target,
+    drainer_shape_spender,
+    minimal_proxy_to_flagged_implementation,
+    selfdestruct_in_counterparty,
+)
 from txfirewall.heuristics.counterparties import illicit_counterparty
+from txfirewall.heuristics.delegates import (
+    delegate_sweeper_shape,
+    delegation_to_known_sweeper,
+    delegation_to_unknown_code,
+)
 from txfirewall.heuristics.delegation import delegation_any_chain, unprotected_raw_transaction
 from txfirewall.heuristics.login import siwe_domain_mismatch
 from txfirewall.heuristics.orders import order_for_nothing
@@ -119,6 +130,13 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     approval_burns_gas,
     ownership_to_plain_account,
     permit_owner_not_signer,
+    delegation_to_known_sweeper,
+    delegate_sweeper_shape,
+    delegation_to_unknown_code,
+    selfdestruct_in_counterparty,
+    delegatecall_to_arbitrary_target,
+    drainer_shape_spender,
+    minimal_proxy_to_flagged_implementation,
 )
 
 ENTRY_POINT_GROUP = "txfirewall.rules"

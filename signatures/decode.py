@@ -66,7 +66,7 @@ def _decode_typed(td: TypedDataRequest) -> Intent:
 
 
 def _with_summary(intent: Intent, request: Request) -> Intent:
-    return replace(intent, summary=describe(intent, {}, method=request.method.value))
+    return replace(intent, summary=describe(intent, {}, method=request.method.value, sender=request.sender))
 
 
 def _decode_transaction(tx: TransactionRequest) -> Intent:

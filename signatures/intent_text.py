@@ -29,12 +29,19 @@ def native_amount(value: int) -> str:
     return f"{format_units(value, NATIVE_DECIMALS)} {NATIVE_SYMBOL}"
 
 
-def describe(intent: Intent, tokens: Mapping[Address, TokenInfo], *, method: str = "") -> str:
-    """The summary line. Token symbols are untrusted and rendered escaped."""
+def describe(
+    intent: Intent, tokens: Mapping[Address, TokenInfo], *, method: str = "", sender: Address | None = None
+) -> str:
+    """The summary line. Token symbols are untrusted and rendered escaped; ``sender`` is who signs
+    (what "your account" refers to). EIP-7702 delegations close the line, whatever the call."""
+    return _describe(intent, tokens, method) + _delegations(intent, sender)
+
+
+def _describe(intent: Intent, tokens: Mapping[Address, TokenInfo], method: str) -> str:
     kind = intent.kind
     to = short_address(intent.counterparty) if intent.counterparty else "?"
     if kind is IntentKind.NATIVE_TRANSFER:
-        return f"Send {native_amount(intent.value)} to {to}{_delegations(intent)}"
+        return f"Send {native_amount(intent.value)} to {to}"
     if kind is IntentKind.TOKEN_TRANSFER:
         return f"Send {token_amount(intent.amount, intent.token, tokens)} to {to}"
     if kind is IntentKind.TOKEN_TRANSFER_FROM:
@@ -60,8 +67,8 @@ def describe(intent: Intent, tokens: Mapping[Address, TokenInfo], *, method: str
         value = f", sending {native_amount(intent.value)}" if intent.value else ""
         clear = clear_summary(intent)
         if clear is not None and not intent.ambiguous:
-            return f"{clear} [calls {what} on {target}{value}]{_hidden(intent, tokens)}{_delegations(intent)}"
-        return f"Call {what} on {target}{value}{_hidden(intent, tokens)}{_delegations(intent)}"
+            return f"{clear} [calls {what} on {target}{value}]{_hidden(intent, tokens)}"
+        return f"Call {what} on {target}{value}{_hidden(intent, tokens)}"
     if kind is IntentKind.CONTRACT_CREATION:
         value = f" with {native_amount(intent.value)}" if intent.value else ""
         return f"Deploy a new contract{value}"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from txfirewall.model.facts import TokenInfo
 from txfirewall.model.intent import Allowance, AssetAmount, Intent, IntentKind
-from txfirewall.model.primitives import Address, short_address
+from txfirewall.model.primitives import ZERO_ADDRESS, Address, short_address
 from txfirewall.model.text import display_symbol, format_units, safe_text
 
 _LAST_DATE = 253402300799  # 9999-12-31
@@ -56,10 +56,17 @@ def _hidden(intent: Intent, tokens: Mapping[Address, TokenInfo]) -> str:
     return f"; inside it, approves {short_address(worst.spender)} to spend {_amount(worst, tokens)}{more}"
 
 
-def _delegations(intent: Intent) -> str:
-    return "".join(
-        f"; and delegates your account to code at {short_address(d)} (EIP-7702)" for _a, d in intent.delegations
-    )
+def _delegations(intent: Intent, sender: Address | None = None) -> str:
+    """The EIP-7702 part of a summary. "Your account" only for the sender's own authorizations: a
+    sponsored set-code transaction can carry other people's; delegating to 0x0 clears a delegation."""
+    parts: list[str] = []
+    for authority, delegate in intent.delegations:
+        whose = "your account" if authority == sender else f"account {short_address(authority)}"
+        if delegate == ZERO_ADDRESS:
+            parts.append(f"; and clears the EIP-7702 delegation of {whose} (back to a plain account)")
+        else:
+            parts.append(f"; and delegates {whose} to code at {short_address(delegate)} (EIP-7702)")
+    return "".join(parts)
 
 
 def describe_signature(intent: Intent, tokens: Mapping[Address, TokenInfo]) -> str | None:

@@ -14,6 +14,7 @@ the fork cannot be set up at all (no anvil, node unreachable).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from txfirewall.decide.evaluate import validate_policy
 from txfirewall.decide.policy import Policy
+from txfirewall.enrich.bytecode import BytecodeScanner
 from txfirewall.enrich.contract_age import ContractAgeCache
 from txfirewall.enrich.history import HistoryIndex
 from txfirewall.enrich.token_metadata import TokenCache
@@ -94,7 +96,9 @@ class Firewall:
         self.token_cache = TokenCache()
         self.contract_ages = ContractAgeCache()
         """Creation blocks found so far: they never change, so each contract is dated once."""
-        self._caches = Caches(tokens=self.token_cache, contract_ages=self.contract_ages)
+        self.bytecode = BytecodeScanner()
+        """Bytecode scan results by code hash: contracts share code, and it never changes."""
+        self._caches = Caches(tokens=self.token_cache, contract_ages=self.contract_ages, bytecode=self.bytecode)
         self._knowledge = Knowledge(
             history=HistoryIndex(config.history) if config.history is not None else None,
             labels=config.labels,
@@ -148,6 +152,8 @@ class Firewall:
                 self._upstream = RpcClient(cfg.rpc_url, timeout=cfg.rpc_timeout)
                 if self._chain_id is None:
                     self._chain_id = (await read_head(self._upstream)).chain_id
+            if cfg.rpc_url:
+                self._warm_bytecode_kernel()
             self._started = True
 
     async def close(self) -> None:
@@ -215,6 +221,20 @@ class Firewall:
         total_ms = (time.perf_counter() - started) * 1000
         timings = MappingProxyType({"parse": parse_ms, **verdict.timings_ms, "total": total_ms})
         return replace(verdict, timings_ms=timings)
+
+    def _warm_bytecode_kernel(self) -> None:
+        """Load (or, on a fresh install, compile) the bytecode scan kernel in a worker thread, so
+        the first analysis with code to scan does not wait for it."""
+        from txfirewall.enrich.bytecode import warm
+
+        def warm_quietly() -> None:
+            # Best effort: a kernel that cannot compile fails the enrich stage, visibly, later.
+            with contextlib.suppress(Exception):
+                warm()
+
+        task = asyncio.create_task(asyncio.to_thread(warm_quietly))
+        self._warming.add(task)
+        task.add_done_callback(self._warming.discard)
 
     def _warm_in_background(self, fork: Fork, request: Request, sender: str) -> None:
         """Run the same analysis on the fork, unawaited and discarded, so that the state this

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from txfirewall.decide.decision import decide, score
 from txfirewall.decide.evaluate import evaluate
 from txfirewall.decide.policy import Policy
+from txfirewall.enrich.bytecode import BytecodeScanner
 from txfirewall.enrich.contract_age import ContractAgeCache, age_lookup
 from txfirewall.enrich.history import HistoryIndex
 from txfirewall.enrich.stage import enrich
@@ -90,6 +91,8 @@ class Caches:
     tokens: TokenCache | None = None
     contract_ages: ContractAgeCache | None = None
     """Creation blocks found so far; None: contracts are not dated."""
+    bytecode: BytecodeScanner | None = None
+    """Bytecode scan results by code hash; None: a fresh scanner per analysis."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ def _summarised(ctx: AnalysisContext, method: str) -> Intent:
     if ctx.intent is None:
         return intent
     try:
-        return replace(intent, summary=describe(intent, ctx.tokens, method=method))
+        return replace(intent, summary=describe(intent, ctx.tokens, method=method, sender=ctx.request.sender))
     except Exception as exc:  # noqa: BLE001 - a summary must never cost the verdict
         return replace(intent, summary=f"(could not be described: {type(exc).__name__})")
 
@@ -171,6 +174,7 @@ async def run_pipeline(request: Request, services: Services) -> Verdict:
             token_cache=caches.tokens,
             history_index=knowledge.history,
             ages=ages,
+            bytecode=caches.bytecode,
         )
 
     timings: dict[str, float] = {}

@@ -6,16 +6,22 @@ supply (code, simulation results) are written in, in the exact model the pipelin
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
+from pathlib import Path
 from types import MappingProxyType
 
 from eth_abi import encode
 from eth_utils import keccak
 
+from txfirewall.enrich.bytecode import scan_code
 from txfirewall.enrich.history import HistoryIndex
 from txfirewall.enrich.origin import origin_facts
+from txfirewall.intel.delegates import delegate_listing
 from txfirewall.intel.domain_lists import DomainEntry, DomainLists
+from txfirewall.model.code import CodeFeatures
 from txfirewall.model.context import AnalysisContext, StageFailure
 from txfirewall.model.facts import (
     AddressFacts,
@@ -568,6 +574,103 @@ RULE_FIXTURES.update(
         "origin-lookalike-of-used-site": (
             lambda: from_origin("https://app.unlswap.org", used=("https://app.uniswap.org",)),
             lambda: from_origin("https://info.uniswap.org", used=("https://app.uniswap.org",)),
+        ),
+    }
+)
+
+
+# --- EIP-7702 delegates and the bytecode scan: real sample code, scanned by the kernel's Python twin ---
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "bytecode" / "samples.json"
+KNOWN_SWEEPER = to_address("0x6B7879a5d747E30a3ADb37A9e41c046928FCE933")
+METAMASK_DELEGATOR = to_address("0x63c0c19a282a1B52b07dD5a65b58948A07DAE32B")
+CLONE = to_address("0x00000000000000000000000000000000000C1011")
+
+
+@cache
+def sample_code(name: str) -> CodeFeatures:
+    """``CodeFeatures`` of a compiled sample from tests/data/bytecode (pure Python: no compile)."""
+    code = bytes.fromhex(json.loads(SAMPLES.read_text())[name][2:])
+    return scan_code(code, pure_python=True)
+
+
+def minimal_proxy_code(implementation: Address) -> CodeFeatures:
+    code = bytes.fromhex("363d3d373d3d3d363d73" + implementation[2:] + "5af43d82803e903d91602b57fd5bf3")
+    return scan_code(code, pure_python=True)
+
+
+def _delegating(delegate: Address) -> AnalysisContext:
+    from eth_account import Account
+
+    acct = Account.from_key("0x" + "11" * 32)
+    auth = acct.sign_authorization({"chainId": 7357, "address": delegate, "nonce": 1})
+    return _raw(type=4, chainId=7357, maxFeePerGas=10, maxPriorityFeePerGas=1, accessList=[], authorizationList=[auth])
+
+
+def _delegate_facts(delegate: Address, code: CodeFeatures | None = None, *, node: bool = True) -> AddressFacts:
+    return AddressFacts(
+        delegate,
+        ("delegate",),
+        is_contract=(code is not None) if node else None,
+        code=code,
+        delegate_listing=delegate_listing(delegate),
+    )
+
+
+def _delegated_to(delegate: Address, code: CodeFeatures | None = None, *, node: bool = True) -> AnalysisContext:
+    return with_facts(_delegating(delegate), _delegate_facts(delegate, code, node=node), code_known=node)
+
+
+def _counterparty(request: object, address: Address, code: CodeFeatures, *roles: str) -> AnalysisContext:
+    f = AddressFacts(address, roles, is_contract=True, code_size=code.size, code=code)
+    return with_facts(ctx_for(request), f)
+
+
+def _approve(spender: Address, amount: int) -> dict[str, object]:
+    return tx(TOKEN, _calldata("approve(address,uint256)", ["address", "uint256"], [spender, amount]))
+
+
+def _clone_of(implementation: Address, *labels: Label) -> AnalysisContext:
+    clone = AddressFacts(CLONE, ("called",), is_contract=True, code=minimal_proxy_code(implementation))
+    impl = AddressFacts(
+        implementation,
+        ("implementation",),
+        is_contract=True,
+        labels=labels,
+        delegate_listing=delegate_listing(implementation),
+    )
+    return with_facts(ctx_for(tx(CLONE, CLAIM, 10**18)), clone, impl)
+
+
+RULE_FIXTURES.update(
+    {
+        "delegation-to-known-sweeper": (
+            lambda: _delegated_to(KNOWN_SWEEPER, node=False),
+            lambda: _delegated_to(METAMASK_DELEGATOR, node=False),
+        ),
+        "delegate-sweeper-shape": (
+            lambda: _delegated_to(DRAINER, sample_code("HardcodedSweeper")),
+            lambda: _delegated_to(DRAINER, sample_code("BatchAccount")),
+        ),
+        "delegation-to-unknown-code": (
+            lambda: _delegated_to(DRAINER, node=False),
+            lambda: _delegated_to(METAMASK_DELEGATOR, node=False),
+        ),
+        "selfdestruct-in-counterparty": (
+            lambda: _counterparty(tx(DRAINER, value=10**18), DRAINER, sample_code("Killable"), "recipient"),
+            lambda: _counterparty(tx(DRAINER, value=10**18), DRAINER, sample_code("BatchAccount"), "recipient"),
+        ),
+        "delegatecall-to-arbitrary-target": (
+            lambda: _counterparty(_approve(DRAINER, 10**6), DRAINER, sample_code("ArbitraryDelegator"), "spender"),
+            lambda: _counterparty(_approve(DRAINER, 10**6), DRAINER, sample_code("SingletonProxy"), "spender"),
+        ),
+        "drainer-shape-spender": (
+            lambda: _counterparty(_approve(DRAINER, MAX_UINT256), DRAINER, sample_code("ApprovalDrainer"), "spender"),
+            lambda: _counterparty(_approve(DRAINER, 0), DRAINER, sample_code("ApprovalDrainer"), "spender"),
+        ),
+        "minimal-proxy-to-flagged-implementation": (
+            lambda: _clone_of(KNOWN_SWEEPER),
+            lambda: _clone_of(ROUTER),
         ),
     }
 )

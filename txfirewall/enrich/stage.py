@@ -8,18 +8,23 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from txfirewall.enrich.bytecode import BytecodeScanner
+from txfirewall.enrich.code_facts import CodeFacts, read_code_facts
 from txfirewall.enrich.contract_age import AgeLookup, apply_ages, start_age_lookup
 from txfirewall.enrich.history import HistoryIndex
 from txfirewall.enrich.holdings import fetch_holdings
 from txfirewall.enrich.origin import origin_facts
 from txfirewall.enrich.token_metadata import TokenCache, fetch_token_info
-from txfirewall.errors import RpcCallError
+from txfirewall.errors import UpstreamError
+from txfirewall.intel.delegates import delegate_listing
 from txfirewall.intel.known_contracts import known_contract_name
+from txfirewall.model.context import StageFailure
 from txfirewall.model.facts import AddressFacts, Label, TokenInfo
 from txfirewall.model.hashing import keccak256
 from txfirewall.model.holdings import Holdings
 from txfirewall.model.intent import IntentKind
-from txfirewall.model.primitives import Address, parse_data
+from txfirewall.model.primitives import ZERO_ADDRESS, Address
+from txfirewall.model.simulation import CodeChangeKind
 from txfirewall.signatures.erc7730 import descriptor_owner
 
 if TYPE_CHECKING:
@@ -58,7 +63,8 @@ def touched_addresses(ctx: AnalysisContext) -> dict[Address, list[str]]:
             add(allowance.spender, "spender")
             add(allowance.token, "token")
         for _authority, delegate in intent.delegations:
-            add(delegate, "delegate")
+            if delegate != ZERO_ADDRESS:  # the zero address clears a delegation
+                add(delegate, "delegate")
     typed = ctx.request.typed_data
     if typed is not None:
         add(typed.verifying_contract, "verifying-contract")
@@ -75,8 +81,13 @@ def touched_addresses(ctx: AnalysisContext) -> dict[Address, list[str]]:
                 add(t.recipient, "receives-assets")
         for a in sim.approvals:
             add(a.spender, "spender")
-        for c in sim.code_changes:
-            add(c.after, "new-controller")
+        for change in sim.code_changes:
+            if change.kind is CodeChangeKind.DELEGATION_SET:
+                add(change.after, "delegate")
+            elif change.kind is CodeChangeKind.CONTRACT_CREATED:
+                add(change.address, "created")
+            else:
+                add(change.after, "new-controller")
     return roles
 
 
@@ -149,51 +160,78 @@ async def enrich(
     intel: IntelStore | None = None,
     graph: ProximityIndex | None = None,
     ages: AgeLookup | None = None,
+    bytecode: BytecodeScanner | None = None,
 ) -> AnalysisContext:
     roles = touched_addresses(ctx)
     addresses = list(roles)
-    codes: dict[Address, bytes] = {}
+    code = CodeFacts()
     tokens = {}
     holdings: Holdings | None = None
+    user = ctx.request.sender
     # Contract ages: a few round trips of their own, started now so they overlap the code batch.
     age_task = start_age_lookup(client, roles, ages, block) if client is not None and ages is not None else None
+    failures = ctx.failures
     if client is not None:
-        # Code and token metadata in parallel: one round trip, not two.
+        # Code and token metadata in parallel: one round trip, not two (two when code points on).
         token_list = token_addresses(ctx)
-        sender = ctx.request.sender
-        code_replies, token_info, holdings = await asyncio.gather(
-            client.batch([("eth_getCode", [a, block]) for a in addresses]),
+        code_reply, token_reply, holdings_reply = await asyncio.gather(
+            read_code_facts(
+                client,
+                addresses,
+                user,
+                created=created_code(ctx),
+                block=block,
+                scanner=bytecode if bytecode is not None else BytecodeScanner(),
+            ),
             fetch_token_info(client, token_list, block, token_cache) if token_list else _no_tokens(),
-            fetch_holdings(client, sender, held_tokens(ctx), granted_tokens(ctx), block)
-            if sender is not None
+            fetch_holdings(client, user, held_tokens(ctx), granted_tokens(ctx), block)
+            if user is not None
             else _no_holdings(),
+            return_exceptions=True,
         )
-        for address, reply in zip(addresses, code_replies, strict=True):
-            if not isinstance(reply, RpcCallError):
-                codes[address] = parse_data(reply)
-        tokens = {
-            t: info
-            for t, info in token_info.items()
-            if info.symbol is not None or info.decimals is not None or info.name is not None
-        }
-    user = ctx.request.sender
+        # A node that fails (or is made to fail) must not take the labels and the delegate lists
+        # down with it: those need no node. The failure is recorded, so the verdict fails closed.
+        errors = [r for r in (code_reply, token_reply, holdings_reply) if isinstance(r, BaseException)]
+        for error in errors:
+            if not isinstance(error, UpstreamError):
+                raise error
+        if errors:  # one failure for the stage, however many of its reads the node refused
+            failures = (*failures, StageFailure("enrich", f"node failed: {errors[0]}"))
+        if not isinstance(code_reply, BaseException):
+            code = code_reply
+        if not isinstance(holdings_reply, BaseException):
+            holdings = holdings_reply
+        if not isinstance(token_reply, BaseException):
+            tokens = {
+                t: info
+                for t, info in token_reply.items()
+                if info.symbol is not None or info.decimals is not None or info.name is not None
+            }
+    code_known = client is not None and all(a in code.codes for a in addresses)
+    for address, extra in code.followed.items():
+        if address == user:
+            continue
+        bucket = roles.setdefault(address, [])
+        bucket.extend(r for r in extra if r not in bucket)
     index = history_index
     if index is None and ctx.history is not None:
         index = HistoryIndex(ctx.history)
     facts: dict[Address, AddressFacts] = {}
-    for address in addresses:
-        code = codes.get(address)
+    for address in roles:
+        raw = code.codes.get(address)
         rel = index.relationship(user, address) if index is not None and user else None
         known_as = known_contract(ctx.chain_id, address)
         facts[address] = AddressFacts(
             address=address,
             roles=tuple(roles[address]),
-            is_contract=(True if known_as else None) if code is None else len(code) > 0,
+            is_contract=(True if known_as else None) if raw is None else len(raw) > 0,
             known_as=known_as,
-            code_size=None if code is None else len(code),
-            code_hash=None if not code else "0x" + keccak256(code).hex(),
+            code_size=None if raw is None else len(raw),
+            code_hash=None if not raw else "0x" + keccak256(raw).hex(),
             labels=labels.get(address, ()) + (intel.lookup(address) if intel is not None else ()),
             relationship=rel,
+            code=code.features.get(address),
+            delegate_listing=delegate_listing(address),
         )
         if graph is not None:
             found = graph.lookup(address)
@@ -205,8 +243,20 @@ async def enrich(
         ctx,
         addresses=MappingProxyType(facts),
         tokens=MappingProxyType(tokens),
-        code_known=client is not None and len(codes) == len(addresses),
+        code_known=code_known,
         holdings=holdings,
         proximity_known=graph is not None,
         origin=origin_facts(ctx.request.origin, intel.domain_lists() if intel is not None else None, index),
+        sender_code=code.sender_code,
+        failures=failures,
     )
+
+
+def created_code(ctx: AnalysisContext) -> dict[Address, bytes]:
+    """The runtime code of contracts the simulated request creates (not on chain yet)."""
+    sim = ctx.simulation
+    if sim is None or not sim.ran:
+        return {}
+    return {
+        c.address: c.code for c in sim.code_changes if c.kind is CodeChangeKind.CONTRACT_CREATED and c.code is not None
+    }

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from txfirewall.model.code import CodeFeatures
 from txfirewall.model.counterparties import Counterparties
 from txfirewall.model.facts import AddressFacts, HistoryEntry, Label, TokenInfo
 from txfirewall.model.holdings import Holdings
@@ -70,6 +71,9 @@ class AnalysisContext:
     """The sender's balances of what the request grants or moves (None: no node to read them)."""
     origin: OriginFacts | None = None
     """Facts about ``request.origin``; None when the request names no origin."""
+    sender_code: CodeFeatures | None = None
+    """The sender's own code when it has some (an EIP-7702 delegated account shows its current
+    delegate here); None when it has none or it was not read."""
 
     def facts(self, address: Address | None) -> AddressFacts | None:
         return None if address is None else self.addresses.get(address)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from txfirewall.model.code import CodeFeatures, DelegateListing
 from txfirewall.model.json_values import JsonValue
 from txfirewall.model.primitives import Address
 from txfirewall.model.text import text_flags
@@ -187,6 +188,10 @@ class AddressFacts:
     """Where ``age_seconds`` comes from: ``creation-block`` or ``graph-first-seen``."""
     known_as: str | None = None
     """A well-known contract's name (curated list, ERC-7730 deployments): it holds code, node or not."""
+    code: CodeFeatures | None = None
+    """What the bytecode scan found in its code (None: no code, or not read)."""
+    delegate_listing: DelegateListing | None = None
+    """What the shipped EIP-7702 delegate lists say about it (None: on none of them)."""
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -204,4 +209,6 @@ class AddressFacts:
             "age_seconds": self.age_seconds,
             "known_as": self.known_as,
             "age_source": self.age_source,
+            "code_features": self.code.to_json() if self.code else None,
+            "delegate_listing": self.delegate_listing.to_json() if self.delegate_listing else None,
         }

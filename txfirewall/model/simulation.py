@@ -118,6 +118,8 @@ class CodeChange:
     before: Address | None
     after: Address | None
     code_size: int | None = None
+    code: bytes | None = field(default=None, compare=False, repr=False)
+    """The new runtime code of a contract created by the request (scanned in the enrich stage)."""
 
     def to_json(self) -> dict[str, JsonValue]:
         return {

@@ -74,7 +74,7 @@ def _code_change(address: Address, old: bytes, new: bytes) -> list[CodeChange]:
     if old_delegate is not None and not new:
         return [CodeChange(CodeChangeKind.DELEGATION_CLEARED, address, old_delegate, None)]
     if not old and new:
-        return [CodeChange(CodeChangeKind.CONTRACT_CREATED, address, None, None, code_size=len(new))]
+        return [CodeChange(CodeChangeKind.CONTRACT_CREATED, address, None, None, code_size=len(new), code=new)]
     if old and not new:
         return [CodeChange(CodeChangeKind.CODE_DESTROYED, address, None, None)]
     return []

@@ -23,10 +23,11 @@ sys.path.insert(0, str(REPO))
 from txfirewall.model.hashing import selector_of  # noqa: E402
 from txfirewall.signatures import selector_db, user_db  # noqa: E402
 from txfirewall.signatures.selector_db import SignatureTable  # noqa: E402
-from txfirewall.signatures.selector_import import import_dump  # noqa: E402
+from txfirewall.signatures.selector_import import ImportSummary, import_dump  # noqa: E402
 from txfirewall.signatures.selector_kernel import selectors_of  # noqa: E402
 
 ROWS = 1_000_000
+BIG = 3_000_000
 LOOKUPS = 100_000
 GOAL = 200_000
 
@@ -64,6 +65,13 @@ def per_call_us(fn: Callable[[bytes], object], keys: list[bytes], rounds: int = 
     return statistics.median(results)
 
 
+def _import_row(label: str, source: Path, summary: ImportSummary) -> str:
+    return (
+        f"| {label} | {source.stat().st_size / 1e6:.0f} MB | {summary.seconds:.2f} | "
+        f"{summary.rows_per_second:,.0f} | {summary.added:,} |"
+    )
+
+
 def keccak_rows() -> list[str]:
     texts = [f"f{i}(uint256,address)" for i in range(200_000)]
     selectors_of(texts[:1])  # load (or compile) the kernel first
@@ -94,10 +102,11 @@ def run() -> list[str]:
             (f"the first {ROWS:,} again (all already present)", first),
         ):
             summary = import_dump(source, db)
-            imports.append(
-                f"| {label} | {source.stat().st_size / 1e6:.0f} MB | {summary.seconds:.2f} | "
-                f"{summary.rows_per_second:,.0f} | {summary.added:,} |"
-            )
+            imports.append(_import_row(label, source, summary))
+        big = work / "big.csv"
+        write_dump(big, 10 * ROWS, BIG)
+        summary = import_dump(big, work / "big.db")
+        imports.append(_import_row(f"{BIG:,} rows into a new database", big, summary))
 
         table = selector_db.functions()
         shipped = [table.keys[i] for i in range(0, len(table), max(1, len(table) // 1000))][:1000]

@@ -23,8 +23,8 @@ import csv
 import gzip
 import io
 import itertools
-import json
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from txfirewall.model.untrusted_json import loads_bounded
 FORMATS = ("auto", "csv", "json", "jsonl")
 SELECTOR_COLUMNS = ("hex_signature", "selector", "hex", "function_selector", "bytes_signature")
 SIGNATURE_COLUMNS = ("text_signature", "signature", "name", "function", "text")
+_MAX_JSON_LINE = 1 << 16
 _SELECTOR_LIKE = re.compile(r"\s*(?:0[xX])?[0-9a-fA-F]{8}\s*")
 
 Batch = tuple[list[str], list[str]]
@@ -79,7 +80,7 @@ class DumpReader:
             else:
                 self._text = _text(self._raw)
             self._first = self._text.readline()
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             self._raw.close()
             raise InputFileError(f"cannot read {path}: {exc}") from exc
         if self.format == "auto":
@@ -106,9 +107,11 @@ class DumpReader:
         head = self._first.lstrip()
         if not head.startswith(("[", "{")):
             return "csv"
+        if len(self._first) > _MAX_JSON_LINE:
+            return "json"  # one record per line is never this long: a document on one line
         try:
-            json.loads(self._first)
-        except (ValueError, RecursionError):
+            loads_bounded(self._first)
+        except ValueError:
             return "json"  # the first line alone is not a document: a pretty-printed one
         return "jsonl"
 
@@ -121,7 +124,7 @@ class DumpReader:
                 yield from _chunked(self._jsonl(), size)
             else:
                 yield from _chunked(self._json(), size)
-        except (OSError, EOFError, gzip.BadGzipFile, csv.Error) as exc:
+        except (OSError, EOFError, zlib.error, csv.Error) as exc:
             raise InputFileError(f"cannot read {self.path}: {exc}") from exc
 
     # --- CSV ----------------------------------------------------------------------------------
@@ -158,7 +161,6 @@ class DumpReader:
             )
         si, gi = names.index(column), names.index(text_column)
         width = len(names)
-        tail = gi == width - 1  # an unquoted signature split at its commas can be joined back
         sels: list[str] = []
         sigs: list[str] = []
         for row in rows:
@@ -166,9 +168,10 @@ class DumpReader:
             if n == width:
                 sels.append(row[si])
                 sigs.append(row[gi])
-            elif n > width and tail and si < gi:
-                sels.append(row[si])
-                sigs.append(",".join(row[gi:]))
+            elif n > width:  # an unquoted signature split at its commas: join it back
+                extra = n - width
+                sels.append(row[si if si < gi else si + extra])
+                sigs.append(",".join(row[gi : gi + 1 + extra]))
             elif n:
                 self.malformed += 1
                 continue

@@ -13,6 +13,10 @@ read-only and kept: a later import into it is seen by the next lookup (SQLite re
 committed), a database created after the first lookup only after ``reset_user_db()`` (each CLI
 command is its own process, so this matters to long-running ones such as the proxy).
 
+A file that is there but cannot be read (not SQLite, not ours, from a newer txfirewall) is an
+``InputFileError`` at the lookup: the decode stage records it and the verdict fails closed,
+rather than decoding silently with half of what the user taught it.
+
 Selectors are stored as unsigned big-endian integers: four bytes in SQLite's record, compared
 as integers.
 """

@@ -120,7 +120,7 @@ def test_lookup_without_a_database_shows_the_shipped_one(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("signatures", "import", "missing.csv"), "no such file"),
+        (("signatures", "import", "missing.csv"), "cannot read missing.csv"),
         (("signatures", "lookup", "0x1234"), "not a 4-byte selector"),
     ],
 )

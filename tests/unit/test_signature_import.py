@@ -84,8 +84,12 @@ def test_gzip_is_recognised_by_content_and_a_bom_is_dropped(tmp_path: Path) -> N
 
 
 def test_unquoted_signatures_split_at_their_commas_are_joined_back(tmp_path: Path) -> None:
-    summary, db = run(tmp_path, "raw.csv", f"id,hex_signature,text_signature\n7,{sel(CLAIM)},{CLAIM}\n")
+    rows = f"id,hex_signature,text_signature\n7,{sel(CLAIM)},{CLAIM}\n"
+    summary, db = run(tmp_path, "raw.csv", rows)
     assert stored(db) == {(sel(CLAIM), CLAIM)} and summary.added == 1
+    rows = f"text_signature,hex_signature,id\n{CLAIM},{sel(CLAIM)},7\n{LOCKED},{sel(LOCKED)},8\n"
+    summary, db = run(tmp_path, "raw2.csv", rows)
+    assert (summary.added, summary.already_present, summary.rejected["malformed-row"]) == (1, 1, 0)
 
 
 def test_bytes_signature_column_of_raw_characters(tmp_path: Path) -> None:
@@ -213,3 +217,30 @@ def test_an_interrupted_import_adds_nothing(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         import_dump(source, db, progress=interrupt, batch_rows=10)
     assert stored(db) == set()
+
+
+def test_a_truncated_gzip_is_a_typed_error_and_stores_nothing(tmp_path: Path) -> None:
+    rows = "".join(f"0x{selector_of(f'f{i}()').hex()},f{i}()\n" for i in range(20_000))
+    packed = gzip.compress(rows.encode())
+    source = tmp_path / "cut.csv.gz"
+    source.write_bytes(packed[: len(packed) // 2])
+    db = tmp_path / "s.db"
+    with pytest.raises(InputFileError, match="cannot read"):
+        import_dump(source, db, batch_rows=1000)
+    assert stored(db) == set()
+
+
+def test_every_shipped_signature_passes_the_import_checks(tmp_path: Path) -> None:
+    """172k real signatures (collisions included): none rejected, every pair stored."""
+    from txfirewall.signatures.selector_db import functions
+
+    table = functions()
+    source = tmp_path / "shipped.csv"
+    with open(source, "w", encoding="utf-8") as out:
+        out.write("hex_signature,text_signature\n")
+        for i in range(len(table)):
+            text = table.text[table.offsets[i] : table.offsets[i + 1]].decode()
+            out.write(f'0x{table.keys[i].hex()},"{text}"\n')
+    summary = import_dump(source, tmp_path / "s.db")
+    assert sum(summary.rejected.values()) == 0
+    assert summary.added == summary.read == len(table)

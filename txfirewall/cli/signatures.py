@@ -49,8 +49,6 @@ def _import(args: argparse.Namespace) -> int:
     from txfirewall.signatures.selector_import import import_dump
     from txfirewall.signatures.user_db import default_user_db_path
 
-    if not args.file.is_file():
-        raise InputFileError(f"cannot read {args.file}: no such file")
     progress = _Progress() if sys.stderr.isatty() else None
     try:
         summary = import_dump(args.file, args.db or default_user_db_path(), fmt=args.format, progress=progress)

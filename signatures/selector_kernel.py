@@ -2,8 +2,8 @@
 
 Importing a dump checks every signature against its selector. From Python, keccak costs about
 3.5 µs per call (eth_hash and pycryptodome go through ctypes for each message), which alone would
-cap an import near 250k rows/s; this kernel takes ~0.6 µs per signature. Keccak here is the original padding (``0x01``),
-as the EVM uses, not SHA3-256.
+cap an import near 250k rows/s; this kernel takes about 0.5 µs per signature. Keccak here is the
+original padding (``0x01``), as the EVM uses, not SHA3-256.
 
 Only the importer imports this module, lazily: ``import txfirewall`` compiles nothing, and the
 decoder never needs it. ``cache=True`` keeps the compiled code on disk; the first use on a machine

@@ -1,8 +1,9 @@
 """Calldata to a ``DecodedCall``: strict ABI decoding, accepted only if it re-encodes exactly.
 
-The security core and ABI registry win; otherwise every signature the selector database holds
-for the selector is tried, and when more than one decodes cleanly the ambiguity is reported
-(``ambiguous``), never resolved silently.
+The security core and ABI registry win; otherwise every signature the selector databases hold
+for the selector (the shipped one, then the user's own imports) is tried, and when more than one
+decodes cleanly the ambiguity is reported (``ambiguous``), never resolved silently. A call decoded
+from a signature only the user's database knows says so in its ``source``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from txfirewall.model.intent import Argument, DecodedCall
 from txfirewall.model.primitives import Selector, to_address
 from txfirewall.signatures.abi_types import signature_types
 from txfirewall.signatures.known_functions import BY_SELECTOR, SHARED_WITH_ERC721, KnownFunction
-from txfirewall.signatures.selector_db import function_signatures
+from txfirewall.signatures.selector_db import function_signatures_by_source
 
 MAX_CANDIDATES = 16
+SHIPPED_SOURCE = "selector-db"
+USER_SOURCE = "user-selector-db"
 
 
 @dataclass(frozen=True)
@@ -60,13 +63,15 @@ def decode_signature(
 
 
 def _decode_from_db(selector: Selector, data: bytes) -> CallDecoding:
-    signatures = function_signatures(data[:4])[:MAX_CANDIDATES]
+    shipped, user = function_signatures_by_source(data[:4])
+    signatures = (shipped + user)[:MAX_CANDIDATES]
     matches = []
-    for sig in signatures:
+    for n, sig in enumerate(signatures):
         types = signature_types(sig)
         if types is None:
             continue
-        call = decode_signature(sig, types, tuple(f"arg{i}" for i in range(len(types))), data, "selector-db")
+        source = SHIPPED_SOURCE if n < len(shipped) else USER_SOURCE
+        call = decode_signature(sig, types, tuple(f"arg{i}" for i in range(len(types))), data, source)
         if call is not None:
             matches.append(call)
     if not matches:

@@ -1,4 +1,5 @@
-"""Shared fixtures: the repository's fixture chain, started once per session from its state dump."""
+"""Shared fixtures: the repository's fixture chain, started once per session from its state dump; and
+no test sees the developer's own signature database."""
 
 from __future__ import annotations
 
@@ -16,6 +17,20 @@ from txfirewall.firewall import Firewall, FirewallConfig
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "anvil_fixtures"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_personal_signature_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The decoder reads the user's own signature database when there is one
+    (``~/.local/share/txfirewall/signatures.db``); tests, and the CLI they start, must not see the
+    developer's. Tests that want one point ``TXFIREWALL_SIGNATURES_DB`` at their own file."""
+    from txfirewall.signatures.user_db import ENV_VAR, reset_user_db
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(ENV_VAR, str(tmp_path_factory.mktemp("no-signature-db") / "absent.db"))
+        reset_user_db()
+        yield
+    reset_user_db()
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
 """The command line: ``txfirewall check REQUEST ...``, ``txfirewall demo``, ``txfirewall setup``, and the
-``intel`` and ``graph`` groups.
+``intel``, ``graph`` and ``signatures`` groups.
 
 Exit codes (stable) are in ``txfirewall.cli.exit_codes``. This module imports only argparse and the
 small error module; each command imports what it needs when it runs, so ``--help`` and argument
@@ -17,6 +17,7 @@ from txfirewall.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_ENVIRONMENT
 from txfirewall.cli.graph import register as register_graph
 from txfirewall.cli.intel import register as register_intel
 from txfirewall.cli.rules import register as register_rules
+from txfirewall.cli.signatures import register as register_signatures
 from txfirewall.errors import EnvironmentFailure, InputFileError
 
 
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     register_intel(sub)
     register_rules(sub)
     register_graph(sub)
+    register_signatures(sub)
     return parser
 
 
@@ -93,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         from txfirewall.cli.graph import run as run_graph
 
         return run_graph(args)
+    if args.command == "signatures":
+        from txfirewall.cli.signatures import run as run_signatures
+
+        return run_signatures(args)
     if args.command == "demo":
         from txfirewall.cli.demo import run_demo
 

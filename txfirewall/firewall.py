@@ -67,6 +67,10 @@ class FirewallConfig:
     """A built address graph (``txfirewall graph build``) for proximity to illicit seeds."""
     repin_interval: float | None = 60.0
     """Seconds between checks of the upstream head (a newer head gets a fresh fork); None: never."""
+    warm_up: bool = True
+    """Load the bytecode-scan kernel in a worker thread at start, so the first analysis with code to
+    scan does not wait for it. Worth it for a long-lived Firewall (API, proxy); a one-shot check
+    turns it off and loads the kernel only if a request has code to scan."""
     cold_start: str = "upstream"
     """``upstream``: a sender new to the fork is simulated directly on the upstream with
     ``eth_simulateV1`` at the pinned block (1 round trip instead of ~12 sequential fetches) while
@@ -152,7 +156,7 @@ class Firewall:
                 self._upstream = RpcClient(cfg.rpc_url, timeout=cfg.rpc_timeout)
                 if self._chain_id is None:
                     self._chain_id = (await read_head(self._upstream)).chain_id
-            if cfg.rpc_url:
+            if cfg.rpc_url and cfg.warm_up:
                 self._warm_bytecode_kernel()
             self._started = True
 

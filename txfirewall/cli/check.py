@@ -110,6 +110,7 @@ async def run_check(args: argparse.Namespace) -> int:
         policy=policy,
         intel=intel,
         graph=graph,
+        warm_up=False,  # one request: load the scan kernel only if it has code to scan
     )
     try:
         async with Firewall(config) as firewall:

@@ -7,7 +7,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from txfirewall.errors import RpcCallError
-from txfirewall.model.abi import abi_encode
 from txfirewall.model.hashing import selector_of
 from txfirewall.model.holdings import Holdings, TokenHolding
 from txfirewall.model.primitives import parse_data, parse_quantity
@@ -51,7 +50,7 @@ async def fetch_holdings(
     a reply that is not one uint256 is None."""
     wanted = list(dict.fromkeys(tokens))[:MAX_TOKENS]
     supplies = [t for t in wanted if t in set(granted)]
-    balance_data = "0x" + (_BALANCE_OF + abi_encode(["address"], [owner])).hex()
+    balance_data = "0x" + _BALANCE_OF.hex() + "00" * 12 + owner[2:].lower()  # one address word: no ABI codec
     calls: list[tuple[str, list[Any]]] = [("eth_getBalance", [owner, block])]
     calls += [("eth_call", [{"to": token, "data": balance_data}, block]) for token in wanted]
     calls += [("eth_call", [{"to": token, "data": _TOTAL_SUPPLY}, block]) for token in supplies]

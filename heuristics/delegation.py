@@ -58,3 +58,31 @@ def unprotected_raw_transaction(ctx: AnalysisContext, params: NoParams) -> Hit |
         "chain where the sender's nonce matches.",
         evidence={"sender": raw.sender, "v": raw.signature[0], "hash": "0x" + raw.hash.hex()},
     )
+
+
+@rule(
+    id="overwrites-existing-delegation",
+    title="Replaces your account's current EIP-7702 delegation",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    requires=(Fact.REQUEST, Fact.CODE),
+)
+def overwrites_existing_delegation(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """The account already runs a delegate's code and this authorization swaps it for another:
+    whatever the old delegate guarded (session keys, recovery, spending limits) goes away.
+    MetaMask refuses to silently overwrite a delegation; here it asks for a deliberate yes.
+    Revocations (to 0x0) and re-delegating to the same code do not fire."""
+    raw = ctx.request.raw_tx
+    current = ctx.sender_code.delegation_to if ctx.sender_code is not None else None
+    if raw is None or current is None:
+        return None
+    for auth in raw.applied_authorizations(ctx.chain_id):
+        if auth.authority != ctx.request.sender or int(auth.address, 16) == 0 or auth.address == current:
+            continue
+        return Hit(
+            message=f"Your account is delegated to {current} today; this authorization replaces it with {auth.address}. "
+            "Whatever the current delegate protects would stop applying.",
+            evidence={"authority": auth.authority, "current_delegate": current, "new_delegate": auth.address},
+            subject=auth.address,
+        )
+    return None

@@ -39,3 +39,43 @@ def order_for_nothing(ctx: AnalysisContext, params: NoParams) -> Hit | None:
             "marketplace": intent.target,
         },
     )
+
+
+@rule(
+    id="order-paid-in-unknown-token",
+    title="Order sells your NFT for a token nobody vouches for",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    requires=(Fact.INTENT,),
+)
+def order_paid_in_unknown_token(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+    """A listing that sells an NFT for an ERC-20 that is no well-known token (not in the curated
+    list, not an ERC-7730 token, no benign label): the fake-WETH payment scam, where the buyer pays
+    in a worthless look-alike. Listings priced in ETH or a known token do not fire."""
+    intent = ctx.intent
+    if intent is None or intent.kind is not IntentKind.ORDER:
+        return None
+    if not any(g.kind in ("erc721", "erc1155") for g in intent.gives):
+        return None
+    for paid in intent.receives:
+        if paid.kind != "erc20" or paid.token is None:
+            continue
+        facts = ctx.facts(paid.token)
+        if facts is not None and (
+            facts.known_as or any(label.category.value in ("benign", "protocol") for label in facts.labels)
+        ):
+            continue
+        info = ctx.tokens.get(paid.token)
+        return Hit(
+            message=f"This order sells your NFT for {paid.amount} of token {paid.token}"
+            + (f" (it calls itself {info.symbol!r})" if info is not None and info.symbol else "")
+            + ", which txfirewall does not know as a real token. Scam listings pay in worthless look-alikes of WETH "
+            "or USDC. Check the payment token before you sign.",
+            evidence={
+                "payment_token": paid.token,
+                "amount": None if paid.amount is None else str(paid.amount),
+                "marketplace": intent.target,
+            },
+            subject=paid.token,
+        )
+    return None

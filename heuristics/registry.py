@@ -12,6 +12,7 @@ from txfirewall.heuristics.approvals import (
     unlimited_approval_to_eoa,
     unlimited_approval_to_unfamiliar_contract,
 )
+from txfirewall.heuristics.baseline import unusual_for_you
 from txfirewall.heuristics.batches import approval_burns_gas, bulk_unlimited_approvals, oversized_call_batch
 from txfirewall.heuristics.calldata import ambiguous_selector, call_tree_truncated, undecodable_calldata_to_contract
 from txfirewall.heuristics.code_changes import (
@@ -33,9 +34,13 @@ from txfirewall.heuristics.delegates import (
     delegation_to_known_sweeper,
     delegation_to_unknown_code,
 )
-from txfirewall.heuristics.delegation import delegation_any_chain, unprotected_raw_transaction
+from txfirewall.heuristics.delegation import (
+    delegation_any_chain,
+    overwrites_existing_delegation,
+    unprotected_raw_transaction,
+)
 from txfirewall.heuristics.login import siwe_domain_mismatch
-from txfirewall.heuristics.orders import order_for_nothing
+from txfirewall.heuristics.orders import order_for_nothing, order_paid_in_unknown_token
 from txfirewall.heuristics.origin import (
     origin_confusable_characters,
     origin_imitates_known_site,
@@ -137,6 +142,9 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     delegatecall_to_arbitrary_target,
     drainer_shape_spender,
     minimal_proxy_to_flagged_implementation,
+    unusual_for_you,
+    order_paid_in_unknown_token,
+    overwrites_existing_delegation,
 )
 
 ENTRY_POINT_GROUP = "txfirewall.rules"

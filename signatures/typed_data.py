@@ -51,6 +51,10 @@ def decode_typed_data(td: TypedDataRequest) -> Intent:
         return _blur(td, base)
     if {"makerToken", "takerToken", "makerAmount", "takerAmount", "maker"} <= fields:
         return _zeroex(td, base)
+    if {"direction", "maker", "erc20Token", "erc20TokenAmount"} <= fields and (
+        {"erc721Token", "erc721TokenId"} <= fields or {"erc1155Token", "erc1155TokenId", "erc1155TokenAmount"} <= fields
+    ):
+        return _zeroex_nft(td, base)
     if isinstance(msg.get("statement"), str) or "Login" in td.primary_type or "SignIn" in td.primary_type:
         return replace(base, notes=("looks like a sign-in message as typed data",))
     return base
@@ -222,6 +226,37 @@ def _zeroex(td: TypedDataRequest, base: Intent) -> Intent:
     m = td.message
     gives = (AssetAmount("erc20", _canonical(m["makerToken"]), int(m["makerAmount"])),)
     receives = (AssetAmount("erc20", _canonical(m["takerToken"]), int(m["takerAmount"])),)
+    return Intent(
+        kind=IntentKind.ORDER,
+        summary="",
+        primary_type=td.primary_type,
+        target=td.verifying_contract,
+        owner=_canonical(m["maker"]),
+        gives=gives,
+        receives=receives,
+        deadline=int(m.get("expiry", 0)) or None,
+    )
+
+
+_ZEROEX_NATIVE = "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+
+
+def _zeroex_nft(td: TypedDataRequest, base: Intent) -> Intent:
+    """0x v4 ``ERC721Order`` / ``ERC1155Order``: direction 0 sells the NFT for the ERC-20 amount
+    (fees to third parties come out of what the buyer pays), direction 1 buys it."""
+    m = td.message
+    if "erc721Token" in m:
+        nft = AssetAmount("erc721", _canonical(m["erc721Token"]), 1, token_id=int(m["erc721TokenId"]))
+    else:
+        nft = AssetAmount(
+            "erc1155", _canonical(m["erc1155Token"]), int(m["erc1155TokenAmount"]), token_id=int(m["erc1155TokenId"])
+        )
+    native = str(m["erc20Token"]).lower() == _ZEROEX_NATIVE
+    pay = AssetAmount(
+        "native" if native else "erc20", None if native else _canonical(m["erc20Token"]), int(m["erc20TokenAmount"])
+    )
+    selling = int(m["direction"]) == 0
+    gives, receives = ((nft,), (pay,)) if selling else ((pay,), (nft,))
     return Intent(
         kind=IntentKind.ORDER,
         summary="",

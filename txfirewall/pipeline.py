@@ -146,6 +146,8 @@ async def run_pipeline(request: Request, services: Services) -> Verdict:
         chain_id=chain.chain_id,
         history=history.entries if history is not None else None,
         counterparties=history.counterparties(request.sender) if history and request.sender else None,
+        baseline=history.baseline(request.sender) if history and request.sender else None,
+        now=chain.block_env.timestamp if chain.block_env is not None else int(time.time()),
         labels=knowledge.labels,
     )
 

@@ -71,7 +71,9 @@ def with_history(ctx: AnalysisContext, *entries: HistoryEntry) -> AnalysisContex
     index = HistoryIndex(entries)
     sender = ctx.request.sender
     assert sender is not None
-    return replace(ctx, history=index.entries, counterparties=index.counterparties(sender))
+    return replace(
+        ctx, history=index.entries, counterparties=index.counterparties(sender), baseline=index.baseline(sender)
+    )
 
 
 def paid(to: str, value: int = 10**18) -> HistoryEntry:
@@ -201,6 +203,67 @@ BROKEN_CHECKSUM = "0x79482941438F16cC093e6Fb410BaA77A9823026F"
 TRANSFER_TO_TOKEN = _calldata("transfer(address,uint256)", ["address", "uint256"], [TOKEN, 5])
 TRANSFER_TO_BOB = _calldata("transfer(address,uint256)", ["address", "uint256"], [BOB, 5])
 
+
+def habitual(n: int = 30) -> tuple[HistoryEntry, ...]:
+    """``n`` payments of 0.1 ETH to FRIEND, at 14:00 UTC, each through ``transfer``."""
+    return tuple(
+        HistoryEntry(
+            ALICE,
+            FRIEND,
+            10**17,
+            timestamp=1_700_000_000 + 86400 * i - 1_700_000_000 % 86400 + 14 * 3600,
+            method="transfer",
+        )
+        for i in range(n)
+    )
+
+
+def _zeroex_nft_order(payment_token: str) -> AnalysisContext:
+    import json as _json
+
+    doc = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "ERC721Order": [
+                {"name": n, "type": ty}
+                for n, ty in (
+                    ("direction", "uint8"),
+                    ("maker", "address"),
+                    ("taker", "address"),
+                    ("expiry", "uint256"),
+                    ("nonce", "uint256"),
+                    ("erc20Token", "address"),
+                    ("erc20TokenAmount", "uint256"),
+                    ("erc721Token", "address"),
+                    ("erc721TokenId", "uint256"),
+                )
+            ],
+        },
+        "primaryType": "ERC721Order",
+        "domain": {
+            "name": "ZeroEx",
+            "chainId": 7357,
+            "verifyingContract": "0xDef1C0ded9bec7F1a1670819833240f027b25EfF",
+        },
+        "message": {
+            "direction": 0,
+            "maker": ALICE,
+            "taker": "0x0000000000000000000000000000000000000000",
+            "expiry": "1900000000",
+            "nonce": "1",
+            "erc20Token": payment_token,
+            "erc20TokenAmount": str(10**18),
+            "erc721Token": TOKEN2,
+            "erc721TokenId": "7",
+        },
+    }
+    return ctx_for({"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [ALICE, _json.dumps(doc)]})
+
+
 CLAIM = "0x" + keccak(text="Claim()")[:4].hex()
 ETH_OUT = Transfer(AssetKind.NATIVE, None, ALICE, DRAINER, 10**18)
 
@@ -324,6 +387,14 @@ RULE_FIXTURES: dict[str, Pair] = {
     "permit-owner-not-signer": (
         lambda: _typed(7357, owner=BOB),
         lambda: _typed(7357),
+    ),
+    "unusual-for-you": (
+        lambda: with_history(replace(ctx_for(tx(FRIEND, value=50 * 10**18)), now=1_800_000_000), *habitual()),
+        lambda: with_history(replace(ctx_for(tx(FRIEND, value=10**17)), now=1_800_000_000), *habitual()),
+    ),
+    "order-paid-in-unknown-token": (
+        lambda: _zeroex_nft_order(TOKEN3),
+        lambda: with_facts(_zeroex_nft_order(WETH), known(WETH, "Wrapped Ether (WETH9)")),
     ),
     "first-transfer-to-address": (
         lambda: with_facts(ctx_for(tx(BOB, value=1), history=()), facts(BOB, contract=False, sent=0)),
@@ -673,4 +744,17 @@ RULE_FIXTURES.update(
             lambda: _clone_of(ROUTER),
         ),
     }
+)
+
+
+def _redelegating(new: Address, current: Address) -> AnalysisContext:
+    """A type-4 authorization by the sender, whose account is delegated to ``current`` today."""
+    ctx = _delegating(new)
+    designator = scan_code(bytes.fromhex("ef0100" + current[2:]), pure_python=True)
+    return replace(ctx, sender_code=designator, code_known=True)
+
+
+RULE_FIXTURES["overwrites-existing-delegation"] = (
+    lambda: _redelegating(METAMASK_DELEGATOR, KNOWN_SWEEPER),
+    lambda: _redelegating(METAMASK_DELEGATOR, METAMASK_DELEGATOR),
 )

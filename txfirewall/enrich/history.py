@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from txfirewall.model.baseline import Baseline
 from txfirewall.model.counterparties import Counterparties
 from txfirewall.model.facts import HistoryEntry, Relationship
 from txfirewall.model.hostnames import parse_host
@@ -52,6 +53,14 @@ class HistoryIndex:
             found = cache[user] = _counterparties(self.entries, user)
         return found
 
+    def baseline(self, user: Address) -> Baseline:
+        """``user``'s sending habits (computed once per user; Numba for the robust statistics)."""
+        cache: dict[Address, Baseline] = self.__dict__.setdefault("_baselines", {})
+        found = cache.get(user)
+        if found is None:
+            found = cache[user] = _baseline(self.entries, user)
+        return found
+
     def relationship(self, user: Address, other: Address) -> Relationship:
         """How often ``user`` sent to / called / used the token ``other``, and received from it."""
         sent, received = self._pairs.get((user, other), (0, 0))
@@ -91,3 +100,44 @@ def _counterparties(entries: Iterable[HistoryEntry], user: Address) -> Counterpa
     order = tuple(real)
     packed = b"".join(bytes.fromhex(a[2:]) for a in order)
     return Counterparties(user=user, real=order, packed=packed, planted=planted)
+
+
+def _baseline(entries: Iterable[HistoryEntry], user: Address) -> Baseline:
+    import math
+
+    sends = [e for e in entries if e.sender == user]
+    native = [e.value for e in sends if e.token is None and e.value > 0]
+    hours = [0] * 24
+    for e in sends:
+        if e.timestamp is not None:
+            hours[(e.timestamp // 3600) % 24] += 1
+    median: float | None = None
+    mad: float | None = None
+    if len(native) >= 2:
+        median, mad = _median_and_mad([math.log10(v) for v in native])
+    return Baseline(
+        sends=len(sends),
+        native_sends=len(native),
+        native_log_median=median,
+        native_log_mad=mad,
+        native_max=max(native, default=0),
+        hours=tuple(hours),
+        methods=frozenset(e.method for e in sends if e.method),
+    )
+
+
+NUMBA_FROM = 50_000
+"""Below this many values sorting in Python is quicker than loading the compiled kernel."""
+
+
+def _median_and_mad(values: list[float]) -> tuple[float, float]:
+    if len(values) >= NUMBA_FROM:
+        import numpy as np
+
+        from txfirewall.enrich.baseline_kernel import median_and_mad
+
+        return median_and_mad(np.array(values, dtype=np.float64))
+    import statistics
+
+    median = statistics.median(values)
+    return median, statistics.median(abs(v - median) for v in values)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from txfirewall.model.baseline import Baseline
 from txfirewall.model.code import CodeFeatures
 from txfirewall.model.counterparties import Counterparties
 from txfirewall.model.facts import AddressFacts, HistoryEntry, Label, TokenInfo
@@ -65,6 +66,10 @@ class AnalysisContext:
     """True when ``addresses[*].is_contract`` was read from a node."""
     proximity_known: bool = False
     """True when an address graph was consulted for ``addresses[*].proximity``."""
+    baseline: Baseline | None = None
+    """The sender's habits from their history (None: no history given)."""
+    now: int | None = None
+    """When the request is analysed (unix seconds): the pinned block's next timestamp, else the clock."""
     counterparties: Counterparties | None = None
     """The sender's real counterparties from their history (None: no history given)."""
     holdings: Holdings | None = None

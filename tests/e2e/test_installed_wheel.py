@@ -10,6 +10,7 @@ that path are not processed.
 from __future__ import annotations
 
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -27,22 +28,27 @@ REPO = Path(__file__).resolve().parents[2]
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("wheel")
     wheels = root / "dist"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(wheels),
-            str(REPO),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    had_build_dir = (REPO / "build").exists()
+    try:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "-w",
+                str(wheels),
+                str(REPO),
+            ],
+            check=True,
+            capture_output=True,
+        )
+    finally:
+        if not had_build_dir:  # setuptools builds in the source tree: leave the checkout as it was
+            shutil.rmtree(REPO / "build", ignore_errors=True)
     (wheel,) = wheels.glob("txfirewall-*.whl")
     env_dir = root / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)

@@ -17,6 +17,7 @@ from txfirewall.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_ENVIRONMENT
 from txfirewall.cli.graph import register as register_graph
 from txfirewall.cli.intel import register as register_intel
 from txfirewall.cli.rules import register as register_rules
+from txfirewall.cli.scan import register as register_scan
 from txfirewall.cli.signatures import register as register_signatures
 from txfirewall.errors import EnvironmentFailure, InputFileError
 
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("setup", help="make sure anvil is installed (npm @foundry-rs/anvil, pinned)")
     register_intel(sub)
     register_rules(sub)
+    register_scan(sub)
     register_graph(sub)
     register_signatures(sub)
     return parser
@@ -87,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         from txfirewall.cli.intel import run as run_intel
 
         return run_intel(args)
+    if args.command == "scan":
+        from txfirewall.cli.scan import run as run_scan
+
+        return run_scan(args)
     if args.command == "rules":
         from txfirewall.cli.rules import run as run_rules
 

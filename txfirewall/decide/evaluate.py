@@ -9,7 +9,7 @@ past it, the remaining rules are skipped and the verdict fails closed (``evaluat
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,24 @@ from txfirewall.model.verdict import SkippedRule
 class Evaluation:
     findings: tuple[Finding, ...]
     skipped: tuple[SkippedRule, ...]
+
+
+_PARAMS: dict[tuple[str, int], tuple[Mapping[str, Any], Any]] = {}
+"""(rule id, id of its overrides) -> (those overrides, the checked params): a policy's overrides
+are checked and converted once, not on every request. The overrides object is kept alongside so
+an id reused after it is freed can never serve another policy's params."""
+
+
+def _params(r: Rule[Any], overrides: Mapping[str, Any]) -> Any:
+    key = (r.id, id(overrides))
+    hit = _PARAMS.get(key)
+    if hit is not None and hit[0] is overrides:
+        return hit[1]
+    params = r.params_with(overrides)
+    if len(_PARAMS) > 4096:
+        _PARAMS.clear()
+    _PARAMS[key] = (overrides, params)
+    return params
 
 
 def evaluate(
@@ -49,12 +67,12 @@ def evaluate(
         if not override.enabled:
             skipped.append(SkippedRule(r.id, "disabled by policy"))
             continue
-        missing = sorted(f.value for f in r.requires - available)
-        if missing:
+        if not r.requires <= available:
+            missing = sorted(f.value for f in r.requires - available)
             skipped.append(SkippedRule(r.id, "missing facts: " + ", ".join(missing)))
             continue
         try:
-            params = r.params_with(override.params)
+            params = _params(r, override.params)
             hit = r.check(ctx, params)
         except Exception as exc:  # noqa: BLE001 - a broken rule is reported, never fatal
             skipped.append(SkippedRule(r.id, f"crashed: {type(exc).__name__}: {exc}"))

@@ -52,6 +52,10 @@ class RuleOverride:
     """True: the rule's findings block regardless of thresholds and allow-list (None: as declared)."""
 
 
+NO_OVERRIDE = RuleOverride()
+"""What a rule the policy does not mention gets: one shared value (its params are checked once)."""
+
+
 @dataclass(frozen=True)
 class DenyList:
     """What the user never wants to deal with: any match is an unconditional block."""
@@ -81,7 +85,7 @@ class Policy:
     denylist: DenyList = DenyList()
 
     def override(self, rule_id: str) -> RuleOverride:
-        return self.rules.get(rule_id, RuleOverride())
+        return self.rules.get(rule_id, NO_OVERRIDE)
 
 
 def _severity(value: object, where: str) -> Severity:

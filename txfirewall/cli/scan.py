@@ -16,7 +16,6 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -185,6 +184,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         results: Iterable[tuple[str, str]]
         if args.no_simulate and args.workers > 1 and len(lines) >= PARALLEL_FROM:
+            from concurrent.futures import ProcessPoolExecutor
+
             with ProcessPoolExecutor(args.workers, initializer=_worker_init, initargs=(spec,)) as pool:
                 for chunk in pool.map(_worker_chunk, _chunks(lines)):
                     for decision, record in chunk:

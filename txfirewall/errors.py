@@ -13,6 +13,14 @@ exceptions (httpx, eth-abi, rlp, json) are translated once, where they enter, wi
     │       ├── TypedDataError       EIP-712 typed data malformed, inconsistent or unsafe to sign
     │       └── RawTransactionError  a raw transaction that does not decode strictly
     ├── InputFileError               a --history / --labels / --policy file is unusable (exit 2)
+    ├── ConfigError                  a FirewallConfig value is wrong (also a ValueError)
+    ├── FirewallClosedError          analyze() on a closed Firewall
+    │   └── AnalysisCancelledError   close() timed out and cancelled this analysis
+    ├── FirewallLoopError            a Firewall used from a second, running event loop
+    ├── FirewallBusyError            too many callers waiting for an analysis slot
+    ├── VerdictError                 a request refused because of its verdict (``.verdict``)
+    │   ├── RequestBlockedError      the verdict is block
+    │   └── RequestNotConfirmedError the verdict is warn and the confirm callback said no
     └── EnvironmentFailure           the machine or the network is not ready (exit 4)
         ├── AnvilNotFoundError       no anvil binary and no npm to install one
         ├── AnvilStartError          anvil did not start or did not answer in time
@@ -22,12 +30,16 @@ exceptions (httpx, eth-abi, rlp, json) are translated once, where they enter, wi
             └── RpcCallError         the node answered a JSON-RPC error object
 
 A stage that fails inside ``Firewall.analyze`` is recorded in the verdict (and fails closed); it
-is never raised to the caller.
+is never raised to the caller. ``analyze`` raises only the Firewall's own state errors (closed,
+wrong loop, busy): a caller that gets no verdict must not sign.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from txfirewall.model.verdict import Verdict
 
 
 class TxFirewallError(Exception):
@@ -79,6 +91,57 @@ class InputFileError(TxFirewallError):
     """A user-supplied file (history, labels, policy) cannot be read or is malformed."""
 
     hint = "check the file's path and format (see README: CLI reference)"
+
+
+class ConfigError(TxFirewallError, ValueError):
+    """A ``FirewallConfig`` (or other constructor) value is out of range or contradictory."""
+
+    hint = "see the FirewallConfig docstring for each field's meaning and range"
+
+
+class FirewallClosedError(TxFirewallError):
+    """The Firewall was closed; it does not reopen (and never starts a fork behind your back)."""
+
+    hint = "create a new Firewall (or SyncFirewall) to analyse more requests"
+
+
+class AnalysisCancelledError(FirewallClosedError):
+    """``close()`` waited for this analysis until its timeout, then cancelled it: no verdict."""
+
+    hint = "do not sign: the request was not analysed; raise close(timeout=...) to let work finish"
+
+
+class FirewallLoopError(TxFirewallError):
+    """The Firewall is in use by another, still running event loop (its fork and connections
+    belong to that loop), or a SyncFirewall was called from its own loop thread."""
+
+    hint = "use one Firewall per event loop, or a SyncFirewall, which is safe from any thread"
+
+
+class FirewallBusyError(TxFirewallError):
+    """More callers are waiting for an analysis slot than ``FirewallConfig.max_waiting``."""
+
+    hint = "slow down, or raise FirewallConfig.max_concurrency / max_waiting"
+
+
+class VerdictError(TxFirewallError):
+    """A request refused because of its verdict; ``verdict`` holds every finding and its evidence."""
+
+    def __init__(self, message: str, verdict: Verdict, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.verdict = verdict
+
+
+class RequestBlockedError(VerdictError):
+    """The verdict is *block*: the request was not sent to the node or the signer."""
+
+    hint = "do not retry: read verdict.findings for why (txfirewall check shows the same verdict)"
+
+
+class RequestNotConfirmedError(VerdictError):
+    """The verdict is *warn* and the confirm callback declined (or there was none to ask)."""
+
+    hint = "pass confirm= to the middleware to let the user decide on warnings"
 
 
 class EnvironmentFailure(TxFirewallError):

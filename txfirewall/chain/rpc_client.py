@@ -16,6 +16,9 @@ import httpx
 from txfirewall.errors import RpcCallError, UpstreamError, UpstreamTimeoutError
 from txfirewall.model.untrusted_json import loads_bounded
 
+_LARGE_BODY = 1024 * 1024
+"""Past this many bytes a failed request names its size: nodes refuse (or drop) large bodies."""
+
 
 class RpcClient:
     """``await client.call("eth_chainId", [])``; ``await client.batch([(m, p), ...])``."""
@@ -45,14 +48,24 @@ class RpcClient:
         await self._client.aclose()
 
     async def _post(self, body: object) -> Any:
+        content = json.dumps(body)
+        large = len(content) > _LARGE_BODY
+        size = f" to a {len(content):,}-byte request" if large else ""
         try:
-            resp = await self._client.post(self.url, content=json.dumps(body))
+            resp = await self._client.post(self.url, content=content)
         except httpx.TimeoutException as exc:
-            raise UpstreamTimeoutError(f"{self.url} did not answer in time") from exc
+            raise UpstreamTimeoutError(f"{self.url} did not answer in time{size}") from exc
         except httpx.HTTPError as exc:
+            if large:
+                raise UpstreamError(
+                    f"{self.url} dropped the connection on a {len(content):,}-byte request: {exc or type(exc).__name__}",
+                    hint="the node may refuse requests this large; the node itself may be fine",
+                ) from exc
             raise UpstreamError(f"cannot reach {self.url}: {exc}") from exc
+        if resp.status_code == 413:
+            raise UpstreamError(f"{self.url} refused a {len(content):,}-byte request as too large (HTTP 413)", hint="")
         if resp.status_code != 200:
-            raise UpstreamError(f"{self.url} answered HTTP {resp.status_code}")
+            raise UpstreamError(f"{self.url} answered HTTP {resp.status_code}{size}")
         try:
             return loads_bounded(resp.content)
         except ValueError as exc:
@@ -86,6 +99,16 @@ class RpcClient:
         ids = [next(self._ids) for _ in calls]
         body = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in zip(ids, calls, strict=True)]
         replies = await self._post(body)
+        if isinstance(replies, dict) and isinstance(replies.get("error"), dict):
+            err = replies["error"]
+            refused = RpcCallError(
+                f"a batch of {len(calls)} calls ({calls[0][0]}, ...)",
+                err.get("code"),
+                f"the node refused the whole batch: {err.get('message', '')}",
+                err.get("data"),
+            )
+            refused.hint = "the node is reachable; it may refuse batches this large or this long"
+            raise refused
         if not isinstance(replies, list):
             raise UpstreamError("batch reply is not a JSON array")
         by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}

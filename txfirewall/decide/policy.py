@@ -78,6 +78,10 @@ class DenyList:
 
 @dataclass(frozen=True)
 class Policy:
+    """What the user decides: the severities that warn and block, per-rule overrides (enabled,
+    severity, parameters, unconditional), allow and deny lists. ``load_policy`` reads one from
+    TOML; the default is warn at medium, block at high."""
+
     warn_at: Severity = Severity.MEDIUM
     block_at: Severity = Severity.HIGH
     rules: Mapping[str, RuleOverride] = field(default_factory=lambda: MappingProxyType({}))
@@ -183,6 +187,8 @@ def default_policy_path() -> Path | None:
 
 
 def load_policy(path: Path) -> Policy:
+    """Read a policy TOML file (see README: Policy). Raises ``InputFileError`` naming the line of
+    trouble: unknown sections, severities or keys are errors, never silently ignored."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

@@ -88,6 +88,9 @@ def parse_history_lines(lines: Iterable[str], *, source: str = "history") -> tup
 
 
 def load_history(path: Path) -> tuple[HistoryEntry, ...]:
+    """Read the user's past transactions from a JSON Lines file: one object per line with
+    ``from`` and optional ``to``, ``value`` (decimal string), ``hash``, ``timestamp``, ``token``,
+    ``method``, ``origin`` (see README). Raises ``InputFileError`` naming the first bad line."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -101,12 +101,18 @@ class Firewall:
     @property
     def fork(self) -> Fork | None:
         """The fork new analyses use now (it changes when the fork is re-pinned)."""
-        return self._rt.forks.current if self._rt is not None and self._rt.forks is not None else None
+        rt = self._rt
+        return rt.forks.current_or_none if rt is not None and rt.forks is not None else None
 
     @property
     def forks(self) -> ForkManager | None:
         """The fork manager of the current event loop (None before start or without simulation)."""
         return self._rt.forks if self._rt is not None else None
+
+    @property
+    def in_flight(self) -> int:
+        """Analyses running or waiting for a slot now."""
+        return self._rt.admitted if self._rt is not None else 0
 
     @property
     def head_checks(self) -> int:

@@ -125,6 +125,8 @@ class Runtime:
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
+        if self.heads is not None:
+            self.heads.close()
         if self.forks is not None:
             await self.forks.close()
         if self.upstream is not None:

@@ -47,6 +47,7 @@ class SyncFirewall:
 
     @property
     def config(self) -> FirewallConfig:
+        """The configuration it analyses with."""
         return self._firewall.config
 
     @property
@@ -56,6 +57,7 @@ class SyncFirewall:
 
     @property
     def closed(self) -> bool:
+        """True once ``close()`` was called."""
         return self._closed
 
     def analyze(self, request: RequestInput, *, origin: str | None = None) -> Verdict:

@@ -42,6 +42,9 @@ ILLICIT_CATEGORIES = frozenset(
 
 @dataclass(frozen=True)
 class Label:
+    """One list's word on an address (a sanctions list, a scam list, your own labels). In JSON
+    (inside an address's ``labels``) the address is the enclosing object's, not repeated."""
+
     address: Address
     label: str
     source: str
@@ -58,7 +61,8 @@ class Label:
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One line of the user's ``--history`` file."""
+    """One line of the user's ``--history`` file (``load_history``). The file's key for
+    ``sender`` is ``"from"``; ``value`` is a decimal string there and an int here."""
 
     sender: Address
     to: Address | None

@@ -69,6 +69,7 @@ class Verdict:
     (``method`` then is the method the request named, or ``"invalid"`` when it named none)."""
 
     def to_json(self) -> dict[str, JsonValue]:
+        """The verdict as the documented JSON object (``schema`` versions it)."""
         return {
             "schema": SCHEMA_VERSION,
             "verdict": self.decision.value,
@@ -89,6 +90,7 @@ class Verdict:
         }
 
     def to_json_text(self, *, indent: int | None = 2) -> str:
+        """``to_json()`` as text (UTF-8 kept, not escaped)."""
         return json.dumps(self.to_json(), indent=indent, ensure_ascii=False)
 
 

@@ -64,6 +64,11 @@ class ForkManager:
             raise RuntimeError("ForkManager is not started")
         return self._current
 
+    @property
+    def current_or_none(self) -> Fork | None:
+        """The current fork, or None before start and after close."""
+        return self._current
+
     async def _open(self, block_number: int | None = None) -> Fork:
         fork = await Fork.open(
             self.upstream, expected_chain_id=self.expected_chain_id, timeout=self.timeout, block_number=block_number
@@ -74,7 +79,9 @@ class ForkManager:
     async def start(self) -> None:
         async with self._lock:
             if self._current is None:
-                self._current = await self._open()
+                fresh = await self._open()
+                await _warm(fresh)
+                self._current = fresh
         if self._monitor is None and (self.repin_interval or self.health_interval):
             self._monitor = asyncio.create_task(self._watch(), name="txfirewall-fork-monitor")
 
@@ -190,8 +197,12 @@ class ForkManager:
 
 
 async def _warm(fork: Fork) -> None:
-    """One cheap stateless call so the new fork has its block and head account cached."""
+    """One cheap stateless call, so the new fork has its block and head account cached and its
+    client a live connection (the first analysis does not open one; nor does a background task
+    that the end of an ``asyncio.run`` cancels mid-connect, which anyio reports as an unawaited
+    coroutine)."""
     env = fork.head.env
     if env is None:
+        await fork.client.call("eth_chainId", [])
         return
     await fork.client.call("eth_getBalance", [env.coinbase, "latest"])

@@ -52,7 +52,8 @@ class HeadWatch:
         self._wanted = 0
         """Bumped by note_sent: a check started before the bump does not satisfy it."""
         self._done = 0
-        self._last_started = float("-inf")
+        self._last_started = time.monotonic()
+        """The fork was just pinned at the head: that counts as a check."""
         self.check_error: str | None = None
         self.checks = 0
 
@@ -87,6 +88,12 @@ class HeadWatch:
             if generation >= wanted:
                 return
             # That check started before a send was noted: it may have missed the send's block.
+
+    def close(self) -> None:
+        """Cancel a check in flight (the Firewall is shutting down)."""
+        if self._inflight is not None:
+            self._inflight[0].cancel()
+            self._inflight = None
 
     def _start(self) -> None:
         self._last_started = time.monotonic()

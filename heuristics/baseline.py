@@ -5,8 +5,9 @@ log10(wei) (median and MAD, so a few big past payments do not hide a huge one) a
 largest payment; the hour of day; the method; whether the counterparty is new. One strong signal
 (an amount far beyond anything they sent) or three weak ones together (an hour they never
 transact at, a method they never called, a counterparty they never dealt with) while something of
-theirs is at stake ask for a deliberate confirmation. Deliberately not reported: anything with a short history (too little to know the
-user), and any single weak signal (people travel, try new apps, pay new people).
+theirs is at stake ask for a deliberate confirmation. Deliberately not reported: any single weak
+signal (people travel, try new apps, pay new people). A history too short to know the user (fewer
+than ``min_history`` outgoing transactions) decides nothing: the rule is skipped, and says so.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from txfirewall.heuristics.rule import Hit, rule
+from txfirewall.heuristics.rule import Hit, Skip, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
 from txfirewall.model.intent import IntentKind
@@ -63,12 +64,19 @@ def _at_stake(ctx: AnalysisContext) -> bool:
     requires=(Fact.INTENT, Fact.HISTORY),
     params=BaselineParams,
 )
-def unusual_for_you(ctx: AnalysisContext, params: BaselineParams) -> Hit | None:
+def unusual_for_you(ctx: AnalysisContext, params: BaselineParams) -> Hit | Skip | None:
     """See the module docstring: one strong or three weak signals against the user's own history."""
     base = ctx.baseline
     tx = ctx.request.transaction
-    if base is None or tx is None or base.sends < params.min_history:
+    if tx is None:
         return None
+    if base is None:
+        return Skip("your habits were not computed from the history given, so nothing could be compared")
+    if base.sends < params.min_history:
+        return Skip(
+            f"your history has {base.sends} outgoing transaction(s) from this account; at least "
+            f"{params.min_history} are needed to know your habits"
+        )
     features: dict[str, JsonValue] = {}
     strong = False
     if tx.value > 0 and base.native_log_median is not None and base.native_log_mad is not None:

@@ -7,7 +7,7 @@ info only.
 
 from __future__ import annotations
 
-from txfirewall.heuristics.rule import Hit, NoParams, rule
+from txfirewall.heuristics.rule import Hit, NoParams, Skip, rule
 from txfirewall.model.code import DelegateStatus
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
@@ -66,9 +66,11 @@ def account_delegation_set(ctx: AnalysisContext, params: NoParams) -> Hit | None
     confidence=Confidence.HIGH,
     requires=(Fact.SIMULATION,),
 )
-def proxy_upgraded(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+def proxy_upgraded(ctx: AnalysisContext, params: NoParams) -> Hit | Skip | None:
     """An EIP-1967 implementation, admin or beacon slot is written: the contract will behave
-    differently afterwards (rug pulls and malicious upgrades look like this)."""
+    differently afterwards (rug pulls and malicious upgrades look like this). The slots are read
+    from the simulation's state diff; when a transaction's diff could not be read, the rule is
+    skipped and says why."""
     sim = ctx.simulation
     if sim is None:
         return None
@@ -79,6 +81,11 @@ def proxy_upgraded(ctx: AnalysisContext, params: NoParams) -> Hit | None:
                 message=f"This changes the {what} of proxy {change.address} from {change.before} to {change.after}.",
                 evidence=change.to_json(),
             )
+    if sim.state_diff_unread is not None and not sim.signature_effect:
+        return Skip(
+            f"the simulation's state diff was not read ({sim.state_diff_unread}), so a change of a proxy's "
+            "implementation, admin or beacon could not be seen"
+        )
     return None
 
 

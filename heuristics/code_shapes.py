@@ -31,6 +31,20 @@ def effective_code(ctx: AnalysisContext, facts: AddressFacts | None) -> tuple[Co
     return (behind.code if behind is not None else None), impl
 
 
+def unread_code(ctx: AnalysisContext, address: Address, facts: AddressFacts | None) -> str | None:
+    """What of the code that runs at ``address`` was not read, in words (its own code, or the
+    implementation behind its EIP-1167 minimal proxy); None when it was read or there is none."""
+    if facts is None or facts.is_contract is None or (facts.is_contract and facts.code is None):
+        return f"the code of {address} was not read"
+    impl = facts.code.minimal_proxy_to if facts.code is not None else None
+    if impl is None:
+        return None
+    behind = ctx.facts(impl)
+    if behind is None or behind.is_contract is None or (behind.is_contract and behind.code is None):
+        return f"the code of {impl}, the implementation behind the minimal proxy {address}, was not read"
+    return None
+
+
 def sweeper_signs(code: CodeFeatures, max_functions: int) -> list[str]:
     """Why ``code`` looks like a sweeper: it forwards ETH, or moves tokens, to a hard-coded address,
     and has few public functions (a wallet, a router or a token has many). Empty: not a sweeper."""

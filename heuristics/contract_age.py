@@ -12,17 +12,21 @@ the address graph.
 
 Deliberately not reported: contracts at least ``min_age_days`` old; EOAs and EIP-7702 delegated
 accounts (an account's age is another signal); contracts the user already used ``familiar_after``
-times or more; contracts of unknown age (the node serves no history and no graph knows them);
-addresses the request only names or reads (the token called for an approval, a verifying contract,
-an address inside typed data), since nothing of the user's goes to them. A first-seen age from the
+times or more; addresses the request only names or reads (the token called for an approval, a
+verifying contract, an address inside typed data), since nothing of the user's goes to them;
+contracts the request itself creates (a deployment is its own intent). A first-seen age from the
 graph can only make a contract look younger than it is, so it is never graded high.
+
+Contracts of unknown age (the node serves no history, the lookup ran out of time, no graph knows
+them) cannot be judged: when no dated contract is fresh and at least one such contract would have
+been judged, the rule is skipped, and the verdict's ``skipped_rules`` names them and why.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from txfirewall.heuristics.rule import Hit, rule
+from txfirewall.heuristics.rule import Hit, Skip, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.facts import AddressFacts
 from txfirewall.model.findings import Confidence, Severity
@@ -52,6 +56,31 @@ def _receiving_roles(ctx: AnalysisContext, facts: AddressFacts) -> list[str]:
     return roles
 
 
+def _datable(f: AddressFacts) -> bool:
+    """A contract whose age would be judged: not an EIP-7702 delegated account (an account, which
+    the lookup does not date), not one the request itself creates."""
+    return (f.code is None or f.code.delegation_to is None) and "created" not in f.roles
+
+
+def _undated(ctx: AnalysisContext, undated: list[AddressFacts], params: FreshContractParams) -> Skip:
+    """The skip when no contract was found fresh but some could not be dated: how many of the
+    contracts the rule judges, which, and why."""
+    judged = sum(
+        1
+        for f in ctx.addresses.values()
+        if f.is_contract
+        and (f.age_seconds is not None or _datable(f))
+        and _receiving_roles(ctx, f)
+        and (f.relationship.sent_count if f.relationship else 0) < params.familiar_after
+    )
+    shown = "; ".join(f"{f.address} ({f.age_unknown or 'its age is unknown'})" for f in undated[:3])
+    more = f"; and {len(undated) - 3} more" if len(undated) > 3 else ""
+    return Skip(
+        f"could not date {len(undated)} of the {judged} contract(s) your assets or an approval go to, so "
+        f"whether a freshly deployed one is among them is unknown: {shown}{more}"
+    )
+
+
 def _spoken(seconds: int) -> str:
     if seconds < 2 * 3600:
         return f"{seconds // 60} minutes"
@@ -68,22 +97,29 @@ def _spoken(seconds: int) -> str:
     requires=(Fact.ADDRESS_FACTS, Fact.CODE),
     params=FreshContractParams,
 )
-def fresh_contract_counterparty(ctx: AnalysisContext, params: FreshContractParams) -> Hit | None:
+def fresh_contract_counterparty(ctx: AnalysisContext, params: FreshContractParams) -> Hit | Skip | None:
     """Assets leave the user for, or an approval, permit or delegation goes to, a contract created
     less than ``min_age_days`` before the pinned block: the shape of a drainer deployed for this
-    campaign. The youngest such contract is reported."""
+    campaign. The youngest such contract is reported. Skipped when none is fresh but some such
+    contract's age is unknown."""
     youngest: tuple[int, AddressFacts, list[str], int] | None = None
+    undated: list[AddressFacts] = []
     for address in sorted(ctx.addresses):
         f = ctx.addresses[address]
         age = f.age_seconds
-        if not f.is_contract or age is None or age >= params.min_age_days * 86400:
+        if not f.is_contract or (age is not None and age >= params.min_age_days * 86400):
             continue
         roles = _receiving_roles(ctx, f)
         used = f.relationship.sent_count if f.relationship else 0
-        if roles and used < params.familiar_after and (youngest is None or age < youngest[0]):
+        if not roles or used >= params.familiar_after:
+            continue
+        if age is None:
+            if _datable(f):
+                undated.append(f)
+        elif youngest is None or age < youngest[0]:
             youngest = (age, f, roles, used)
     if youngest is None:
-        return None
+        return _undated(ctx, undated, params) if undated else None
     age, f, roles, used = youngest
     dated = f.age_source == "creation-block"
     past: JsonValue = "not provided" if ctx.history is None else used

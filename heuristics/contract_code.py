@@ -27,14 +27,18 @@ account; allow-list it in the policy.
 
 The scan traces operands within basic blocks and along resolved jumps; what it cannot trace it
 does not report (a lower bound, never a guess). See ``txfirewall/enrich/bytecode_kernel.py``.
+
+When such a contract's code, or the implementation behind its minimal proxy, could not be read
+(the node refused that one read), nothing can be said about it: if no other receiver is reported,
+the rule is skipped and names the code that is missing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from txfirewall.heuristics.code_shapes import code_evidence, effective_code, illicit, trusted
-from txfirewall.heuristics.rule import Hit, NoParams, rule
+from txfirewall.heuristics.code_shapes import code_evidence, effective_code, illicit, trusted, unread_code
+from txfirewall.heuristics.rule import Hit, NoParams, Skip, rule
 from txfirewall.model.code import CodeFeatures
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.facts import AddressFacts
@@ -65,9 +69,14 @@ def _revoked_only(ctx: AnalysisContext, spender: Address) -> bool:
     return revoked
 
 
-def _receivers(ctx: AnalysisContext) -> list[tuple[AddressFacts, list[str], CodeFeatures, Address | None]]:
-    """Untrusted contracts receiving the user's assets or an allowance, with their effective code."""
-    out: list[tuple[AddressFacts, list[str], CodeFeatures, Address | None]] = []
+Receiver = tuple[AddressFacts, list[str], CodeFeatures, Address | None]
+
+
+def _receivers(ctx: AnalysisContext) -> tuple[list[Receiver], list[tuple[list[str], str]]]:
+    """Untrusted contracts receiving the user's assets or an allowance, with their effective code;
+    and, for those whose code (or implementation's) was not read, their roles and what is missing."""
+    out: list[Receiver] = []
+    unread: list[tuple[list[str], str]] = []
     for address in sorted(ctx.addresses):
         facts = ctx.addresses[address]
         roles = [r for r in facts.roles if r in RECEIVING_ROLES]
@@ -78,7 +87,15 @@ def _receivers(ctx: AnalysisContext) -> list[tuple[AddressFacts, list[str], Code
         code, impl = effective_code(ctx, facts)
         if code is not None:
             out.append((facts, roles, code, impl))
-    return out
+        elif (missing := unread_code(ctx, address, facts)) is not None:
+            unread.append((roles, missing))
+    return out, unread
+
+
+def _skip_unread(unread: list[tuple[list[str], str]], what: str) -> Skip | None:
+    if not unread:
+        return None
+    return Skip(f"{'; '.join(m for _, m in unread[:3])}, so whether that code {what} could not be checked")
 
 
 def _evidence(facts: AddressFacts, roles: list[str], code: CodeFeatures, impl: Address | None) -> dict[str, JsonValue]:
@@ -96,11 +113,12 @@ def _via(impl: Address | None) -> str:
     confidence=Confidence.LOW,
     requires=(Fact.ADDRESS_FACTS, Fact.CODE),
 )
-def selfdestruct_in_counterparty(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+def selfdestruct_in_counterparty(ctx: AnalysisContext, params: NoParams) -> Hit | Skip | None:
     """The contract receiving your assets or allowance contains a reachable SELFDESTRUCT: it can
     send its whole ETH balance to someone in one call (and, on chains without EIP-6780 or in the
     transaction that creates it, vanish and be redeployed with other code)."""
-    for facts, roles, code, impl in _receivers(ctx):
+    receivers, unread = _receivers(ctx)
+    for facts, roles, code, impl in receivers:
         if code.selfdestruct:
             return Hit(
                 message=(
@@ -110,7 +128,7 @@ def selfdestruct_in_counterparty(ctx: AnalysisContext, params: NoParams) -> Hit 
                 evidence=_evidence(facts, roles, code, impl),
                 subject=facts.address,
             )
-    return None
+    return _skip_unread(unread, "can SELFDESTRUCT")
 
 
 @rule(
@@ -120,12 +138,13 @@ def selfdestruct_in_counterparty(ctx: AnalysisContext, params: NoParams) -> Hit 
     confidence=Confidence.MEDIUM,
     requires=(Fact.ADDRESS_FACTS, Fact.CODE),
 )
-def delegatecall_to_arbitrary_target(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+def delegatecall_to_arbitrary_target(ctx: AnalysisContext, params: NoParams) -> Hit | Skip | None:
     """The contract receiving your assets or allowance DELEGATECALLs a target taken from calldata:
     whoever may call that function can run any code with the contract's storage and balances,
     including what you give it. Proxies (implementation in storage) and self-multicalls are not
     reported."""
-    for facts, roles, code, impl in _receivers(ctx):
+    receivers, unread = _receivers(ctx)
+    for facts, roles, code, impl in receivers:
         if code.delegatecall_calldata_target:
             return Hit(
                 message=(
@@ -135,7 +154,7 @@ def delegatecall_to_arbitrary_target(ctx: AnalysisContext, params: NoParams) -> 
                 evidence=_evidence(facts, roles, code, impl),
                 subject=facts.address,
             )
-    return None
+    return _skip_unread(unread, "runs code its caller picks (DELEGATECALL to a target from calldata)")
 
 
 @dataclass(frozen=True)
@@ -154,11 +173,12 @@ class DrainerShapeParams:
     requires=(Fact.ADDRESS_FACTS, Fact.CODE),
     params=DrainerShapeParams,
 )
-def drainer_shape_spender(ctx: AnalysisContext, params: DrainerShapeParams) -> Hit | None:
+def drainer_shape_spender(ctx: AnalysisContext, params: DrainerShapeParams) -> Hit | Skip | None:
     """The spender of an approval or permit has few functions and builds ``transferFrom``-style
     calls with a hard-coded address as an argument: the code of a drainer that pulls what victims
     approved to its owner's wallet."""
-    for facts, roles, code, impl in _receivers(ctx):
+    receivers, unread = _receivers(ctx)
+    for facts, roles, code, impl in receivers:
         if "spender" in roles and code.token_moves_to_fixed and len(code.functions) <= params.max_functions:
             return Hit(
                 message=(
@@ -168,7 +188,8 @@ def drainer_shape_spender(ctx: AnalysisContext, params: DrainerShapeParams) -> H
                 evidence=_evidence(facts, roles, code, impl),
                 subject=facts.address,
             )
-    return None
+    spenders = [u for u in unread if "spender" in u[0]]
+    return _skip_unread(spenders, "moves approved tokens to a hard-coded address")
 
 
 @rule(

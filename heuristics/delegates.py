@@ -25,8 +25,9 @@ from txfirewall.heuristics.code_shapes import (
     effective_code,
     seen_delegations,
     sweeper_signs,
+    unread_code,
 )
-from txfirewall.heuristics.rule import Hit, NoParams, rule
+from txfirewall.heuristics.rule import Hit, NoParams, Skip, rule
 from txfirewall.model.code import DelegateListing, DelegateStatus
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
@@ -50,10 +51,12 @@ def _listed_as(listing: DelegateListing) -> str:
     requires=(Fact.ADDRESS_FACTS,),
     unconditional=True,
 )
-def delegation_to_known_sweeper(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+def delegation_to_known_sweeper(ctx: AnalysisContext, params: NoParams) -> Hit | Skip | None:
     """The delegate is on the shipped list of sweeper delegates (CrimeEnjoyor family and others):
     the account's ETH and tokens, now and later, are forwarded to the thief. Also fires when the
-    sender, or an account the request sends to, is already delegated to one."""
+    sender, or an account the request sends to, is already delegated to one; when their code was
+    not read (no node), that half could not be checked and, with nothing found, the rule is
+    skipped."""
     sender = ctx.request.sender
     for d in seen_delegations(ctx):
         listing = _listing(ctx, d)
@@ -69,6 +72,11 @@ def delegation_to_known_sweeper(ctx: AnalysisContext, params: NoParams) -> Hit |
             message=f"{d.what(sender)}, a known sweeper ({_listed_as(listing)}). {consequence}",
             evidence={**d.to_json(), "listing": listing.to_json()},
             subject=d.delegate,
+        )
+    if not ctx.code_known:
+        return Skip(
+            "the current code of your account, or of an address this request touches, was not read (no node, or "
+            "the node did not answer), so an existing EIP-7702 delegation to a known sweeper could not be seen"
         )
     return None
 
@@ -89,18 +97,23 @@ class SweeperShapeParams:
     requires=(Fact.ADDRESS_FACTS, Fact.CODE),
     params=SweeperShapeParams,
 )
-def delegate_sweeper_shape(ctx: AnalysisContext, params: SweeperShapeParams) -> Hit | None:
+def delegate_sweeper_shape(ctx: AnalysisContext, params: SweeperShapeParams) -> Hit | Skip | None:
     """The delegate's bytecode (through a minimal proxy, its implementation's) forwards ETH or
     builds token transfers to a hard-coded address and has few functions: run as an account, that
     code sends the account's assets to whoever wrote it. Known-good delegates are not scanned for
     this; delegates already on the sweeper list are reported by ``delegation-to-known-sweeper``."""
     sender = ctx.request.sender
+    unread: list[str] = []
     for d in seen_delegations(ctx):
         listing = _listing(ctx, d)
         if listing is not None and listing.status in (DelegateStatus.KNOWN_GOOD, DelegateStatus.MALICIOUS):
             continue
-        code, impl = effective_code(ctx, ctx.facts(d.delegate))
+        facts = ctx.facts(d.delegate)
+        code, impl = effective_code(ctx, facts)
         if code is None:
+            missing = unread_code(ctx, d.delegate, facts)
+            if missing is not None and missing not in unread:
+                unread.append(missing)
             continue
         signs = sweeper_signs(code, params.max_functions)
         if not signs:
@@ -114,6 +127,10 @@ def delegate_sweeper_shape(ctx: AnalysisContext, params: SweeperShapeParams) -> 
             ),
             evidence={**d.to_json(), "implementation": impl, **code_evidence(code)},
             subject=d.delegate,
+        )
+    if unread:
+        return Skip(
+            f"{'; '.join(unread[:3])}, so whether the delegate's code is shaped like a sweeper could not be checked"
         )
     return None
 

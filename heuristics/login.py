@@ -6,14 +6,15 @@ The message's ``domain`` is an RFC 3986 authority (``host[:port]``, optionally p
 the hosts must be equal; a port stated in the message must be the origin's port (an absent origin
 port means the scheme's default); a scheme stated in the message must be the origin's.
 
-Deliberately not reported here: a SIWE message with no request origin to compare (the CLI and API
-may not know one); a message domain without a port when the origin has one (the domain names the
-host, as dapps that use ``location.hostname`` write it); statement text (free prose, anything goes).
+A SIWE message with no request origin to compare (the CLI and API may not know one) cannot be
+checked: the rule is skipped, and says so. Deliberately not reported here: a message domain
+without a port when the origin has one (the domain names the host, as dapps that use
+``location.hostname`` write it); statement text (free prose, anything goes).
 """
 
 from __future__ import annotations
 
-from txfirewall.heuristics.rule import Hit, NoParams, rule
+from txfirewall.heuristics.rule import Hit, NoParams, Skip, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
 from txfirewall.model.hostnames import parse_host
@@ -54,15 +55,20 @@ def _differences(origin: Host, stated: Host, login: Login) -> list[JsonValue]:
     confidence=Confidence.HIGH,
     requires=(Fact.INTENT,),
 )
-def siwe_domain_mismatch(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+def siwe_domain_mismatch(ctx: AnalysisContext, params: NoParams) -> Hit | Skip | None:
     """A phishing page relays a real site's SIWE message to log in as you there; the domain in the
     message then differs from the page asking (its host, or the port or scheme the message states).
     Parsing as SIWE is no reason to skip checks."""
     intent = ctx.intent
     origin = ctx.request.origin
-    if intent is None or intent.login is None or not origin or not origin.strip():
+    if intent is None or intent.login is None:
         return None
     login = intent.login
+    if not origin or not origin.strip():
+        return Skip(
+            f"the request names no origin (the site asking), so the sign-in message's domain "
+            f"{safe_text(login.domain, limit=120)!r} could not be compared with it"
+        )
     origin_host, stated = parse_host(origin), _stated_host(login)
     shown_domain = safe_text(login.domain, limit=120)
     evidence: dict[str, JsonValue] = {

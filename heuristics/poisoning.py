@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from txfirewall.heuristics.grants import transaction_grants
-from txfirewall.heuristics.rule import Hit, rule
+from txfirewall.heuristics.rule import Hit, Skip, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
 from txfirewall.model.intent import IntentKind
@@ -52,12 +52,17 @@ class PoisoningParams:
     """Trailing hex digits alike (MetaMask: 4)."""
 
 
-def _share(ctx: AnalysisContext, amount: int | None, token: Address | None) -> float | None:
+def _held(ctx: AnalysisContext, token: Address | None) -> int | None:
+    """The sender's balance of ``token`` (ETH for None); None when it was not read."""
     holdings = ctx.holdings
-    if holdings is None or amount is None:
+    if holdings is None:
         return None
-    held = holdings.native if token is None else (h.balance if (h := holdings.of(token)) is not None else None)
-    return None if not held else min(1.0, amount / held)
+    return holdings.native if token is None else (h.balance if (h := holdings.of(token)) is not None else None)
+
+
+def _share(ctx: AnalysisContext, amount: int | None, token: Address | None) -> float | None:
+    held = _held(ctx, token)
+    return None if amount is None or not held else min(1.0, amount / held)
 
 
 @rule(
@@ -130,20 +135,28 @@ class MostOfBalanceParams:
     requires=(Fact.INTENT, Fact.HISTORY, Fact.HOLDINGS),
     params=MostOfBalanceParams,
 )
-def most_of_balance_to_new_address(ctx: AnalysisContext, params: MostOfBalanceParams) -> Hit | None:
+def most_of_balance_to_new_address(ctx: AnalysisContext, params: MostOfBalanceParams) -> Hit | Skip | None:
     """Sending 90 % or more of an asset to an address never seen in the user's history is what a
     scam, a poisoned address or a coerced transfer looks like; moving everything to one's own new
     wallet looks the same, so this asks for a deliberate confirmation, it does not block. Known
-    protocol contracts (a deposit into a vault, a swap) do not fire."""
+    protocol contracts (a deposit into a vault, a swap) do not fire. Skipped when the balance of
+    what goes to such an address could not be read."""
     mine = ctx.counterparties
     if mine is None:
         return None
+    unread: list[str] = []
     for address, what, amount, token in destinations(ctx):
-        share = _share(ctx, amount, token)
-        if share is None or share < params.min_share or mine.is_real(address) or what == "an allowance":
+        if mine.is_real(address) or what == "an allowance":
             continue
         facts = ctx.facts(address)
         if facts is not None and (facts.known_as or (facts.relationship and facts.relationship.interacted)):
+            continue
+        share = _share(ctx, amount, token)
+        if share is None and amount and _held(ctx, token) is None:
+            asset = "ETH" if token is None else f"token {token}"
+            if asset not in unread:
+                unread.append(asset)
+        if share is None or share < params.min_share:
             continue
         return Hit(
             message=(
@@ -153,5 +166,10 @@ def most_of_balance_to_new_address(ctx: AnalysisContext, params: MostOfBalancePa
             ),
             evidence={"destination": address, "share_of_balance": round(share, 4), "token": token, "what": what},
             subject=address,
+        )
+    if unread:
+        return Skip(
+            f"your balance of {', '.join(unread[:3])} could not be read, so the share of it going to an "
+            "address you never dealt with could not be measured"
         )
     return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from txfirewall.heuristics.rule import Hit, NoParams, rule
+from txfirewall.heuristics.rule import Hit, NoParams, Skip, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
 from txfirewall.model.intent import IntentKind
@@ -81,14 +81,20 @@ def tokens_to_token_contract(ctx: AnalysisContext, params: NoParams) -> Hit | No
     confidence=Confidence.MEDIUM,
     requires=(Fact.INTENT,),
 )
-def tokens_to_protocol_contract(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+def tokens_to_protocol_contract(ctx: AnalysisContext, params: NoParams) -> Hit | Skip | None:
     """A plain ``transfer`` of tokens, or ETH with no call, to a router, marketplace or vault (a
     well-known contract, not a token): those contracts take assets through their own functions and
     keep whatever is sent to them directly (Interceptor commonTokenOops). Wrapping ETH by sending it
-    to WETH is the one everyday exception."""
+    to WETH is the one everyday exception. Skipped when nothing is known about a recipient (the
+    enrich stage did not finish)."""
+    unknown: list[str] = []
     for recipient, token, amount in _plain_sends(ctx):
         facts = ctx.facts(recipient)
-        if facts is None or not facts.known_as or facts.known_as.startswith("token ") or recipient in ctx.tokens:
+        if facts is None:
+            if recipient != ctx.request.sender and recipient not in unknown:
+                unknown.append(recipient)
+            continue
+        if not facts.known_as or facts.known_as.startswith("token ") or recipient in ctx.tokens:
             continue
         if token is None and "WETH" in facts.known_as:
             continue
@@ -103,6 +109,11 @@ def tokens_to_protocol_contract(ctx: AnalysisContext, params: NoParams) -> Hit |
                 "amount": None if amount is None else str(amount),
             },
             subject=recipient,
+        )
+    if unknown:
+        return Skip(
+            f"nothing is known about the recipient {', '.join(unknown)} (no address facts were gathered), "
+            "so whether it is a protocol contract that keeps plain transfers could not be checked"
         )
     return None
 

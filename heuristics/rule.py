@@ -1,8 +1,10 @@
 """How a rule is declared: metadata beside a pure function of the analysis context.
 
-A rule measures something about the context and returns a ``Hit`` (with evidence) or None.
-It never does I/O. Its tunable thresholds live in a frozen ``params`` dataclass, which the
-policy file may override per field.
+A rule measures something about the context and returns a ``Hit`` (with evidence), None (it
+measured and found nothing), or a ``Skip`` (a fact it needs is unknown for this request, so it
+could not decide: the verdict lists it in ``skipped_rules`` with the reason). It never does I/O.
+Its tunable thresholds live in a frozen ``params`` dataclass, which the policy file may override
+per field.
 """
 
 from __future__ import annotations
@@ -41,6 +43,20 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Skip:
+    """The rule could not decide: a fact it needs is unknown for this request (a contract's age the
+    node could not give, a balance it could not read). Not a finding: the verdict lists the rule in
+    ``skipped_rules`` with ``reason``, so "checked and fine" and "could not check" stay apart.
+
+    Only for facts that are unknown *here*: a rule that does not apply to this kind of request
+    (a transfer rule on a signature) returns None, and a fact no request could have is declared in
+    ``requires`` (the rule is then skipped with "missing facts: ..." before it runs)."""
+
+    reason: str
+    """Plain words naming what was unknown (and, when known, why)."""
+
+
+@dataclass(frozen=True)
 class Rule(Generic[P]):
     id: str
     title: str
@@ -48,7 +64,7 @@ class Rule(Generic[P]):
     confidence: Confidence
     requires: frozenset[Fact]
     params_type: type[P]
-    check: Callable[[AnalysisContext, P], Hit | None]
+    check: Callable[[AnalysisContext, P], Hit | Skip | None]
     unconditional: bool = False
     description: str = ""
 
@@ -68,8 +84,9 @@ class Rule(Generic[P]):
         return result
 
 
-Check = Callable[[AnalysisContext, P], Hit | None]
-"""A rule's body: the analysis context and its parameters in, a hit or nothing out."""
+Check = Callable[[AnalysisContext, P], Hit | Skip | None]
+"""A rule's body: the analysis context and its parameters in; a hit, a skip (could not decide) or
+nothing out."""
 
 
 @overload
@@ -107,7 +124,7 @@ def rule(
     params: type[Any] = NoParams,
     unconditional: bool = False,
 ) -> Callable[[Check[Any]], Rule[Any]]:
-    """Declare a rule: ``@rule(id=..., ...)`` over ``def check(ctx, params) -> Hit | None``."""
+    """Declare a rule: ``@rule(id=..., ...)`` over ``def check(ctx, params) -> Hit | Skip | None``."""
 
     def wrap(fn: Check[Any]) -> Rule[Any]:
         return Rule(

@@ -6,7 +6,7 @@ blank cheque); typed-data rules live with the typed-data decoder.
 
 from __future__ import annotations
 
-from txfirewall.heuristics.rule import Hit, NoParams, rule
+from txfirewall.heuristics.rule import Hit, NoParams, Skip, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
 from txfirewall.model.intent import IntentKind
@@ -64,10 +64,18 @@ def unanalysed_signing_request(ctx: AnalysisContext, params: NoParams) -> Hit | 
     confidence=Confidence.HIGH,
     requires=(Fact.REQUEST,),
 )
-def chain_id_mismatch(ctx: AnalysisContext, params: NoParams) -> Hit | None:
-    """A chainId other than the active chain: the wallet would sign for a network you are not on."""
+def chain_id_mismatch(ctx: AnalysisContext, params: NoParams) -> Hit | Skip | None:
+    """A chainId other than the active chain: the wallet would sign for a network you are not on.
+    Skipped when the active chain is unknown (no node, and no chain id configured)."""
     tx = ctx.request.transaction
-    if tx is None or tx.chain_id is None or ctx.chain_id is None or tx.chain_id == ctx.chain_id:
+    if tx is None or tx.chain_id is None:
+        return None
+    if ctx.chain_id is None:
+        return Skip(
+            f"the active chain is unknown (no node, and no chain id configured), so the transaction's "
+            f"chain {tx.chain_id} could not be checked against it"
+        )
+    if tx.chain_id == ctx.chain_id:
         return None
     return Hit(
         message=f"The transaction names chain {tx.chain_id} but you are on chain {ctx.chain_id}.",

@@ -5,7 +5,7 @@ Fail closed: when txfirewall could not see what a transaction does, it says so a
 
 from __future__ import annotations
 
-from txfirewall.heuristics.rule import Hit, NoParams, rule
+from txfirewall.heuristics.rule import Hit, NoParams, Skip, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
 from txfirewall.model.simulation import SimulationStatus
@@ -83,12 +83,21 @@ def analysis_stage_failed(ctx: AnalysisContext, params: NoParams) -> Hit | None:
     confidence=Confidence.MEDIUM,
     requires=(Fact.SIMULATION,),
 )
-def simulation_divergence(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+def simulation_divergence(ctx: AnalysisContext, params: NoParams) -> Hit | Skip | None:
     """Simulation evasion: a contract that checks ``block.coinbase``, the timestamp or the gas
     limit to look harmless in a simulator and drain on a real block. Honest contracts do not
-    move assets differently between two plausible next blocks."""
+    move assets differently between two plausible next blocks. Skipped when a transaction could
+    not be re-run in any other block environment (what a signature allows is not re-run)."""
     sim = ctx.simulation
-    if sim is None or sim.divergence is None:
+    if sim is None:
+        return None
+    if sim.divergence is None:
+        if sim.variants_compared == 0 and not sim.signature_effect:
+            why = "no block environment to vary" if sim.environment is None else "every such run failed"
+            return Skip(
+                f"the transaction was not re-run in another block environment ({why}), so behaviour that "
+                "changes with the block it lands in could not be checked"
+            )
         return None
     d = sim.divergence
     return Hit(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from txfirewall.heuristics.familiarity import unfamiliar_contract
 from txfirewall.heuristics.grants import long_lived, signature_grants
-from txfirewall.heuristics.rule import Hit, NoParams, rule
+from txfirewall.heuristics.rule import Hit, NoParams, Skip, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
 from txfirewall.model.intent import IntentKind
@@ -26,11 +26,19 @@ from txfirewall.model.primitives import UNLIMITED_SENTINEL
     confidence=Confidence.HIGH,
     requires=(Fact.REQUEST,),
 )
-def typed_data_chain_mismatch(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+def typed_data_chain_mismatch(ctx: AnalysisContext, params: NoParams) -> Hit | Skip | None:
     """EIP-712 says a wallet should refuse a domain chainId other than the active chain; 40+
-    wallets did not, and the signature was replayed elsewhere."""
+    wallets did not, and the signature was replayed elsewhere. Skipped when the active chain is
+    unknown (no node, and no chain id configured)."""
     td = ctx.request.typed_data
-    if td is None or td.domain_chain_id is None or ctx.chain_id is None or td.domain_chain_id == ctx.chain_id:
+    if td is None or td.domain_chain_id is None:
+        return None
+    if ctx.chain_id is None:
+        return Skip(
+            f"the active chain is unknown (no node, and no chain id configured), so the typed data's "
+            f"chain {td.domain_chain_id} could not be checked against it"
+        )
+    if td.domain_chain_id == ctx.chain_id:
         return None
     return Hit(
         message=f"The typed data names chain {td.domain_chain_id} but you are on chain {ctx.chain_id}. "
@@ -55,10 +63,12 @@ class PermitParams:
     confidence=Confidence.HIGH,
     requires=(Fact.INTENT,),
 )
-def permit_to_eoa(ctx: AnalysisContext, params: NoParams) -> Hit | None:
+def permit_to_eoa(ctx: AnalysisContext, params: NoParams) -> Hit | Skip | None:
     """A gasless permit (EIP-2612, DAI, Permit2) or an approval buried in a multicall that lets a
     plain account move your tokens: the Permit2 phishing pattern. Without a node to tell whether
-    the spender has code, unlimited or never-expiring grants still warn (fail closed)."""
+    the spender has code, unlimited or never-expiring grants still warn (fail closed); a finite,
+    expiring one is skipped, saying which spender could not be checked."""
+    unchecked: list[str] = []
     for a in signature_grants(ctx, UNLIMITED_SENTINEL):
         facts = ctx.facts(a.spender)
         is_contract = facts.is_contract if facts else None
@@ -88,6 +98,13 @@ def permit_to_eoa(ctx: AnalysisContext, params: NoParams) -> Hit | None:
                 subject=a.spender,
                 severity=Severity.MEDIUM,
             )
+        if is_contract is None and a.spender not in unchecked:
+            unchecked.append(a.spender)
+    if unchecked:
+        return Skip(
+            "whether the spender of this finite, expiring permit has code is unknown (its code was not read: "
+            f"{', '.join(unchecked[:3])}), so a grant to a plain account could not be ruled out"
+        )
     return None
 
 

@@ -28,6 +28,7 @@ from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.model.findings import Finding, Severity
 from txfirewall.model.primitives import to_address
 from txfirewall.model.verdict import Verdict
+from txfirewall.pipeline import StageTimeouts
 
 from ..conftest import FIXTURES, load_request
 from ..support.delay_proxy import DelayProxy
@@ -176,9 +177,39 @@ async def test_a_contract_is_dated_once_per_firewall(chain_with_history: AnvilNo
     assert finding(first, RULE) is not None and finding(second, RULE) is not None
 
 
-async def test_a_node_without_history_leaves_the_age_unknown(firewall: Firewall, manifest: dict[str, Any]) -> None:
-    """The shared firewall forks the state dump, which serves no history: no age, no finding."""
+def skip_reason(verdict: Verdict, rule: str) -> str | None:
+    return next((s.reason for s in verdict.skipped_rules if s.rule == rule), None)
+
+
+async def test_a_node_without_history_leaves_the_age_unknown_and_says_so(
+    firewall: Firewall, manifest: dict[str, Any]
+) -> None:
+    """The shared firewall forks the state dump, which serves no history: no age, so no finding,
+    and the verdict says the freshness check could not be made, for which contract and why."""
     verdict = await firewall.analyze(load_request("e_drainer_claim.json"))
     drainer = next(a for a in verdict.addresses if a.address == manifest["contracts"]["drainer"])
     assert drainer.is_contract and drainer.created_at_block is None and drainer.age_seconds is None
     assert finding(verdict, RULE) is None
+    reason = skip_reason(verdict, RULE)
+    assert reason is not None, verdict.to_json_text()
+    assert reason.startswith("could not date 1 of the 1 contract(s) your assets or an approval go to")
+    assert f"{drainer.address} (the node serves no state at" in reason and "pruned history?" in reason
+    assert {"rule": RULE, "reason": reason} in json.loads(verdict.to_json_text())["skipped_rules"]
+    # the simulation ran, and was repeated in both other block environments: divergence was checked
+    assert verdict.simulation.variants_compared == 2 and skip_reason(verdict, "simulation-divergence") is None
+
+
+async def test_an_age_lookup_out_of_time_is_reported_with_the_rule(chain_with_history: AnvilNode) -> None:
+    """A node that does serve history, but far away: every round trip takes 1 s and the enrich stage
+    may take 6 s, of which contract dating gets half (3 s). The search needs four round trips
+    (the pinned block, two narrowing rounds, the creation block's timestamp), so it runs out of
+    time: the age is unknown, and the skipped rule says it timed out."""
+    timeouts = StageTimeouts(enrich=6.0)
+    async with DelayProxy(chain_with_history.url, delay=1.0) as proxy:
+        config = FirewallConfig(rpc_url=proxy.url, simulate=False, timeouts=timeouts, policy=FIXTURE_POLICY)
+        async with Firewall(config) as fw:
+            verdict = await fw.analyze(load_request("e_drainer_claim.json"))
+    assert not [f for f in verdict.findings if f.rule == "analysis-stage-failed"], verdict.to_json_text()
+    assert finding(verdict, RULE) is None
+    reason = skip_reason(verdict, RULE)
+    assert reason is not None and "(not found within 3s)" in reason, verdict.to_json_text()

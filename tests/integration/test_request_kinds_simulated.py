@@ -25,6 +25,10 @@ def rules(verdict: Any) -> set[str]:
     return {f.rule for f in verdict.findings}
 
 
+def skipped(verdict: Any) -> dict[str, str]:
+    return {s.rule: s.reason for s in verdict.skipped_rules}
+
+
 def nonce_of(url: str, address: str) -> int:
     reply = httpx.post(
         url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionCount", "params": [address, "latest"]}
@@ -64,6 +68,8 @@ async def test_signed_7702_transaction_runs_the_sweeper(
     lost = {c.kind: c.delta for c in sim.changes_for(alice.address)}
     assert lost[AssetKind.ERC20] == -int(manifest["story"]["alice"]["usdx_balance"])
     assert verdict.decision is Decision.BLOCK and "account-delegation-set" in rules(verdict)
+    # one traced transaction: its state diff was read, so proxy slots were checked
+    assert sim.state_diff_unread is None and "proxy-upgraded" not in skipped(verdict)
 
 
 async def test_wallet_send_calls_is_one_ordered_bundle(firewall: Firewall, manifest: dict[str, Any]) -> None:
@@ -95,6 +101,13 @@ async def test_wallet_send_calls_is_one_ordered_bundle(firewall: Firewall, manif
     assert swept and swept[0].amount == int(manifest["story"]["alice"]["usdx_balance"])
     assert verdict.decision is Decision.BLOCK
     assert {"unlimited-approval-to-unfamiliar-contract", "value-to-scam-selector"} & rules(verdict)
+    # a bundle is compared across block environments, but not traced: no state diff, so a proxy
+    # upgraded inside it could not be seen, and the verdict says so
+    assert sim.variants_compared == 2 and "simulation-divergence" not in skipped(verdict)
+    assert skipped(verdict)["proxy-upgraded"] == (
+        "the simulation's state diff was not read (a run of several calls is not traced), so a change of a "
+        "proxy's implementation, admin or beacon could not be seen"
+    )
 
 
 @pytest.mark.parametrize(
@@ -112,6 +125,8 @@ async def test_permit_shows_what_the_spender_can_take(
     balance = int(manifest["story"]["alice"]["usdx_balance"])
     assert deltas[(alice, AssetKind.ERC20)] == -balance and deltas[(spender, AssetKind.ERC20)] == balance
     assert verdict.decision is Decision.BLOCK
+    # what a signature allows is simulated once and untraced, by design: not a skipped check
+    assert not {"proxy-upgraded", "simulation-divergence"} & set(skipped(verdict))
 
 
 async def test_a_login_message_is_not_simulated(firewall: Firewall) -> None:

@@ -718,7 +718,8 @@ RULE_FIXTURES.update(
     {
         "delegation-to-known-sweeper": (
             lambda: _delegated_to(KNOWN_SWEEPER, node=False),
-            lambda: _delegated_to(METAMASK_DELEGATOR, node=False),
+            # With a node: the accounts' current code was read too (without one the rule is skipped).
+            lambda: _delegated_to(METAMASK_DELEGATOR, node=True),
         ),
         "delegate-sweeper-shape": (
             lambda: _delegated_to(DRAINER, sample_code("HardcodedSweeper")),

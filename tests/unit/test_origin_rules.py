@@ -20,6 +20,7 @@ from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.heuristics.login import siwe_domain_mismatch
 from txfirewall.heuristics.origin import origin_lookalike_of_used_site
 from txfirewall.heuristics.registry import BUILTIN_RULES
+from txfirewall.heuristics.rule import Skip
 from txfirewall.intel.domain_importers import read_domains
 from txfirewall.intel.domain_lists import DomainLists
 from txfirewall.intel.store import IntelStore
@@ -279,8 +280,13 @@ def test_siwe_domain_against_origin(domain_line: str, origin: str, differs: list
         assert hit is not None and hit.evidence["differs"] == differs
 
 
-def test_siwe_without_origin_is_not_compared() -> None:
-    assert siwe_domain_mismatch.check(_siwe("evil.example", None), siwe_domain_mismatch.default_params()) is None
+def test_siwe_without_origin_is_skipped_and_says_why() -> None:
+    """No origin to compare: not "checked and fine" but "could not check", naming the domain."""
+    result = siwe_domain_mismatch.check(_siwe("evil.example", None), siwe_domain_mismatch.default_params())
+    assert isinstance(result, Skip)
+    assert "names no origin" in result.reason and "'evil.example'" in result.reason
+    verdict_skips = {s.rule: s.reason for s in evaluate(_siwe("evil.example", None), BUILTIN_RULES, Policy()).skipped}
+    assert verdict_skips["siwe-domain-mismatch"] == result.reason
 
 
 def test_siwe_scheme_is_parsed() -> None:

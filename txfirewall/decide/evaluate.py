@@ -1,9 +1,13 @@
 """The evaluate stage: run every enabled rule whose required facts are present.
 
-A rule that lacks facts is reported as skipped; a rule that crashes is reported as skipped *and*
-raises the verdict to at least warn (``rule-crashed``): an analysis that did not finish must not
-read as clean. Rules are synchronous, so the stage's time limit is a budget checked between rules:
-past it, the remaining rules are skipped and the verdict fails closed (``evaluate-timeout``).
+Every rule ends in exactly one of two places: ``Evaluation.ran`` (it decided: a finding, or
+nothing found) or ``Evaluation.skipped`` (it did not decide, and why). Skipped are: a rule
+disabled by policy; one that lacks required facts; one whose check returned ``Skip`` (a fact it
+needs was unknown for this request); one whose hit is about an allow-listed subject; and one that
+crashed, which is also reported as a finding that raises the verdict to at least warn
+(``rule-crashed``): an analysis that did not finish must not read as clean. Rules are synchronous,
+so the stage's time limit is a budget checked between rules: past it, the remaining rules are
+skipped and the verdict fails closed (``evaluate-timeout``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 from txfirewall.decide.policy import Policy
 from txfirewall.errors import InputFileError
-from txfirewall.heuristics.rule import Rule
+from txfirewall.heuristics.rule import Rule, Skip
 from txfirewall.model.context import AnalysisContext
 from txfirewall.model.findings import Confidence, Finding, Severity
 from txfirewall.model.hostnames import parse_host
@@ -28,6 +32,9 @@ from txfirewall.model.verdict import SkippedRule
 class Evaluation:
     findings: tuple[Finding, ...]
     skipped: tuple[SkippedRule, ...]
+    ran: tuple[str, ...] = ()
+    """Ids of the rules that ran to a decision (a finding, or nothing found), in rule order. With
+    the ids in ``skipped`` they are every rule evaluated, each exactly once."""
 
 
 _PARAMS: dict[tuple[str, int], tuple[Mapping[str, Any], Any]] = {}
@@ -54,6 +61,7 @@ def evaluate(
     available = ctx.available()
     findings: list[Finding] = []
     skipped: list[SkippedRule] = []
+    ran: list[str] = []
     deadline = None if budget_seconds is None else time.perf_counter() + budget_seconds
     for index, r in enumerate(rules):
         if deadline is not None and time.perf_counter() > deadline:
@@ -88,11 +96,16 @@ def evaluate(
             )
             continue
         if hit is None:
+            ran.append(r.id)
+            continue
+        if isinstance(hit, Skip):
+            skipped.append(SkippedRule(r.id, hit.reason))
             continue
         unconditional = r.unconditional if override.unconditional is None else override.unconditional
         if hit.subject is not None and hit.subject in policy.allowlist and not unconditional:
             skipped.append(SkippedRule(r.id, f"subject {hit.subject} is allow-listed"))
             continue
+        ran.append(r.id)
         findings.append(
             Finding(
                 rule=r.id,
@@ -106,7 +119,7 @@ def evaluate(
         )
     findings.extend(denylist_findings(ctx, policy))
     findings.sort(key=Finding.sort_key)
-    return Evaluation(tuple(findings), tuple(skipped))
+    return Evaluation(tuple(findings), tuple(skipped), tuple(ran))
 
 
 def _spenders(ctx: AnalysisContext) -> set[Address]:

@@ -208,6 +208,10 @@ class AddressFacts:
     """How old it is at the pinned block: since its creation block, or else since ``first_seen``."""
     age_source: str | None = None
     """Where ``age_seconds`` comes from: ``creation-block`` or ``graph-first-seen``."""
+    age_unknown: str | None = None
+    """Why a contract that was looked up has no age (the node serves no history, the lookup ran out of
+    time); None when it has one or was not looked up. Not in the JSON: the rules that needed the
+    age list themselves as skipped with it."""
     known_as: str | None = None
     """A well-known contract's name (curated list, ERC-7730 deployments): it holds code, node or not."""
     code: CodeFeatures | None = None

@@ -195,6 +195,14 @@ class Simulation:
     frames: tuple[CallFrame, ...] = ()
     pulls: tuple[FundsPull, ...] = ()
     divergence: Divergence | None = None
+    variants_compared: int | None = None
+    """Other block environments the run was repeated in and compared with (the check behind
+    ``divergence``); 0: none (no block environment to vary, or every such run failed); None: not
+    recorded. Not in the JSON: a check that could not run is listed in ``skipped_rules``."""
+    state_diff_unread: str | None = None
+    """Why the state diff (code, proxy-slot and delegation changes) of a successful run was not read:
+    the node did not return it, or a run of several calls, which is not traced; None when it was
+    read, or nothing was recorded. Not in the JSON, as ``variants_compared``."""
     environment: dict[str, JsonValue] | None = None
     notes: tuple[str, ...] = ()
     signature_effect: bool = False

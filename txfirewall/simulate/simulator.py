@@ -152,25 +152,32 @@ async def simulate_calls(
     sim = read_simulate_result(primary_reply)
     notes = [*creation_notes, *sim.notes]
     divergence = None
+    compared = 0
     for (label, _), variant_reply in zip(variants, replies[1 : 1 + len(variants)], strict=True):
         if isinstance(variant_reply, RpcCallError):
             notes.append(f"{label} simulation failed: {variant_reply.rpc_message}")
             continue
+        compared += 1
         found = compare(sim, read_simulate_result(variant_reply), label)
         if found is not None and divergence is None:
             divergence = found
     code_changes = delegated + list(sim.code_changes) if sim.ran else list(sim.code_changes)
     frames: tuple[CallFrame, ...] = ()
     pulls: tuple[FundsPull, ...] = ()
+    diff_unread = None
+    if not traced:
+        diff_unread = "a run of several calls is not traced" if len(calls) > 1 else "the run was not traced"
     if traced:
         diff_reply, tree_reply = replies[-2], replies[-1]
         if isinstance(diff_reply, RpcCallError) or not isinstance(diff_reply, Mapping):
             notes.append("state diff unavailable: code and proxy changes not checked")
+            diff_unread = "the node did not return it"
         elif sim.status is SimulationStatus.SUCCESS:
             try:
                 code_changes = code_changes_from_diff(diff_reply) + code_changes
             except (ValueError, TypeError, AttributeError):
                 notes.append("state diff malformed: code and proxy changes not checked")
+                diff_unread = "the node returned it malformed"
         if isinstance(tree_reply, RpcCallError) or not isinstance(tree_reply, Mapping):
             notes.append("call tree unavailable")
         else:
@@ -189,6 +196,8 @@ async def simulate_calls(
         frames=frames,
         pulls=pulls,
         divergence=divergence,
+        variants_compared=compared,
+        state_diff_unread=diff_unread if sim.status is SimulationStatus.SUCCESS else None,
         environment=env.to_json() if env else None,
         notes=tuple(notes),
     )

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from txfirewall.chain.rpc_client import RpcClient
     from txfirewall.enrich.contract_age.cache import ContractAgeCache
+    from txfirewall.enrich.contract_age.values import ContractAge
     from txfirewall.model.facts import AddressFacts
     from txfirewall.model.primitives import Address
     from txfirewall.simulate.block_env import BlockEnv
@@ -86,9 +87,22 @@ async def apply_ages(
             out[address] = replace(
                 f, age_seconds=max(0, pinned.timestamp - f.first_seen), age_source="graph-first-seen"
             )
+        elif f.is_contract:
+            out[address] = replace(f, age_unknown=_why_undated(report, age))
         else:
             out[address] = f
     return out
+
+
+def _why_undated(report: AgeReport | None, age: ContractAge | None) -> str:
+    """Why ``address`` has no age, in words a skipped rule can show."""
+    if age is not None and age.source == "creation-block":
+        return "its code changed since it was dated; it is dated again next time"
+    if age is not None and age.unknown:
+        return age.unknown
+    if report is None:
+        return "contract ages were not looked up"
+    return "not dated: a request dates only its first few counterparties"
 
 
 def age_lookup(

@@ -9,10 +9,13 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test check bench fixtures clean
 
-$(STAMP): pyproject.toml
+# editable_mode=compat: a plain path entry instead of an import hook, so mypy and other static
+# tools (in this repo or in a project that uses it) see the package.
+$(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev]" --config-settings editable_mode=compat 2>/dev/null \
+		|| $(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
 setup: $(STAMP)

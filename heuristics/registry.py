@@ -15,6 +15,7 @@ from txfirewall.heuristics.approvals import (
 from txfirewall.heuristics.baseline import unusual_for_you
 from txfirewall.heuristics.batches import approval_burns_gas, bulk_unlimited_approvals, oversized_call_batch
 from txfirewall.heuristics.calldata import ambiguous_selector, call_tree_truncated, undecodable_calldata_to_contract
+from txfirewall.heuristics.chain_state import stale_chain_state
 from txfirewall.heuristics.code_changes import (
     account_delegation_set,
     ownership_to_plain_account,
@@ -108,6 +109,7 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     ownership_transferred,
     simulation_unavailable,
     analysis_stage_failed,
+    stale_chain_state,
     typed_data_chain_mismatch,
     permit_to_eoa,
     permit_to_unfamiliar_spender,

@@ -18,7 +18,8 @@ exceptions (httpx, eth-abi, rlp, json) are translated once, where they enter, wi
     │   └── AnalysisCancelledError   close() timed out and cancelled this analysis
     ├── FirewallLoopError            a Firewall used from a second, running event loop
     ├── FirewallBusyError            too many callers waiting for an analysis slot
-    ├── VerdictError                 a request refused because of its verdict (``.verdict``)
+    ├── VerdictError                 a request refused because of its verdict (``.verdict``;
+    │   │                            defined beside Verdict in txfirewall.model.verdict)
     │   ├── RequestBlockedError      the verdict is block
     │   └── RequestNotConfirmedError the verdict is warn and the confirm callback said no
     └── EnvironmentFailure           the machine or the network is not ready (exit 4)
@@ -36,10 +37,7 @@ wrong loop, busy): a caller that gets no verdict must not sign.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from txfirewall.model.verdict import Verdict
+from typing import Any
 
 
 class TxFirewallError(Exception):
@@ -122,26 +120,6 @@ class FirewallBusyError(TxFirewallError):
     """More callers are waiting for an analysis slot than ``FirewallConfig.max_waiting``."""
 
     hint = "slow down, or raise FirewallConfig.max_concurrency / max_waiting"
-
-
-class VerdictError(TxFirewallError):
-    """A request refused because of its verdict; ``verdict`` holds every finding and its evidence."""
-
-    def __init__(self, message: str, verdict: Verdict, *, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.verdict = verdict
-
-
-class RequestBlockedError(VerdictError):
-    """The verdict is *block*: the request was not sent to the node or the signer."""
-
-    hint = "do not retry: read verdict.findings for why (txfirewall check shows the same verdict)"
-
-
-class RequestNotConfirmedError(VerdictError):
-    """The verdict is *warn* and the confirm callback declined (or there was none to ask)."""
-
-    hint = "pass confirm= to the middleware to let the user decide on warnings"
 
 
 class EnvironmentFailure(TxFirewallError):

@@ -23,8 +23,9 @@ from txfirewall.enrich.history import HistoryIndex
 from txfirewall.enrich.stage import enrich
 from txfirewall.enrich.token_metadata import TokenCache
 from txfirewall.heuristics.rule import Rule
+from txfirewall.model.chain_state import ChainState
 from txfirewall.model.context import AnalysisContext, StageFailure
-from txfirewall.model.facts import Label
+from txfirewall.model.facts import Label, ProximityLookup
 from txfirewall.model.intent import Intent, IntentKind
 from txfirewall.model.primitives import Address, ChainId
 from txfirewall.model.request import Request
@@ -37,7 +38,6 @@ from txfirewall.simulate.simulate_request import simulate_request
 
 if TYPE_CHECKING:
     from txfirewall.chain.rpc_client import RpcClient
-    from txfirewall.graph.index import ProximityIndex
     from txfirewall.intel.store import IntelStore
 
 
@@ -50,6 +50,40 @@ class StageTimeouts:
     enrich: float = 10.0
     evaluate: float = 2.0
     """A budget, checked between rules (rules are synchronous): the rules not reached are skipped."""
+
+
+@dataclass(frozen=True)
+class RequestLimits:
+    """Sizes past which a request is not sent to the simulator (the verdict then warns, naming
+    the limit). Past them a node refuses the simulation batch anyway, and public mempools refuse
+    the transaction: geth accepts at most 128 KiB per transaction."""
+
+    max_calldata_bytes: int = 128 * 1024
+    """Calldata of one transaction, or of one call in a ``wallet_sendCalls`` batch."""
+    max_batch_calldata_bytes: int = 512 * 1024
+    """Calldata of all the calls of one batch together."""
+
+
+def over_limits(request: Request, limits: RequestLimits) -> str | None:
+    """Why ``request`` is too large to simulate, naming the limit; None when it is not."""
+    field_name = "FirewallConfig.limits.max_calldata_bytes"
+    datas = [c.data for c in request.calls.calls] if request.calls is not None else []
+    if request.transaction is not None and not datas:
+        datas = [request.transaction.data]
+    largest = max((len(d) for d in datas), default=0)
+    if largest > limits.max_calldata_bytes:
+        return (
+            f"its calldata is {largest:,} bytes, over the limit of {limits.max_calldata_bytes:,} bytes "
+            f"({field_name}; nodes refuse transactions this large), so it was not simulated"
+        )
+    total = sum(len(d) for d in datas)
+    if total > limits.max_batch_calldata_bytes:
+        return (
+            f"its calls carry {total:,} bytes of calldata together, over the limit of "
+            f"{limits.max_batch_calldata_bytes:,} bytes (FirewallConfig.limits.max_batch_calldata_bytes), "
+            "so it was not simulated"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -69,6 +103,9 @@ class ChainAccess:
     """Block to simulate on and read from: ``latest`` on the pinned fork, its number upstream."""
     route: str = "fork"
     skip_reason: str = "simulation is turned off"
+    chain_state: Callable[[], Awaitable[ChainState]] | None = None
+    """Awaited before the rules run: the pinned block and how fresh it is (it waits for the head
+    check running alongside the analysis). None when there is no fork."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +117,7 @@ class Knowledge:
     labels: Mapping[Address, tuple[Label, ...]] = field(default_factory=lambda: MappingProxyType({}))
     intel: IntelStore | None = None
     """Shipped and imported address labels, merged with ``labels`` in the enrich stage."""
-    graph: ProximityIndex | None = None
+    graph: ProximityLookup | None = None
     """Precomputed address-graph proximity (``txfirewall graph build``)."""
 
 
@@ -105,6 +142,7 @@ class Services:
     knowledge: Knowledge = Knowledge()
     caches: Caches = Caches()
     timeouts: StageTimeouts = StageTimeouts()
+    limits: RequestLimits = RequestLimits()
 
 
 Stage = Callable[[AnalysisContext], Awaitable[AnalysisContext]]
@@ -155,8 +193,11 @@ async def run_pipeline(request: Request, services: Services) -> Verdict:
         return replace(c, intent=decode_intent(c.request))
 
     async def simulate_stage(c: AnalysisContext) -> AnalysisContext:
+        too_large = over_limits(c.request, services.limits) if chain.sim_client is not None else None
         if chain.sim_client is None:
             sim = Simulation(status=SimulationStatus.SKIPPED, error=chain.skip_reason)
+        elif too_large is not None:
+            sim = Simulation(status=SimulationStatus.FAILED, error=too_large)
         else:
             sim = await simulate_request(
                 c, chain.sim_client, env=chain.block_env, block=chain.block_tag, chain_id=chain.chain_id
@@ -185,6 +226,8 @@ async def run_pipeline(request: Request, services: Services) -> Verdict:
     ctx, timings["simulate"] = await _timed("simulate", simulate_stage, ctx, timeouts.simulate)
     ctx, timings["enrich"] = await _timed("enrich", enrich_stage, ctx, timeouts.enrich)
     intent = _summarised(ctx, request.method.value)
+    if chain.chain_state is not None:
+        ctx = replace(ctx, chain_state=await chain.chain_state())
 
     start = time.perf_counter()
     evaluation = evaluate(ctx, services.rules, services.policy, budget_seconds=timeouts.evaluate)
@@ -208,4 +251,5 @@ async def run_pipeline(request: Request, services: Services) -> Verdict:
         tokens=tuple(ctx.tokens[t] for t in sorted(ctx.tokens)),
         skipped_rules=evaluation.skipped,
         timings_ms=MappingProxyType(timings),
+        block=ctx.chain_state,
     )

@@ -55,7 +55,8 @@ async def test_cold_start_prefers_one_upstream_round_trip(private_mainnet: Anvil
             await asyncio.sleep(0.5)  # let the background warm-up finish
             proxy.reset()
             again = await fw.analyze(load_request("f_drainer_security_update.json"))
-            warm_requests = proxy.count()
+            warm_requests = proxy.count(excluding=("eth_blockNumber",))
+            assert proxy.calls("eth_blockNumber") == 1, "one head check per analysis"
             assert "on the fork" in again.simulation.engine
     assert fork_rounds >= 8, "a cold fork fetches state one slot after another"
     assert upstream_rounds <= 2, "simulation and facts: one round trip each"

@@ -107,8 +107,12 @@ class DelayProxy:
     def reset(self) -> None:
         self.records.clear()
 
-    def count(self) -> int:
-        return len(self.records)
+    def count(self, *, excluding: tuple[str, ...] = ()) -> int:
+        """Requests forwarded, leaving out those that only call the ``excluding`` methods."""
+        return sum(1 for r in self.records if not (r.methods and set(r.methods) <= set(excluding)))
+
+    def calls(self, method: str) -> int:
+        return sum(r.methods.count(method) for r in self.records)
 
     def rounds(self) -> int:
         """Longest chain of strictly sequential requests (each after the previous answered)."""

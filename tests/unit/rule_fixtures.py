@@ -21,6 +21,7 @@ from txfirewall.enrich.history import HistoryIndex
 from txfirewall.enrich.origin import origin_facts
 from txfirewall.intel.delegates import delegate_listing
 from txfirewall.intel.domain_lists import DomainEntry, DomainLists
+from txfirewall.model.chain_state import ChainState
 from txfirewall.model.code import CodeFeatures
 from txfirewall.model.context import AnalysisContext, StageFailure
 from txfirewall.model.facts import (
@@ -757,4 +758,23 @@ def _redelegating(new: Address, current: Address) -> AnalysisContext:
 RULE_FIXTURES["overwrites-existing-delegation"] = (
     lambda: _redelegating(METAMASK_DELEGATOR, KNOWN_SWEEPER),
     lambda: _redelegating(METAMASK_DELEGATOR, METAMASK_DELEGATOR),
+)
+
+
+def _on_state_confirmed(seconds_ago: float) -> AnalysisContext:
+    """A plain send simulated on a fork whose block the node last confirmed ``seconds_ago``."""
+    state = ChainState(
+        number=21_000_000,
+        hash="0x" + "ab" * 32,
+        timestamp=1_700_000_000,
+        age_s=seconds_ago + 5,
+        confirmed_s_ago=seconds_ago,
+        check_error="head check failed: cannot reach http://127.0.0.1:8545" if seconds_ago > 60 else None,
+    )
+    return replace(ctx_for(tx(BOB, value=10**18)), chain_state=state)
+
+
+RULE_FIXTURES["stale-chain-state"] = (
+    lambda: _on_state_confirmed(300.0),
+    lambda: _on_state_confirmed(0.2),
 )

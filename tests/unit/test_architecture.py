@@ -46,7 +46,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "decide": FOUNDATION | {"heuristics"},
     "pipeline": CORE,
     "firewall": CORE | {"pipeline"},
-    "package": frozenset({*FOUNDATION, "firewall", "parse", "decide"}),
+    "package": frozenset({*FOUNDATION, "firewall", "pipeline", "parse", "enrich", "decide"}),
     "web3": frozenset({*FOUNDATION, "firewall", "package", "parse"}),
     "cli": CORE | {"pipeline", "firewall", "package", "proxy", "tui"},
     "proxy": CORE | {"pipeline", "firewall", "package"},

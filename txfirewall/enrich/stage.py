@@ -19,7 +19,7 @@ from txfirewall.errors import UpstreamError
 from txfirewall.intel.delegates import delegate_listing
 from txfirewall.intel.known_contracts import known_contract_name
 from txfirewall.model.context import StageFailure
-from txfirewall.model.facts import AddressFacts, Label, TokenInfo
+from txfirewall.model.facts import AddressFacts, Label, ProximityLookup, TokenInfo
 from txfirewall.model.hashing import keccak256
 from txfirewall.model.holdings import Holdings
 from txfirewall.model.intent import IntentKind
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from txfirewall.chain.rpc_client import RpcClient
-    from txfirewall.graph.index import ProximityIndex
     from txfirewall.intel.store import IntelStore
     from txfirewall.model.context import AnalysisContext
 
@@ -158,7 +157,7 @@ async def enrich(
     token_cache: TokenCache | None = None,
     history_index: HistoryIndex | None = None,
     intel: IntelStore | None = None,
-    graph: ProximityIndex | None = None,
+    graph: ProximityLookup | None = None,
     ages: AgeLookup | None = None,
     bytecode: BytecodeScanner | None = None,
 ) -> AnalysisContext:

@@ -4,7 +4,6 @@ in well under a millisecond. NetworkX is loaded only to draw the human-readable 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,20 +11,11 @@ import numpy as np
 from txfirewall.errors import InputFileError
 from txfirewall.graph.csr import CsrGraph
 from txfirewall.graph.proximity import SEED, ProximityArrays, ProximityParams, relay_mask
-from txfirewall.model.facts import ClusterInfo, Proximity
+from txfirewall.model.facts import AddressProximity, ClusterInfo, Proximity
 from txfirewall.model.primitives import Address, to_address
 
 _LAYER_WIDTH = 32
 """Nodes kept per layer of the ego graph: enough for a path, bounded for hubs."""
-
-
-@dataclass(frozen=True)
-class AddressProximity:
-    """A lookup's answer: the proximity fact plus when the address first appears in the graph."""
-
-    address: Address
-    proximity: Proximity
-    first_seen: int | None
 
 
 class ProximityIndex:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from txfirewall.model.baseline import Baseline
+from txfirewall.model.chain_state import ChainState
 from txfirewall.model.code import CodeFeatures
 from txfirewall.model.counterparties import Counterparties
 from txfirewall.model.facts import AddressFacts, HistoryEntry, Label, TokenInfo
@@ -37,6 +38,8 @@ class Fact(StrEnum):
     """Phishing-domain lists were imported and the origin was matched against them."""
     ORIGIN_HISTORY = "origin_history"
     """The user's history names the sites they used (its ``origin`` fields)."""
+    CHAIN_STATE = "chain_state"
+    """The analysis ran on a pinned fork whose block and freshness are known."""
 
 
 def _empty() -> Mapping[Address, AddressFacts]:
@@ -76,6 +79,8 @@ class AnalysisContext:
     """The sender's balances of what the request grants or moves (None: no node to read them)."""
     origin: OriginFacts | None = None
     """Facts about ``request.origin``; None when the request names no origin."""
+    chain_state: ChainState | None = None
+    """The pinned block the analysis simulated on, and how fresh it is (None: no fork)."""
     sender_code: CodeFeatures | None = None
     """The sender's own code when it has some (an EIP-7702 delegated account shows its current
     delegate here); None when it has none or it was not read."""
@@ -101,6 +106,8 @@ class AnalysisContext:
             have.add(Fact.PROXIMITY)
         if self.holdings is not None:
             have.add(Fact.HOLDINGS)
+        if self.chain_state is not None:
+            have.add(Fact.CHAIN_STATE)
         if self.origin is not None:
             have.add(Fact.ORIGIN)
             if self.origin.list_entries:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from txfirewall.model.code import CodeFeatures, DelegateListing
 from txfirewall.model.json_values import JsonValue
@@ -157,6 +158,23 @@ class Proximity:
             "path": list(self.path),
             "cluster": self.cluster.to_json() if self.cluster else None,
         }
+
+
+@dataclass(frozen=True)
+class AddressProximity:
+    """An address graph's answer for one address: its proximity, and when it first appears."""
+
+    address: Address
+    proximity: Proximity
+    first_seen: int | None
+
+
+class ProximityLookup(Protocol):
+    """What an analysis needs of an address graph: ``txfirewall.graph.ProximityIndex`` is one
+    (``txfirewall graph build`` makes it)."""
+
+    def lookup(self, address: str, *, with_path: bool = True) -> AddressProximity | None:
+        """The address's proximity to illicit seeds; None when the graph does not hold it."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,10 @@ class Method(StrEnum):
     WALLET_SEND_CALLS = "wallet_sendCalls"
 
 
+SIGNING_METHODS: frozenset[Method] = frozenset(Method)
+"""Every method txfirewall analyses: the ones that ask a wallet to sign. ``Method`` is a
+``StrEnum``, so ``"personal_sign" in SIGNING_METHODS`` works with plain strings."""
+
 TRANSACTION_METHODS = frozenset({Method.SEND_TRANSACTION, Method.SIGN_TRANSACTION})
 TYPED_DATA_METHODS = frozenset(
     {Method.SIGN_TYPED_DATA, Method.SIGN_TYPED_DATA_V1, Method.SIGN_TYPED_DATA_V3, Method.SIGN_TYPED_DATA_V4}

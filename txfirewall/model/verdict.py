@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from txfirewall.errors import TxFirewallError
+from txfirewall.model.chain_state import ChainState
 from txfirewall.model.facts import AddressFacts, TokenInfo
 from txfirewall.model.findings import Finding
 from txfirewall.model.intent import Intent
@@ -18,6 +20,8 @@ SCHEMA_VERSION = 1
 
 
 class Decision(StrEnum):
+    """What to do with the request: sign it, ask the user first, or refuse."""
+
     ALLOW = "allow"
     WARN = "warn"
     BLOCK = "block"
@@ -30,6 +34,8 @@ class Decision(StrEnum):
 
 @dataclass(frozen=True)
 class SkippedRule:
+    """A rule that did not run to a decision for this request, and why."""
+
     rule: str
     reason: str
 
@@ -39,7 +45,8 @@ class SkippedRule:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The single output of Firewall.analyze. Serialises to the documented JSON schema."""
+    """The single output of ``Firewall.analyze``. ``to_json()`` gives the documented JSON schema,
+    whose keys are the attribute names except ``decision``, which is ``"verdict"`` in JSON."""
 
     decision: Decision
     score: int
@@ -55,6 +62,11 @@ class Verdict:
     skipped_rules: tuple[SkippedRule, ...] = ()
     timings_ms: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     """Milliseconds per stage, plus ``parse`` and ``total`` for the whole analysis."""
+    block: ChainState | None = None
+    """The block the request was simulated on and how fresh it was; None without a fork."""
+    error: str | None = None
+    """For a request that could not be parsed: the ``InvalidRequestError`` subclass's name
+    (``method`` then is the method the request named, or ``"invalid"`` when it named none)."""
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -72,7 +84,29 @@ class Verdict:
             "tokens": {t.address: t.to_json() for t in self.tokens},
             "skipped_rules": [s.to_json() for s in self.skipped_rules],
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+            "block": self.block.to_json() if self.block is not None else None,
+            "error": self.error,
         }
 
     def to_json_text(self, *, indent: int | None = 2) -> str:
         return json.dumps(self.to_json(), indent=indent, ensure_ascii=False)
+
+
+class VerdictError(TxFirewallError):
+    """A request refused because of its verdict; ``verdict`` holds every finding and its evidence."""
+
+    def __init__(self, message: str, verdict: Verdict, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.verdict = verdict
+
+
+class RequestBlockedError(VerdictError):
+    """The verdict is *block*: the request was not sent to the node or the signer."""
+
+    hint = "do not retry: read verdict.findings for why (txfirewall check shows the same verdict)"
+
+
+class RequestNotConfirmedError(VerdictError):
+    """The verdict is *warn* and the confirm callback declined (or there was none to ask)."""
+
+    hint = "pass confirm= to the middleware to let the user decide on warnings"

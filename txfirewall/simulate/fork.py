@@ -8,6 +8,7 @@ concurrent simulations cannot interfere.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,8 @@ class Fork:
         self.head = head
         self.upstream_url = upstream
         self.warm_senders: set[str] = set()
+        self.confirmed_at = time.monotonic()
+        """When the upstream last reported this fork's block as its head (``time.monotonic()``)."""
         """Senders whose state this fork has already fetched (their next simulation is warm)."""
 
     @property

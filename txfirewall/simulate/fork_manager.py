@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -54,6 +55,7 @@ class ForkManager:
         self._leases: dict[int, int] = {}
         self._retired: list[Fork] = []
         self._lock = asyncio.Lock()
+        self._repin_lock = asyncio.Lock()
         self._monitor: asyncio.Task[None] | None = None
 
     @property
@@ -90,6 +92,19 @@ class ForkManager:
         if self._owns_upstream:
             await self.upstream.aclose()
 
+    def abandon(self) -> None:
+        """Stop every fork's anvil now, without the event loop they were started in (it has
+        closed, or is idle in another thread). Their HTTP clients are dropped unclosed."""
+        if self._monitor is not None and not self._monitor.done():
+            loop = self._monitor.get_loop()
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(self._monitor.cancel)
+        self._monitor = None
+        forks = [f for f in [self._current, *self._retired] if f is not None]
+        self._current, self._retired = None, []
+        for fork in forks:
+            fork.node.stop()
+
     @contextlib.asynccontextmanager
     async def lease(self) -> AsyncIterator[Fork]:
         """The fork to use for one analysis; it stays open until the lease ends."""
@@ -108,22 +123,33 @@ class ForkManager:
                 await self._reap_locked()
 
     async def repin(self) -> bool:
-        """Move to the upstream's current head if it advanced. True when a new fork took over."""
-        head = await read_head(self.upstream)
-        if self._current is not None and head.block_number <= self._current.head.block_number:
-            return False
-        fresh = await self._open(head.block_number)
+        """Move to the upstream's current head if it advanced. True when a new fork took over.
+        Concurrent calls open one fork, not one each."""
+        async with self._repin_lock:
+            asked_at = time.monotonic()
+            head = await read_head(self.upstream)
+            current = self._current
+            if current is not None and head.block_number <= current.head.block_number:
+                current.confirmed_at = max(current.confirmed_at, asked_at)
+                return False
+            return await self._repin_to(head.block_number)
+
+    async def _repin_to(self, block_number: int) -> bool:
+        fresh = await self._open(block_number)
         await _warm(fresh)
         async with self._lock:
             self._swap_locked(fresh)
             self.stats.repins += 1
             await self._reap_locked()
-        log.info("re-pinned fork of %s to block %d", self.upstream_url, head.block_number)
+        log.info("re-pinned fork of %s to block %d", self.upstream_url, block_number)
         return True
 
     async def _replace_locked(self, *, restart: bool) -> None:
-        pinned = self._current.head.block_number if self._current else None
+        old = self._current
+        pinned = old.head.block_number if old else None
         fresh = await self._open(pinned)
+        if old is not None:
+            fresh.confirmed_at = old.confirmed_at  # same block: a restart does not make it fresher
         self._swap_locked(fresh)
         if restart:
             self.stats.restarts += 1

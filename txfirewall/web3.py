@@ -16,6 +16,7 @@ with SyncFirewall(FirewallConfig(rpc_url=url)) as fw:
     w3.eth.send_transaction(tx)  # RequestBlockedError if the verdict is block: nothing is sent
 ```
 
+With an ``AsyncWeb3`` the same line takes a ``Firewall``, and ``ask`` may be an ``async def``.
 ``Web3Guard(FirewallConfig(...))`` creates and owns the firewall instead (close it with the guard).
 Analysed: ``eth_sendTransaction``, ``eth_sendRawTransaction``, ``eth_sign``, ``personal_sign``,
 ``eth_signTypedData`` (and ``_v3``, ``_v4``) and ``wallet_sendCalls``, single or in a batch; every
@@ -25,6 +26,8 @@ other method passes through untouched. See docs/web3_middleware.md.
 from __future__ import annotations
 
 import inspect
+import logging
+import re
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType, TracebackType
@@ -39,16 +42,17 @@ from txfirewall.errors import (
     FirewallClosedError,
     InvalidParamsError,
     InvalidRequestError,
-    RequestBlockedError,
-    RequestNotConfirmedError,
+    TxFirewallError,
 )
 from txfirewall.firewall import Firewall, FirewallConfig, SyncFirewall, invalid_request_verdict
-from txfirewall.model.verdict import Decision, Verdict
+from txfirewall.model.verdict import Decision, RequestBlockedError, RequestNotConfirmedError, Verdict
 
 if TYPE_CHECKING:
     from web3 import Web3
     from web3.middleware.base import Middleware
     from web3.types import RPCEndpoint, RPCResponse
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "ANALYSED_METHODS",
@@ -96,6 +100,7 @@ _TX_QUANTITIES = frozenset(
         "type",
     }
 )
+_TX_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 _MAX_DEPTH = 64
 """Deeper params are refused (blocked) rather than walked: typed data may come from a web page."""
 
@@ -210,21 +215,26 @@ def _awaitable_from_sync(result: object, what: str) -> ConfigError:
 
 
 def _tx_hash(response: RPCResponse) -> str | None:
-    """The transaction hash of a successful eth_send* response."""
+    """The transaction hash of a successful eth_send* response (None when it has none)."""
     if response.get("error") is not None:
         return None
     result = response.get("result")
     if isinstance(result, (bytes, bytearray)):
-        return "0x" + bytes(result).hex()
-    return result if isinstance(result, str) else None
+        result = "0x" + bytes(result).hex()
+    return result if isinstance(result, str) and _TX_HASH.match(result) else None
 
 
 def _note_sent(firewall: Firewall | SyncFirewall, tx_hash: str) -> None:
     """Tell the firewall a transaction was sent, so it re-checks the chain head before its next
-    analysis (the sent transaction changes the sender's nonce and balances)."""
-    # TODO(note_sent): call ``firewall.note_sent(tx_hash)`` once Firewall and SyncFirewall have it
-    # (the lead's change in main); until then the firewall re-pins on its own repin_interval.
-    del firewall, tx_hash
+    analysis (the sent transaction changes the sender's nonce and balances).
+
+    The transaction is already out: a firewall that cannot take the note (closed meanwhile) must
+    not turn that send into an exception, which would invite a second send. Its next analysis
+    refuses on its own, so the failure is only logged."""
+    try:
+        firewall.note_sent(tx_hash)
+    except TxFirewallError as exc:
+        log.warning("txfirewall: sent %s, but the firewall could not note it: %s", tx_hash, exc)
 
 
 class Web3Guard:
@@ -401,7 +411,8 @@ class Web3Guard:
         try:
             return to_jsonrpc_request(method, params)
         except InvalidRequestError as exc:
-            return invalid_request_verdict(exc, MappingProxyType({"parse": 0.0, "total": 0.0}))
+            timings = MappingProxyType({"parse": 0.0, "total": 0.0})
+            return invalid_request_verdict(exc, timings, request={"jsonrpc": "2.0", "id": 1, "method": method})
 
     def sent(self, method: str, response: RPCResponse, *, is_async: bool) -> None:
         """After a successful eth_send* response: tell the firewall its chain moved on."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -24,11 +25,9 @@ from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
 from txfirewall.errors import (
     ConfigError,
     FirewallClosedError,
-    RequestBlockedError,
-    RequestNotConfirmedError,
 )
 from txfirewall.firewall import Firewall, FirewallConfig, SyncFirewall
-from txfirewall.model.verdict import Decision, Verdict
+from txfirewall.model.verdict import Decision, RequestBlockedError, RequestNotConfirmedError, Verdict
 from txfirewall.web3 import Web3Guard, firewall_middleware
 
 from ..conftest import FIXTURES
@@ -343,6 +342,38 @@ def test_an_owned_firewall_closes_with_its_guard_and_then_refuses(chain: AnvilNo
     assert w3.eth.chain_id == 7357, "methods that are not analysed pass through"
 
 
+# -- note_sent -- #
+
+
+def test_a_send_is_noted_so_the_next_analysis_sees_its_block(
+    chain: AnvilNode, config: FirewallConfig, alice: str, manifest: dict[str, Any]
+) -> None:
+    """With head checks an hour apart, only the middleware's ``note_sent`` after a send makes the
+    firewall look at the head again: the next analysis runs on the block that holds the send. A
+    send it was not told about (the control, through a Web3 without the middleware) is not seen."""
+    login = params_of(LOGIN)
+    with SyncFirewall(replace(config, head_check_interval=3600)) as fw:
+        seen = Seen()
+        w3 = sync_w3(chain)
+        w3.middleware_onion.inject(firewall_middleware(fw, on_verdict=seen), layer=0)
+        bare = sync_w3(chain)
+
+        def analysed_block() -> int:
+            with pytest.raises(Web3RPCError):  # allowed; anvil has no key to sign with
+                w3.manager.request_blocking(RPCEndpoint("personal_sign"), login)
+            state = seen.last.block
+            assert state is not None
+            return state.number
+
+        assert analysed_block() == w3.eth.block_number, "the first analysis checks the head"
+        assert_mined(bare, bare.eth.send_transaction({"from": alice, "to": manifest["accounts"]["bob"]["address"]}))
+        assert analysed_block() == w3.eth.block_number - 1, "not told of that send: still the old head"
+
+        assert_mined(w3, w3.eth.send_transaction(tx_of(ETH_TO_BOB)))
+        assert analysed_block() == w3.eth.block_number, "told: the head with the send"
+        assert seen.last.block is not None and seen.last.block.pending_sends == 0, "the noted send is mined"
+
+
 # -- 5. AsyncWeb3 + Firewall -- #
 
 
@@ -405,8 +436,10 @@ async def test_async_confirm_may_be_a_coroutine_or_a_plain_function(
 async def test_async_signing_middleware_and_an_owned_firewall(
     async_w3: AsyncWeb3[AsyncHTTPProvider], config: FirewallConfig, alice: str, alice_key: str
 ) -> None:
-    """An AsyncWeb3 with a Web3Guard that creates its own Firewall, inside web3's signing middleware."""
-    async with Web3Guard(config) as guard:
+    """An AsyncWeb3 with a Web3Guard that creates its own Firewall, inside web3's signing middleware;
+    a send is noted, so the next analysis runs on its block although head checks are an hour apart."""
+    seen = Seen()
+    async with Web3Guard(replace(config, head_check_interval=3600), on_verdict=seen) as guard:
         async_w3.middleware_onion.inject(SignAndSendRawMiddlewareBuilder.build(alice_key), layer=0)
         async_w3.middleware_onion.inject(guard.middleware, layer=0)
         nonce = await async_w3.eth.get_transaction_count(alice)
@@ -416,5 +449,10 @@ async def test_async_signing_middleware_and_an_owned_firewall(
         sent = await async_w3.eth.send_transaction(tx_of(ETH_TO_BOB))
         assert (await async_w3.eth.get_transaction_receipt(sent))["status"] == 1
         assert await async_w3.eth.get_transaction_count(alice) == nonce + 1
+        # The send was noted: the next analysis runs on its block despite the hour between checks.
+        with pytest.raises(RequestBlockedError):
+            await async_w3.eth.send_transaction(tx_of(DRAINER_CLAIM))
+        block = seen.last.block
+        assert block is not None and block.number == await async_w3.eth.block_number
     with pytest.raises(FirewallClosedError):
         await async_w3.eth.send_transaction(tx_of(ETH_TO_BOB))

@@ -18,11 +18,10 @@ from txfirewall.errors import (
     ConfigError,
     FirewallClosedError,
     InvalidParamsError,
-    RequestBlockedError,
 )
 from txfirewall.firewall import Firewall, FirewallConfig, SyncFirewall
 from txfirewall.model.request import Method
-from txfirewall.model.verdict import Decision, Verdict
+from txfirewall.model.verdict import Decision, RequestBlockedError, Verdict
 from txfirewall.parse.request import parse_request
 from txfirewall.web3 import ANALYSED_METHODS, FirewallMiddleware, Web3Guard, firewall_middleware, to_jsonrpc_request
 

@@ -112,7 +112,13 @@ def sync_w3(chain: AnvilNode) -> Web3:
 
 
 def assert_mined(w3: Web3, tx_hash: bytes) -> None:
-    receipt = w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+    # anvil's automine can answer the send a moment before the block exists: wait for it.
+    receipt = w3.eth.wait_for_transaction_receipt(HexBytes(tx_hash), timeout=30)
+    assert receipt["status"] == 1
+
+
+async def assert_mined_async(w3: AsyncWeb3[AsyncHTTPProvider], tx_hash: bytes) -> None:
+    receipt = await w3.eth.wait_for_transaction_receipt(HexBytes(tx_hash), timeout=30)
     assert receipt["status"] == 1
 
 
@@ -401,8 +407,7 @@ async def test_async_block_is_not_sent_and_allow_is_mined(
     assert await async_w3.eth.block_number == head
 
     sent = await async_w3.eth.send_transaction(tx_of(ETH_TO_BOB))
-    receipt = await async_w3.eth.get_transaction_receipt(sent)
-    assert receipt["status"] == 1
+    await assert_mined_async(async_w3, sent)
     assert seen.last.decision is Decision.ALLOW
     assert await async_w3.eth.get_transaction_count(alice) == nonce + 1
 
@@ -447,7 +452,7 @@ async def test_async_signing_middleware_and_an_owned_firewall(
             await async_w3.eth.send_transaction(tx_of(DRAINER_CLAIM))
         assert blocked.value.verdict.method == "eth_sendRawTransaction"
         sent = await async_w3.eth.send_transaction(tx_of(ETH_TO_BOB))
-        assert (await async_w3.eth.get_transaction_receipt(sent))["status"] == 1
+        await assert_mined_async(async_w3, sent)
         assert await async_w3.eth.get_transaction_count(alice) == nonce + 1
         # The send was noted: the next analysis runs on its block despite the hour between checks.
         with pytest.raises(RequestBlockedError):

@@ -135,7 +135,7 @@ def test_only_the_tui_imports_textual() -> None:
 
 def test_only_the_rpc_client_and_the_proxy_speak_http() -> None:
     users = _third_party_users("httpx", "aiohttp", "urllib.request", "requests", "websockets")
-    assert {n for n in users if unit_of(n) != "proxy"} <= {"txfirewall.chain.rpc_client"}
+    assert {n for n in users if unit_of(n) != "proxy"} <= {"txfirewall.chain.rpc_client", "txfirewall.chain.lean_http"}
 
 
 def test_heuristics_do_no_io() -> None:

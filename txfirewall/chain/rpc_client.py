@@ -7,17 +7,33 @@ translated here into ``UpstreamError`` / ``UpstreamTimeoutError``; a JSON-RPC er
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from typing import Any
 
 import httpx
 
+from txfirewall.chain import lean_http
+from txfirewall.chain.lean_http import LeanHttp
 from txfirewall.errors import RpcCallError, UpstreamError, UpstreamTimeoutError
 from txfirewall.model.untrusted_json import loads_bounded
 
 _LARGE_BODY = 1024 * 1024
 """Past this many bytes a failed request names its size: nodes refuse (or drop) large bodies."""
+
+
+def _size(content: bytes) -> str:
+    return f" to a {len(content):,}-byte request" if len(content) > _LARGE_BODY else ""
+
+
+def _unreachable(url: str, content: bytes, exc: Exception) -> UpstreamError:
+    if len(content) > _LARGE_BODY:
+        return UpstreamError(
+            f"{url} dropped the connection on a {len(content):,}-byte request: {exc or type(exc).__name__}",
+            hint="the node may refuse requests this large; the node itself may be fine",
+        )
+    return UpstreamError(f"cannot reach {url}: {exc or type(exc).__name__}")
 
 
 class RpcClient:
@@ -31,12 +47,16 @@ class RpcClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.url = url
+        self._timeout = timeout
         self._ids = itertools.count(1)
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
             transport=transport,
             headers={"content-type": "application/json"},
         )
+        self._lean = LeanHttp(url) if transport is None and lean_http.eligible(url) else None
+        """Plain-http nodes (the forks, a local node) are spoken to without httpx's per-request
+        cost (see chain/lean_http.py); None: every request goes through httpx."""
 
     async def __aenter__(self) -> RpcClient:
         return self
@@ -45,29 +65,40 @@ class RpcClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        if self._lean is not None:
+            await self._lean.aclose()
         await self._client.aclose()
 
     async def _post(self, body: object) -> Any:
-        content = json.dumps(body)
-        large = len(content) > _LARGE_BODY
-        size = f" to a {len(content):,}-byte request" if large else ""
+        content = json.dumps(body).encode()
+        if self._lean is not None:
+            try:
+                async with asyncio.timeout(self._timeout):
+                    status, data = await self._lean.post(content)
+            except TimeoutError as exc:
+                raise UpstreamTimeoutError(f"{self.url} did not answer in time{_size(content)}") from exc
+            except lean_http.Unsupported:
+                lean, self._lean = self._lean, None  # this node answers in a way only httpx reads
+                await lean.aclose()
+            except OSError as exc:
+                raise _unreachable(self.url, content, exc) from exc
+            else:
+                return self._decode(status, data, content)
         try:
             resp = await self._client.post(self.url, content=content)
         except httpx.TimeoutException as exc:
-            raise UpstreamTimeoutError(f"{self.url} did not answer in time{size}") from exc
+            raise UpstreamTimeoutError(f"{self.url} did not answer in time{_size(content)}") from exc
         except httpx.HTTPError as exc:
-            if large:
-                raise UpstreamError(
-                    f"{self.url} dropped the connection on a {len(content):,}-byte request: {exc or type(exc).__name__}",
-                    hint="the node may refuse requests this large; the node itself may be fine",
-                ) from exc
-            raise UpstreamError(f"cannot reach {self.url}: {exc}") from exc
-        if resp.status_code == 413:
+            raise _unreachable(self.url, content, exc) from exc
+        return self._decode(resp.status_code, resp.content, content)
+
+    def _decode(self, status: int, data: bytes, content: bytes) -> Any:
+        if status == 413:
             raise UpstreamError(f"{self.url} refused a {len(content):,}-byte request as too large (HTTP 413)", hint="")
-        if resp.status_code != 200:
-            raise UpstreamError(f"{self.url} answered HTTP {resp.status_code}{size}")
+        if status != 200:
+            raise UpstreamError(f"{self.url} answered HTTP {status}{_size(content)}")
         try:
-            return loads_bounded(resp.content)
+            return loads_bounded(data)
         except ValueError as exc:
             raise UpstreamError(f"{self.url} answered with invalid JSON") from exc
 

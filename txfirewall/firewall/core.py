@@ -241,19 +241,15 @@ class Firewall:
             heads, forks = rt.heads, rt.forks
             # The head check runs alongside the analysis; the rules wait for it (freshness is one
             # of their facts), and the analysis is redone on the new head only when it moved.
-            check = rt.loop.create_task(heads.refresh()) if heads.due() else None
-            try:
-                verdict, fork = await self._on_fork(rt, parsed, check)
-                if check is not None and forks.current.head.block_number > fork.head.block_number:
-                    verdict, fork = await self._on_fork(rt, parsed, None)
-            finally:
-                if check is not None and not check.done():
-                    check.cancel()
+            check = heads.begin()
+            verdict, fork = await self._on_fork(rt, parsed, check)
+            if check is not None and forks.current.head.block_number > fork.head.block_number:
+                verdict, fork = await self._on_fork(rt, parsed, None)
         total_ms = (time.perf_counter() - started) * 1000
         timings = MappingProxyType({"parse": parse_ms, **verdict.timings_ms, "total": total_ms})
         return replace(verdict, timings_ms=timings)
 
-    async def _on_fork(self, rt: Runtime, parsed: Request, check: asyncio.Task[None] | None) -> tuple[Verdict, Fork]:
+    async def _on_fork(self, rt: Runtime, parsed: Request, check: asyncio.Future[None] | None) -> tuple[Verdict, Fork]:
         assert rt.forks is not None and rt.heads is not None
         heads = rt.heads
         async with rt.forks.lease() as fork:
@@ -263,7 +259,8 @@ class Firewall:
                     # Bounded: a re-pin that hangs must not hold every analysis; the state then
                     # shows its age and the check's error.
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(asyncio.shield(check), self.config.timeouts.simulate)
+                        async with asyncio.timeout(self.config.timeouts.simulate):
+                            await asyncio.shield(check)
                 return heads.state(fork)
 
             sender = parsed.sender

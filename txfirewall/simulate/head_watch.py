@@ -73,6 +73,19 @@ class HeadWatch:
             return True
         return time.monotonic() - self._last_started >= self._min_interval
 
+    def begin(self) -> asyncio.Future[None] | None:
+        """Start (or join) the check an analysis needs now, to await later; None when none is
+        due. The shared check itself is returned when it satisfies the caller (no extra task):
+        await it shielded, never cancel it."""
+        if self._inflight is not None:
+            task, generation = self._inflight
+            if generation >= self._wanted:
+                return task
+            return asyncio.get_running_loop().create_task(self.refresh())
+        if not self.due():
+            return None
+        return self._start()
+
     async def refresh(self) -> None:
         """Check the head (sharing a check already in flight) and re-pin when it moved."""
         wanted = self._wanted
@@ -95,7 +108,7 @@ class HeadWatch:
             self._inflight[0].cancel()
             self._inflight = None
 
-    def _start(self) -> None:
+    def _start(self) -> asyncio.Task[None]:
         self._last_started = time.monotonic()
         generation = self._wanted
         task = asyncio.get_running_loop().create_task(self._check(generation), name="txfirewall-head-check")
@@ -106,6 +119,7 @@ class HeadWatch:
                 self._inflight = None
 
         task.add_done_callback(finished)
+        return task
 
     async def _check(self, generation: int) -> None:
         self.checks += 1
@@ -117,7 +131,8 @@ class HeadWatch:
         calls: list[tuple[str, list[object]]] = [("eth_blockNumber", [])]
         calls += [("eth_getTransactionReceipt", [h]) for h in hashes]
         try:
-            replies = await self._forks.upstream.batch(calls)
+            upstream = self._forks.upstream
+            replies = await upstream.batch(calls) if hashes else [await upstream.call("eth_blockNumber", [])]
             if isinstance(replies[0], RpcCallError):
                 raise replies[0]
             head = parse_quantity(replies[0])

@@ -71,6 +71,12 @@ class RpcClient:
 
     async def _post(self, body: object) -> Any:
         content = json.dumps(body).encode()
+        status, data = await self.forward(content)
+        return self._decode(status, data, content)
+
+    async def forward(self, content: bytes) -> tuple[int, bytes]:
+        """POST ``content`` as it is and return the node's HTTP status and body, untouched (the
+        proxy's pass-through). Transport failures raise ``UpstreamError``/``UpstreamTimeoutError``."""
         if self._lean is not None:
             try:
                 async with asyncio.timeout(self._timeout):
@@ -83,14 +89,14 @@ class RpcClient:
             except OSError as exc:
                 raise _unreachable(self.url, content, exc) from exc
             else:
-                return self._decode(status, data, content)
+                return status, data
         try:
             resp = await self._client.post(self.url, content=content)
         except httpx.TimeoutException as exc:
             raise UpstreamTimeoutError(f"{self.url} did not answer in time{_size(content)}") from exc
         except httpx.HTTPError as exc:
             raise _unreachable(self.url, content, exc) from exc
-        return self._decode(resp.status_code, resp.content, content)
+        return resp.status_code, resp.content
 
     def _decode(self, status: int, data: bytes, content: bytes) -> Any:
         if status == 413:

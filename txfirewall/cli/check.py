@@ -73,18 +73,25 @@ def emit_error(args: argparse.Namespace, kind: str, exc: Exception) -> None:
         print(json.dumps({"error": {"type": kind, "class": type(exc).__name__, "message": str(exc)}}))
 
 
+def knowledge_config(args: argparse.Namespace) -> dict[str, Any]:
+    """The FirewallConfig fields the user's files give (--history, --labels, --policy, --intel,
+    --graph), loaded and checked; raises ``InputFileError`` naming the file at fault."""
+    history = None
+    if args.history:
+        from txfirewall.enrich.history_file import load_history
+
+        history = load_history(args.history)
+    labels = load_labels(args.labels) if args.labels else {}
+    policy_path = args.policy or default_policy_path()
+    policy = load_policy(policy_path) if policy_path else Policy()
+    validate_policy(policy, load_rules(), source=str(policy_path or "policy"))
+    intel, graph = _intel_and_graph(args)
+    return {"history": history, "labels": labels, "policy": policy, "intel": intel, "graph": graph}
+
+
 async def run_check(args: argparse.Namespace) -> int:
     try:
-        history = None
-        if args.history:
-            from txfirewall.enrich.history_file import load_history
-
-            history = load_history(args.history)
-        labels = load_labels(args.labels) if args.labels else {}
-        policy_path = args.policy or default_policy_path()
-        policy = load_policy(policy_path) if policy_path else Policy()
-        validate_policy(policy, load_rules(), source=str(policy_path or "policy"))
-        intel, graph = _intel_and_graph(args)
+        knowledge = knowledge_config(args)
         if not args.no_simulate and not args.rpc:
             raise InputFileError(
                 "no --rpc given: pass --rpc URL (or set TXFIREWALL_RPC), or use --no-simulate", hint=""
@@ -105,11 +112,7 @@ async def run_check(args: argparse.Namespace) -> int:
         rpc_url=args.rpc,
         chain_id=args.chain_id,
         simulate=not args.no_simulate,
-        history=history,
-        labels=labels,
-        policy=policy,
-        intel=intel,
-        graph=graph,
+        **knowledge,
         warm_up=False,  # one request: load the scan kernel only if it has code to scan
     )
     try:

@@ -16,6 +16,7 @@ from pathlib import Path
 from txfirewall.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_ENVIRONMENT
 from txfirewall.cli.graph import register as register_graph
 from txfirewall.cli.intel import register as register_intel
+from txfirewall.cli.proxy import register as register_proxy
 from txfirewall.cli.rules import register as register_rules
 from txfirewall.cli.scan import register as register_scan
 from txfirewall.cli.signatures import register as register_signatures
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     register_scan(sub)
     register_graph(sub)
     register_signatures(sub)
+    register_proxy(sub)
     return parser
 
 
@@ -93,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         from txfirewall.cli.scan import run as run_scan
 
         return run_scan(args)
+    if args.command == "proxy":
+        from txfirewall.cli.proxy import run as run_proxy
+
+        return run_proxy(args)
     if args.command == "rules":
         from txfirewall.cli.rules import run as run_rules
 

@@ -70,3 +70,7 @@ def loads_strict(text: str | bytes) -> Any:
         if exc.msg == "nested too deeply":
             raise MalformedJsonError("JSON nested too deeply") from exc
         raise MalformedJsonError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+
+
+strict_pairs = _pairs_hook
+"""The ``object_pairs_hook`` behind ``loads_strict``, for readers that need other options too."""

@@ -1,0 +1,266 @@
+"""The proxy's decision for each request body: forward the reads, screen everything else.
+
+A body is parsed once, strictly. Each call is a read (forwarded untouched), or is screened:
+analysed by the ``Firewall`` before anything is forwarded; allow forwards it, block answers
+EIP-1193 error 4001 with the verdict in ``data``, warn holds it for the user. When nothing was
+intercepted the upstream's reply goes back byte for byte; otherwise the batch is re-assembled by
+position, with the upstream's replies in the upstream's order. Every failure on the signing path
+refuses the request with its reason (fail closed); a failing upstream is an error for reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from txfirewall.chain.rpc_client import RpcClient
+from txfirewall.errors import TxFirewallError
+from txfirewall.firewall import Firewall
+from txfirewall.model.json_values import JsonValue
+from txfirewall.model.verdict import Decision, Verdict
+from txfirewall.proxy.config import ProxyConfig
+from txfirewall.proxy.holds import Holds, RateLimiter
+from txfirewall.proxy.jsonrpc import (
+    INTERNAL_ERROR,
+    LIMIT_EXCEEDED,
+    METHOD_NOT_FOUND,
+    RESPONSE_TOO_LARGE,
+    USER_REJECTED,
+    BatchTooLarge,
+    Call,
+    RpcFailure,
+    assemble,
+    encode,
+    error_object,
+    id_key,
+    loads_exact,
+    parse_payload,
+)
+from txfirewall.proxy.methods import READ_METHODS, SUBSCRIPTION_METHODS
+
+log = logging.getLogger(__name__)
+
+SEND_METHODS = frozenset({"eth_sendTransaction", "eth_sendRawTransaction"})
+"""Forwarded sends whose transaction hash is reported to the Firewall (``note_sent``)."""
+
+AuditSink = Callable[[dict[str, JsonValue]], None]
+"""Appends one audit record (may block on fsync: it is called in a worker thread)."""
+
+Subscriber = Callable[[Call], Awaitable[dict[str, Any] | None]]
+"""Forwards a subscription call over the client's upstream WebSocket; None over HTTP."""
+
+
+class Gate:
+    """One per proxy: the Firewall, the upstream client, the holds and the audit sink."""
+
+    def __init__(
+        self,
+        config: ProxyConfig,
+        firewall: Firewall,
+        upstream: RpcClient,
+        holds: Holds,
+        *,
+        accounts: frozenset[str] = frozenset(),
+        audit: AuditSink | None = None,
+    ) -> None:
+        self.config = config
+        self.firewall = firewall
+        self.upstream = upstream
+        self.holds = holds
+        self.accounts = accounts
+        self.audit = audit
+        self.rate = RateLimiter(burst=config.rate_burst, per_second=config.rate_per_second)
+        self.reads = READ_METHODS | config.allow_methods
+
+    async def handle(
+        self, body: bytes, *, origin: str | None = None, subscribe: Subscriber | None = None
+    ) -> bytes | None:
+        """The reply body for ``body``; None when there is nothing to answer (notifications)."""
+        try:
+            payload = parse_payload(body, max_batch=self.config.max_batch)
+        except BatchTooLarge as exc:
+            return encode([error_object(exc.first_id, exc)]).encode()
+        except RpcFailure as exc:
+            return encode(error_object(None, exc)).encode()
+
+        answers: dict[int, dict[str, Any]] = {}
+        forward: list[Call] = []
+        screened: list[Call] = []
+        for call in payload.calls:
+            if call.error is not None:
+                answers[call.index] = error_object(call.id, call.error)
+            elif call.method in self.reads:
+                forward.append(call)
+            elif call.method in SUBSCRIPTION_METHODS:
+                answer = await self._subscription(call, subscribe, batch=payload.batch)
+                if answer is not None and call.has_id:
+                    answers[call.index] = answer
+            else:
+                screened.append(call)
+        if screened:
+            outcomes = await asyncio.gather(*(self._screen(c, origin) for c in screened))
+            for call, failure in zip(screened, outcomes, strict=True):
+                if failure is None:
+                    forward.append(call)
+                elif call.has_id:
+                    answers[call.index] = error_object(call.id, failure)
+        forward.sort(key=lambda c: c.index)
+
+        untouched = not answers and len(forward) == len(payload.calls)
+        upstream: list[Any] = []
+        if forward:
+            outgoing = body if untouched else self._encode_calls(forward, batch=payload.batch)
+            reply = await self._forward(outgoing, forward, batch=payload.batch)
+            if isinstance(reply, bytes):
+                if untouched:
+                    return reply or None
+                parsed = loads_exact(reply) if reply else []
+                upstream = parsed if isinstance(parsed, list) else [parsed]
+            else:
+                for call in forward:
+                    if call.has_id:
+                        answers[call.index] = error_object(call.id, reply)
+        if not payload.batch:
+            only = payload.calls[0]
+            if only.index in answers:
+                return encode(answers[only.index]).encode()
+            return encode(upstream[0]).encode() if upstream and only.has_id else None
+        out = assemble(payload.calls, answers, upstream)
+        return encode(out).encode() if out else None
+
+    @staticmethod
+    def _encode_calls(calls: Sequence[Call], *, batch: bool) -> bytes:
+        objs = [c.obj for c in calls]
+        return encode(objs if batch else objs[0]).encode()
+
+    async def _forward(self, outgoing: bytes, calls: Sequence[Call], *, batch: bool) -> bytes | RpcFailure:
+        """The upstream's reply, checked to be whole JSON (never half a body passed on as success)."""
+        limit = self.config.upstream_batch_limit
+        if batch and len(calls) > limit:
+            parts: list[Any] = []
+            for start in range(0, len(calls), limit):
+                piece = await self._forward(
+                    self._encode_calls(calls[start : start + limit], batch=True), [], batch=True
+                )
+                if isinstance(piece, RpcFailure):
+                    return piece
+                parsed = loads_exact(piece) if piece else []
+                parts.extend(parsed if isinstance(parsed, list) else [parsed])
+            return encode(parts).encode()
+        try:
+            async with asyncio.timeout(self.config.upstream_timeout):
+                status, data = await self.upstream.forward(outgoing)
+        except TimeoutError:
+            return RpcFailure(
+                INTERNAL_ERROR, f"the upstream node did not answer within {self.config.upstream_timeout:g}s"
+            )
+        except TxFirewallError as exc:
+            return RpcFailure(INTERNAL_ERROR, f"the upstream node failed: {exc}")
+        if status != 200:
+            return RpcFailure(INTERNAL_ERROR, f"the upstream node answered HTTP {status}")
+        if len(data) > self.config.max_response_bytes:
+            return RpcFailure(RESPONSE_TOO_LARGE, f"response too large (over {self.config.max_response_bytes} bytes)")
+        if data.strip():
+            try:
+                parsed = loads_exact(data)
+            except TxFirewallError:
+                return RpcFailure(INTERNAL_ERROR, "the upstream node answered with a truncated or invalid body")
+            self._note_sends(calls, parsed)
+        return data
+
+    def _note_sends(self, calls: Sequence[Call], parsed: Any) -> None:
+        sends = {id_key(c.id) for c in calls if c.method in SEND_METHODS and c.has_id}
+        if not sends:
+            return
+        for reply in parsed if isinstance(parsed, list) else [parsed]:
+            if isinstance(reply, Mapping) and id_key(reply.get("id")) in sends and isinstance(reply.get("result"), str):
+                try:
+                    self.firewall.note_sent(reply["result"])
+                except TxFirewallError:
+                    log.warning("the node answered a send with %r, not a transaction hash", reply["result"])
+
+    async def _subscription(self, call: Call, subscribe: Subscriber | None, *, batch: bool) -> dict[str, Any] | None:
+        if subscribe is None:
+            return error_object(call.id, RpcFailure(METHOD_NOT_FOUND, f"{call.method} needs a WebSocket connection"))
+        if batch:
+            return error_object(call.id, RpcFailure(METHOD_NOT_FOUND, f"send {call.method} alone, not in a batch"))
+        return await subscribe(call)
+
+    async def _screen(self, call: Call, origin: str | None) -> RpcFailure | None:
+        """Analyse one intercepted call; None: forward it. Every failure refuses it."""
+        if not self.rate.allow(origin):
+            return RpcFailure(LIMIT_EXCEEDED, f"too many signing requests from {origin or 'this client'}: slow down")
+        request = dict(call.obj or {})
+        if isinstance(request.get("id"), Decimal):
+            request["id"] = None  # a fractional id is valid JSON-RPC; the analysis does not need it
+        try:
+            async with asyncio.timeout(self.config.analysis_timeout):
+                verdict = await self.firewall.analyze(request, origin=origin)
+        except TimeoutError:
+            return await self._refused(
+                call, origin, None, f"the analysis did not finish within {self.config.analysis_timeout:g}s"
+            )
+        except TxFirewallError as exc:
+            return await self._refused(call, origin, None, f"txfirewall could not analyse it: {exc}")
+        sender = (verdict.sender or "").lower()
+        if self.accounts and sender and sender not in self.accounts and verdict.decision is not Decision.BLOCK:
+            return await self._refused(
+                call, origin, verdict, f"{verdict.sender} is not an account this proxy signs for"
+            )
+        if verdict.decision is Decision.ALLOW:
+            await self._audit(call, origin, verdict, "forwarded")
+            return None
+        if verdict.decision is Decision.BLOCK:
+            await self._audit(call, origin, verdict, "blocked")
+            return RpcFailure(USER_REJECTED, _blocked_message(verdict), verdict.to_json())
+        key = hashlib.sha256(encode([call.method, (call.obj or {}).get("params"), origin]).encode()).hexdigest()
+        decision = await self.holds.hold(key, call.method, origin, verdict)
+        await self._audit(call, origin, verdict, "confirmed" if decision.approved else decision.reason)
+        if decision.approved:
+            return None
+        why = {"rejected": "rejected by the user", "timeout": "not confirmed in time", "closed": "the proxy closed"}
+        return RpcFailure(
+            USER_REJECTED,
+            f"txfirewall held this request ({_rules(verdict)}) and it was {why.get(decision.reason, decision.reason)}",
+            verdict.to_json(),
+        )
+
+    async def _refused(self, call: Call, origin: str | None, verdict: Verdict | None, reason: str) -> RpcFailure:
+        await self._audit(call, origin, verdict, "refused", reason=reason)
+        return RpcFailure(USER_REJECTED, f"txfirewall refused this request: {reason}")
+
+    async def _audit(
+        self, call: Call, origin: str | None, verdict: Verdict | None, choice: str, *, reason: str | None = None
+    ) -> None:
+        if self.audit is None:
+            return
+        record: dict[str, JsonValue] = {
+            "method": call.method,
+            "origin": origin,
+            "request": encode(call.obj or {}),
+            "choice": choice,
+            "reason": reason,
+            "verdict": verdict.decision.value if verdict else None,
+            "score": verdict.score if verdict else None,
+            "sender": verdict.sender if verdict else None,
+            "findings": [{"rule": f.rule, "severity": f.severity.value, "message": f.message} for f in verdict.findings]
+            if verdict
+            else [],
+        }
+        try:
+            await asyncio.to_thread(self.audit, record)
+        except Exception as exc:  # noqa: BLE001 - a full disk must not turn into an allow or a crash
+            log.error("audit log append failed: %s", exc)
+
+
+def _rules(verdict: Verdict) -> str:
+    return ", ".join(dict.fromkeys(f.rule for f in verdict.findings)) or "no rule"
+
+
+def _blocked_message(verdict: Verdict) -> str:
+    top = verdict.findings[0].title if verdict.findings else "blocked by policy"
+    return f"txfirewall blocked this request: {top} ({_rules(verdict)})"

@@ -1,5 +1,5 @@
-"""Shared fixtures: the repository's fixture chain, started once per session from its state dump; and
-no test sees the developer's own signature database."""
+"""Shared fixtures: the repository's fixture chain, started once per session from its state dump; Foundry's
+``cast`` (a real client for end-to-end tests); and no test sees the developer's own signature database."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import pytest
 import pytest_asyncio
 
 from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
+from txfirewall.chain.anvil_provision import ensure_cast
 from txfirewall.enrich.history_file import load_history
+from txfirewall.errors import ToolNotFoundError
 from txfirewall.firewall import Firewall, FirewallConfig
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,6 +46,18 @@ def mainnet(manifest: dict[str, Any]) -> Iterator[AnvilNode]:
     options = AnvilOptions(load_state=FIXTURES / "state.json", chain_id=manifest["chain_id"], accounts=0)
     with AnvilNode.start(options) as node:
         yield node
+
+
+@pytest.fixture(scope="session")
+def cast_bin() -> Path:
+    """Foundry's ``cast``: ``$TXFIREWALL_CAST``, PATH, or the pinned npm build, installed into the cache
+    on first use (about 60 MB, a second or two). Never skipped: a machine that cannot get cast fails,
+    with the error's hint."""
+    try:
+        return ensure_cast()
+    except ToolNotFoundError as exc:
+        reason = str(exc)
+    pytest.fail(f"cast is needed by the end-to-end tests: {reason}", pytrace=False)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -23,7 +23,9 @@ exceptions (httpx, eth-abi, rlp, json) are translated once, where they enter, wi
     │   ├── RequestBlockedError      the verdict is block
     │   └── RequestNotConfirmedError the verdict is warn and the confirm callback said no
     └── EnvironmentFailure           the machine or the network is not ready (exit 4)
-        ├── AnvilNotFoundError       no anvil binary and no npm to install one
+        ├── ToolNotFoundError        a Foundry binary is missing and npm cannot install it
+        │   ├── AnvilNotFoundError   no anvil binary and no npm to install one
+        │   └── CastNotFoundError    no cast binary (used by the tests) and no npm to install one
         ├── AnvilStartError          anvil did not start or did not answer in time
         ├── ChainMismatchError       --chain-id names another chain than the node serves
         └── UpstreamError            the RPC node failed, answered garbage or an RPC error
@@ -126,13 +128,32 @@ class EnvironmentFailure(TxFirewallError):
     """Something outside the request failed: a missing tool, an unreachable node."""
 
 
-class AnvilNotFoundError(EnvironmentFailure):
+class ToolNotFoundError(EnvironmentFailure):
+    """A Foundry binary (anvil, cast) could not be found or installed from npm."""
+
+    hint = (
+        "install Foundry (https://book.getfoundry.sh/getting-started/installation) and put its "
+        "binaries on PATH, or install Node.js/npm so txfirewall can fetch the pinned @foundry-rs build"
+    )
+
+
+class AnvilNotFoundError(ToolNotFoundError):
     """No anvil binary could be found or installed."""
 
     hint = (
         "install Foundry (https://book.getfoundry.sh/getting-started/installation) and put "
         "`anvil` on PATH, or install Node.js/npm so txfirewall can fetch @foundry-rs/anvil, "
         "or point TXFIREWALL_ANVIL at an anvil binary"
+    )
+
+
+class CastNotFoundError(ToolNotFoundError):
+    """No cast binary could be found or installed (cast is used by the tests, not at run time)."""
+
+    hint = (
+        "install Foundry (https://book.getfoundry.sh/getting-started/installation) and put "
+        "`cast` on PATH, or install Node.js/npm so txfirewall can fetch @foundry-rs/cast, "
+        "or point TXFIREWALL_CAST at a cast binary"
     )
 
 

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -165,3 +166,55 @@ def test_web3_warned_request_waits_for_the_control_channel(proxy: Proxy, keys: d
 def test_proxy_process_states_where_it_listens(proxy: Proxy) -> None:
     assert proxy.process.poll() is None
     assert httpx.post(proxy.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}).json()["result"] == "0x1cbd"
+
+
+# --- Foundry's cast ------------------------------------------------------------------------------
+
+
+def cast(cast_bin: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(cast_bin), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_cast_reads_match_the_node(proxy: Proxy, cast_bin: Path, manifest: dict[str, Any]) -> None:
+    alice = manifest["accounts"]["alice"]["address"]
+    for args in (["block-number"], ["chain-id"], ["balance", alice], ["code", manifest["contracts"]["drainer"]]):
+        through = cast(cast_bin, *args, "--rpc-url", proxy.url)
+        direct = cast(cast_bin, *args, "--rpc-url", proxy.node_url)
+        assert through.returncode == 0 and through.stdout == direct.stdout, (args, through.stderr)
+
+
+def test_cast_send_is_mined_through_the_proxy(
+    proxy: Proxy, cast_bin: Path, keys: dict[str, str], manifest: dict[str, Any]
+) -> None:
+    carol = manifest["accounts"]["carol"]["address"]
+    before = Web3(HTTPProvider(proxy.node_url)).eth.get_balance(carol)
+    sent = cast(
+        cast_bin, "send", "--private-key", keys["bob"], carol, "--value", "7wei", "--rpc-url", proxy.url, "--json"
+    )
+    assert sent.returncode == 0, sent.stderr
+    assert json.loads(sent.stdout)["status"] == "0x1"
+    assert Web3(HTTPProvider(proxy.node_url)).eth.get_balance(carol) == before + 7
+
+
+def test_cast_send_to_the_drainer_is_refused(
+    proxy: Proxy, cast_bin: Path, keys: dict[str, str], manifest: dict[str, Any]
+) -> None:
+    drainer = manifest["contracts"]["drainer"]
+    w3 = Web3(HTTPProvider(proxy.node_url))
+    alice = manifest["accounts"]["alice"]["address"]
+    nonce = w3.eth.get_transaction_count(alice)
+    sent = cast(
+        cast_bin,
+        "send",
+        "--private-key",
+        keys["alice"],
+        drainer,
+        "Claim()",
+        "--value",
+        "1ether",
+        "--rpc-url",
+        proxy.url,
+    )
+    assert sent.returncode != 0
+    assert "4001" in sent.stderr and "txfirewall blocked this request" in sent.stderr
+    assert w3.eth.get_transaction_count(alice) == nonce

@@ -160,6 +160,11 @@ class Gate:
             )
         except TxFirewallError as exc:
             return RpcFailure(INTERNAL_ERROR, f"the upstream node failed: {exc}")
+        except Exception as exc:  # noqa: BLE001 - the transport's own failures must stay JSON-RPC errors
+            # A reply cut off mid-body on a reused connection escapes the client as
+            # ``asyncio.IncompleteReadError``; uncaught it became aiohttp's HTTP 500 text page.
+            log.warning("upstream transport failure: %r", exc)
+            return RpcFailure(INTERNAL_ERROR, f"the upstream node failed: {type(exc).__name__}")
         if status != 200:
             return RpcFailure(INTERNAL_ERROR, f"the upstream node answered HTTP {status}")
         if len(data) > self.config.max_response_bytes:

@@ -116,9 +116,9 @@ class Gate:
             outgoing = body if untouched else self._encode_calls(forward, batch=payload.batch)
             reply = await self._forward(outgoing, forward, batch=payload.batch)
             if isinstance(reply, bytes):
-                if untouched:
-                    return reply or None
-                parsed = loads_exact(reply) if reply else []
+                if untouched and reply.strip():
+                    return reply
+                parsed = loads_exact(reply) if reply.strip() else []
                 upstream = parsed if isinstance(parsed, list) else [parsed]
             else:
                 for call in forward:
@@ -128,7 +128,13 @@ class Gate:
             only = payload.calls[0]
             if only.index in answers:
                 return encode(answers[only.index]).encode()
-            return encode(upstream[0]).encode() if upstream and only.has_id else None
+            if not only.has_id:
+                return None
+            if not upstream:  # an empty 200 from the node: the call is not left unanswered
+                return encode(
+                    error_object(only.id, RpcFailure(INTERNAL_ERROR, "the upstream node sent no reply"))
+                ).encode()
+            return encode(upstream[0]).encode()
         out = assemble(payload.calls, answers, upstream)
         return encode(out).encode() if out else None
 

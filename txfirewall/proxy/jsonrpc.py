@@ -135,8 +135,11 @@ def _call(index: int, item: Any) -> Call:
         return Call(index, None, error=RpcFailure(INVALID_REQUEST, "a call must be a JSON object"))
     for key in item:
         if key not in _ENVELOPE and key.casefold() in _ENVELOPE:
-            # Go's decoder binds "METHOD" to method; read here it would be no method at all.
-            return Call(index, None, error=RpcFailure(INVALID_REQUEST, f"non-canonical key {key!r} refused"))
+            # Go's decoder binds "METHOD" to method; read here it would be no method at all. The
+            # answer keeps the call's id when it has a canonical one (no variant of "id" can be
+            # beside it: the strict reader refused those), so a batch client can match it.
+            same_id = item.get("id") if _valid_id(item.get("id")) else None
+            return Call(index, None, same_id, error=RpcFailure(INVALID_REQUEST, f"non-canonical key {key!r} refused"))
     has_id = "id" in item
     raw_id = item.get("id")
     if not _valid_id(raw_id):

@@ -28,7 +28,7 @@ HELD = request("j_nft_approval_for_all_drainer.json")
 TX = json.dumps(DRAINER["params"][0])
 
 
-# --- 21, 22: parser differentials (Go's encoding/json: case-insensitive keys, last duplicate wins) ----
+# --- 21, 22, A7.8: parser differentials (Go's encoding/json: case-insensitive keys, last duplicate wins) ----
 
 
 NON_CANONICAL = {

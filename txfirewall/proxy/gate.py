@@ -130,6 +130,8 @@ class Gate:
                 return encode(answers[only.index]).encode()
             if not only.has_id:
                 return None
+            if not upstream and not forward:
+                return None  # a subscription call: its reply went out on the client's socket
             if not upstream:  # an empty 200 from the node: the call is not left unanswered
                 return encode(
                     error_object(only.id, RpcFailure(INTERNAL_ERROR, "the upstream node sent no reply"))

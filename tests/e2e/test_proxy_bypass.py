@@ -210,3 +210,25 @@ async def test_a8_52_a_burst_of_100_signing_requests_is_rate_limited_and_dedupli
         other = await own.rpc(DRAINER, origin="https://app.example")
         assert other["error"]["code"] == 4001, "another origin has its own budget"
         assert await own.held() == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1.5",
+        "1e18",
+        "1E+2",
+        "-0",
+        "123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890",
+    ],
+)
+async def test_a8_24_numbers_where_quantities_belong_are_refused_not_a_crash(rel: Harness, value: str) -> None:
+    """JSON numbers (fractions, exponents, huge integers) in a signing request's params: the
+    strict reader keeps them exact, and the analysis refuses them with 4001 (never an HTTP 500)."""
+    tx = json.dumps(PLAIN_SEND["params"][0])[:-1] + ',"gas":' + value + "}"
+    raw = '{"jsonrpc":"2.0","id":"n","method":"eth_sendTransaction","params":[' + tx + "]}"
+    before = rel.upstream.calls("eth_sendTransaction")
+    reply = await rel.post(raw)
+    assert reply.status_code == 200 and reply.json()["id"] == "n"
+    assert reply.json()["error"]["code"] == 4001
+    assert rel.upstream.calls("eth_sendTransaction") == before

@@ -10,6 +10,7 @@ would, and the test checks it was held. Cases 49-51 (the terminal app) are anoth
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,12 @@ from eth_account import Account
 from eth_keys import keys
 from eth_utils import keccak
 
-from txfirewall.chain.anvil_node import AnvilNode
+from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
 from txfirewall.model.primitives import ZERO_ADDRESS
 from txfirewall.parse.raw_tx import SECP256K1_N
 
 from ..support.misbehaving_upstream import MisbehavingUpstream
-from ..support.proxy_harness import APP_ORIGIN, Harness, call, manifest, request, running_proxy
+from ..support.proxy_harness import APP_ORIGIN, FIXTURES, Harness, call, manifest, request, running_proxy
 from ..unit.test_raw_tx import INVALID_RLP, _blob_tx
 from ..unit.test_typed_data import EXPFAIL, MAIL
 
@@ -382,6 +383,44 @@ async def test_a8_47_a_proxy_upgrade_in_the_transaction_is_flagged(rel: Harness)
     tx = {"from": M["accounts"]["deployer"]["address"], "to": proxy, "data": "0x" + data.hex()}
     reply, _ = await refused(rel, call("eth_sendTransaction", [tx]))
     assert "proxy-upgraded" in rules(reply)
+
+
+async def _confirm_when_held(h: Harness, body: Any, before_confirm: Any = None) -> dict[str, Any]:
+    task = asyncio.create_task(h.rpc(body))
+    url, auth = h.control()
+    for _ in range(600):
+        held = await h.held()
+        if held:
+            break
+        await asyncio.sleep(0.05)
+    assert held, "the request was not held"
+    if before_confirm is not None:
+        await before_confirm()
+    assert (await h.http.post(f"{url}/v1/held/{held[0]['id']}/confirm", headers=auth)).status_code == 200
+    reply: dict[str, Any] = await task
+    return reply
+
+
+async def test_a8_47_a_request_is_checked_again_before_release_toctou(control_file: Path) -> None:
+    """Confirmed by the user, a held request is analysed again before it is forwarded: when the
+    contract it calls changed while it was held, it is refused with the reason, not sent. A chain
+    of its own: this test rewrites a contract's code."""
+    options = AnvilOptions(load_state=FIXTURES / "state.json", chain_id=CHAIN, accounts=0)
+    held_request = request("j_nft_approval_for_all_drainer.json")
+    nft = held_request["params"][0]["to"]
+    with AnvilNode.start(options) as node:
+        async with running_proxy(node.url, control_file) as own:
+            quiet = await _confirm_when_held(own, held_request)
+            assert quiet["error"]["message"] == "No Signer available", "nothing changed: released"
+
+            async def swap_code() -> None:
+                await own.http.post(node.url, json=call("anvil_setCode", [nft, "0x60006000fd"]))  # reverts
+                await own.http.post(node.url, json=call("evm_mine"))
+
+            reply = await _confirm_when_held(own, held_request, swap_code)
+            assert reply["error"]["code"] == 4001 and "refused" in reply["error"]["message"], reply
+            assert "held" in reply["error"]["message"]
+            assert own.upstream.calls("eth_sendTransaction") == 1, "only the unchanged one was forwarded"
 
 
 # --- 48: a cold or failing fork ----------------------------------------------------------------------

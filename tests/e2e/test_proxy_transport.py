@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -104,7 +105,11 @@ async def test_a8_04_websocket_upgrade_from_a_bad_origin_is_rejected(rel: Harnes
     assert refused.value.status == 403
 
 
-async def test_a8_04_websocket_without_origin_is_a_cli_and_is_served(rel: Harness) -> None:
+async def test_a8_04_websocket_without_origin_is_a_cli_and_is_served(
+    rel: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No Origin: not a browser (geth skips its check too); served, logged, and the policy decides."""
+    caplog.set_level(logging.INFO, logger="txfirewall.proxy.http_server")
     ws_url = rel.proxy.url.replace("http://", "ws://")
     async with ClientSession() as session, session.ws_connect(ws_url) as ws:
         await ws.send_str(json.dumps(call("eth_chainId", id_="ws")))
@@ -113,6 +118,7 @@ async def test_a8_04_websocket_without_origin_is_a_cli_and_is_served(rel: Harnes
         await ws.send_str(json.dumps(DRAINER))
         refused = json.loads((await ws.receive(timeout=60)).data)
         assert refused["error"]["code"] == 4001, "the policy still decides what is signed"
+    assert any("without an Origin header" in r.getMessage() for r in caplog.records)
 
 
 # --- 5, A2: content type and HTTP methods ------------------------------------------------------------

@@ -21,6 +21,7 @@ from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.errors import TxFirewallError
 from txfirewall.firewall import Firewall
 from txfirewall.model.json_values import JsonValue
+from txfirewall.model.simulation import SimulationStatus
 from txfirewall.model.verdict import Decision, Verdict
 from txfirewall.proxy.config import ProxyConfig
 from txfirewall.proxy.holds import Holds, RateLimiter
@@ -41,6 +42,7 @@ from txfirewall.proxy.jsonrpc import (
     parse_payload,
 )
 from txfirewall.proxy.methods import READ_METHODS, SUBSCRIPTION_METHODS
+from txfirewall.simulate.differential import compare
 
 log = logging.getLogger(__name__)
 
@@ -234,13 +236,36 @@ class Gate:
         decision = await self.holds.hold(key, call.method, origin, verdict)
         await self._audit(call, origin, verdict, "confirmed" if decision.approved else decision.reason)
         if decision.approved:
-            return None
+            changed = await self._changed_while_held(request, origin, verdict)
+            return None if changed is None else await self._refused(call, origin, None, changed)
         why = {"rejected": "rejected by the user", "timeout": "not confirmed in time", "closed": "the proxy closed"}
         return RpcFailure(
             USER_REJECTED,
             f"txfirewall held this request ({_rules(verdict)}) and it was {why.get(decision.reason, decision.reason)}",
             verdict.to_json(),
         )
+
+    async def _changed_while_held(self, request: dict[str, Any], origin: str | None, held: Verdict) -> str | None:
+        """A confirmed request is analysed again right before it is released: the chain may have
+        changed while the user looked (RELIABILITY A8 47 and A6.4, the 143 ETH drained ~30 s after a
+        benign-looking simulation: code or an upgradeable proxy's implementation swapped between the
+        check and the send). None: release it; otherwise why it is refused (fail closed)."""
+        try:
+            async with asyncio.timeout(self.config.analysis_timeout):
+                again = await self.firewall.analyze(request, origin=origin)
+        except TimeoutError:
+            return f"the check before release did not finish within {self.config.analysis_timeout:g}s"
+        except TxFirewallError as exc:
+            return f"the check before release failed: {exc}"
+        if again.decision is Decision.BLOCK:
+            return f"the chain changed while it was held and it is blocked now ({_rules(again)})"
+        first, now = held.simulation, again.simulation
+        if now.status is SimulationStatus.FAILED and first.status is not SimulationStatus.FAILED:
+            return "it could not be simulated again before release"
+        divergence = compare(first, now, "the simulation the user confirmed")
+        if divergence is not None:
+            return f"its effects changed while it was held: {divergence.description}"
+        return None
 
     async def _refused(self, call: Call, origin: str | None, verdict: Verdict | None, reason: str) -> RpcFailure:
         await self._audit(call, origin, verdict, "refused", reason=reason)

@@ -151,12 +151,13 @@ async def test_a8_30_a_blob_transaction_is_decoded_not_refused_as_malformed(rel:
     """Type 3 (here its signed body, without the network wrapper's blobs) decodes and is analysed;
     the sender (key 0x11..) has no funds on the fixture chain, so it ends held or refused, but as a
     blob transaction, not as a decoding error."""
-    reply, _ = await rel.settle(raw_call(_blob_tx([b"\x01" + b"\x00" * 31])))
-    if "error" in reply and reply["error"]["code"] == 4001:
+    body = json.dumps(raw_call(_blob_tx([b"\x01" + b"\x00" * 31])), separators=(",", ":")).encode()
+    reply, _ = await rel.settle(body)
+    if reply.get("error", {}).get("code") == 4001:
         assert reply["error"]["data"]["error"] is None and "invalid-request" not in rules(reply)
         assert "blob" in json.dumps(reply["error"]["data"]["intent"]).lower()
-    else:
-        assert rel.upstream.bodies[-1] == json.dumps(raw_call(_blob_tx([b"\x01" + b"\x00" * 31]))).encode()
+    else:  # allowed: forwarded byte for byte (anvil then wants the blobs' sidecar: its own answer)
+        assert rel.upstream.bodies[-1] == body
 
 
 # --- 31, 32, 34, 35, 36, 33: blob and set-code transactions ----------------------------------------------
@@ -235,10 +236,8 @@ async def test_a8_35_several_tuples_from_one_authority_show_the_last_valid_deleg
     first, last = "0x" + "aa" * 20, M["contracts"]["sweeper_7702"]
     raw = set_code(auth(first, n + 1), auth(last, n + 2), auth("0x" + "cc" * 20, 0, chain=5), tx_nonce=n)
     reply, _ = await refused(rel, raw_call(raw))
-    delegations = reply["error"]["data"]["intent"]["delegations"]
-    assert [d[1].lower() if isinstance(d, list) else str(d).lower() for d in delegations] == [last.lower()] or (
-        last.lower() in json.dumps(delegations).lower() and first not in json.dumps(delegations).lower()
-    )
+    delegations = json.dumps(reply["error"]["data"]["intent"]["delegations"]).lower()
+    assert last.lower() in delegations and first not in delegations
 
 
 @pytest.mark.parametrize(

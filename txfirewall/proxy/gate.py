@@ -2,10 +2,12 @@
 
 A body is parsed once, strictly. Each call is a read (forwarded untouched), or is screened:
 analysed by the ``Firewall`` before anything is forwarded; allow forwards it, block answers
-EIP-1193 error 4001 with the verdict in ``data``, warn holds it for the user. When nothing was
-intercepted the upstream's reply goes back byte for byte; otherwise the batch is re-assembled by
-position, with the upstream's replies in the upstream's order. Every failure on the signing path
-refuses the request with its reason (fail closed); a failing upstream is an error for reads.
+EIP-1193 error 4001 with the verdict in ``data``, warn holds it for the user (and a confirmed one
+is analysed again before it is released: the chain may have changed meanwhile). When nothing was
+intercepted the upstream's reply goes back byte for byte; otherwise the batch is re-assembled in
+the order of the calls, each upstream reply matched to its call by id. Every failure on the
+signing path refuses the request with its reason (fail closed); a failing upstream is an error
+for reads.
 """
 
 from __future__ import annotations

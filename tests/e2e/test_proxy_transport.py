@@ -259,12 +259,6 @@ async def test_a8_09_a_truncated_or_invalid_upstream_body_is_an_error(rel: Harne
     assert all("result" not in r and r["error"]["code"] == -32603 for r in batch), "never half a success"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="txfirewall/chain/lean_http.py: a reply cut off on a reused keep-alive connection is taken "
-    "for a connection the node had closed while idle, and the request is sent again on a new one: "
-    "the node received the send twice (it had answered half of the first)",
-)
 async def test_a8_09_a_send_whose_reply_is_cut_off_reaches_the_node_once(rel: Harness) -> None:
     await rel.rpc(call("eth_chainId"))  # the proxy's upstream connection is open and idle (reused next)
     before = rel.upstream.calls("eth_sendTransaction")
@@ -315,11 +309,6 @@ async def test_a7_10_a_gzip_encoded_upstream_reply_is_decoded(rel_chain: AnvilNo
             assert "content-encoding" not in proxied.headers
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="txfirewall/chain: the lean transport reads a gzip reply's head, raises Unsupported, and "
-    "RpcClient.forward re-sends the same request through httpx: the node receives the send twice",
-)
 async def test_a7_10_a_gzip_upstream_receives_a_forwarded_send_once(rel_chain: AnvilNode, control_file: Path) -> None:
     """With ``--from`` the proxy asks the node nothing at start, so the first request it forwards
     is the first reply its upstream client sees compressed."""

@@ -149,14 +149,19 @@ class Gate:
         objs = [c.obj for c in calls]
         return encode(objs if batch else objs[0]).encode()
 
-    async def _forward(self, outgoing: bytes, calls: Sequence[Call], *, batch: bool) -> bytes | RpcFailure:
-        """The upstream's reply, checked to be whole JSON (never half a body passed on as success)."""
+    async def _forward(
+        self, outgoing: bytes, calls: Sequence[Call], *, batch: bool, idempotent: bool | None = None
+    ) -> bytes | RpcFailure:
+        """The upstream's reply, checked to be whole JSON (never half a body passed on as success).
+        A body carrying anything but reads is never sent twice (no transport retry)."""
+        if idempotent is None:
+            idempotent = all(c.method in self.reads for c in calls)
         limit = self.config.upstream_batch_limit
         if batch and len(calls) > limit:
             parts: list[Any] = []
             for start in range(0, len(calls), limit):
                 piece = await self._forward(
-                    self._encode_calls(calls[start : start + limit], batch=True), [], batch=True
+                    self._encode_calls(calls[start : start + limit], batch=True), [], batch=True, idempotent=idempotent
                 )
                 if isinstance(piece, RpcFailure):
                     return piece
@@ -165,7 +170,7 @@ class Gate:
             return encode(parts).encode()
         try:
             async with asyncio.timeout(self.config.upstream_timeout):
-                status, data = await self.upstream.forward(outgoing)
+                status, data = await self.upstream.forward(outgoing, idempotent=idempotent)
         except TimeoutError:
             return RpcFailure(
                 INTERNAL_ERROR, f"the upstream node did not answer within {self.config.upstream_timeout:g}s"

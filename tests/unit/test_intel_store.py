@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -29,16 +28,6 @@ def test_shipped_lists_label_sanctioned_and_formerly_sanctioned() -> None:
     permit2 = store.lookup("0x000000000022D473030F116dDEE9F6B43aC78BA3")
     assert permit2 and all(lb.category in SERVICE_CATEGORIES for lb in permit2)
     assert store.lookup("0x" + "ab" * 20) == ()
-
-
-def test_lookup_takes_microseconds() -> None:
-    store = IntelStore()
-    store.lookup(LAZARUS)
-    start = time.perf_counter()
-    for _ in range(2000):
-        store.lookup(LAZARUS)
-        store.lookup("0x" + "ab" * 20)
-    assert (time.perf_counter() - start) / 4000 < 200e-6
 
 
 def test_imports_persist_and_allow_list_unseeds(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -234,22 +233,21 @@ def _big_lists() -> DomainLists:
     return DomainLists([*allow, *block, *fuzzy])
 
 
-def test_one_match_against_a_15k_list_takes_well_under_a_millisecond() -> None:
+def test_a_list_the_size_of_metamasks_decides_each_kind_of_host() -> None:
+    """Matching against 16k entries picks the right one (its speed is in ``make bench``,
+    section "Lookups")."""
     lists = _big_lists()
-    origins = [
-        "https://app.uniswap.org",
-        "https://wallet.metamsk.xyz",
-        "https://claim-airdrop-7.example",
-        "https://some.deep.subdomain.of.a-long-dapp-name.finance",
-        "https://xn--uniswp-7nf.org",
-        "http://localhost:3000",
-    ]
-    hosts = [parse_host(o) for o in origins]
-    assert all(h is not None for h in hosts)
-    rounds = 300
-    start = time.perf_counter()
-    for _ in range(rounds):
-        for host in hosts:
-            lists.match(host)  # type: ignore[arg-type]
-    mean = (time.perf_counter() - start) / (rounds * len(hosts))
-    assert mean < 0.5e-3, f"{mean * 1e6:.0f} µs per match"
+
+    def decided(origin: str) -> tuple[str, str, int | None] | None:
+        host = parse_host(origin)
+        assert host is not None
+        found = lists.match(host)
+        return None if found is None else (found.kind.value, found.entry, found.distance)
+
+    assert decided("https://app.uniswap.org") is None  # the real site, not a look-alike
+    assert decided("https://wallet.metamsk.xyz") == ("fuzzy", "metamask.io", 1)
+    assert decided("https://xn--uniswp-7nf.org") == ("fuzzy", "uniswap.org", 0)
+    assert decided("https://deep.sub.airdrop-claim-1.example") == ("block", "airdrop-claim-1.example", None)
+    assert decided("https://x.legit-5.example") == ("allow", "legit-5.example", None)
+    assert decided("https://some.deep.subdomain.of.a-long-dapp-name.finance") is None
+    assert decided("http://localhost:3000") is None

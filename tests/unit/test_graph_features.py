@@ -31,7 +31,9 @@ def graphs(draw: st.DrawFn) -> tuple[int, list[Transfer], np.ndarray, np.ndarray
     transfers = draw(st.lists(st.tuples(node, node, value, count, when), max_size=70))
     if draw(st.booleans()):  # a hub: one node talking to many
         hub = draw(node)
-        transfers += [(hub, v, 1e18, 1, T0 + i) if i % 2 else (v, hub, 2e18, 1, T0 + 60 * i) for i, v in enumerate(range(n))]
+        transfers += [
+            (hub, v, 1e18, 1, T0 + i) if i % 2 else (v, hub, 2e18, 1, T0 + 60 * i) for i, v in enumerate(range(n))
+        ]
     bools = st.lists(st.booleans(), min_size=n, max_size=n)
     seed = np.array(draw(bools)) & np.array(draw(bools))
     service = np.array(draw(st.lists(st.sampled_from([False] * 5 + [True]), min_size=n, max_size=n)))
@@ -41,7 +43,12 @@ def graphs(draw: st.DrawFn) -> tuple[int, list[Transfer], np.ndarray, np.ndarray
 
 
 def kernel_features(
-    n: int, transfers: list[Transfer], seed: np.ndarray, service: np.ndarray, contract: np.ndarray, params: ProximityParams
+    n: int,
+    transfers: list[Transfer],
+    seed: np.ndarray,
+    service: np.ndarray,
+    contract: np.ndarray,
+    params: ProximityParams,
 ) -> np.ndarray:
     src = np.array([t[0] for t in transfers], dtype=np.int64)
     dst = np.array([t[1] for t in transfers], dtype=np.int64)
@@ -134,13 +141,19 @@ def test_pagerank_parallel_kernel_equals_serial_and_networkx_on_a_larger_graph()
     for i in range(g.n_nodes):
         for e in range(int(g.out_indptr[i]), int(g.out_indptr[i + 1])):
             dg.add_edge(i, int(g.out_indices[e]), weight=float(g.out_weight[e]))
-    pr = nx.pagerank(dg, alpha=0.85, personalization={int(s): 1 for s in np.flatnonzero(seed)}, tol=1e-14, max_iter=1000)
+    pr = nx.pagerank(
+        dg, alpha=0.85, personalization={int(s): 1 for s in np.flatnonzero(seed)}, tol=1e-14, max_iter=1000
+    )
     assert np.allclose(fast, [pr[i] for i in range(n)], atol=1e-9)
 
 
 def test_no_seed_means_no_walk() -> None:
     g = from_ids(3, np.array([0, 1]), np.array([1, 2]), np.array([1.0, 1.0]))
-    assert personalised_pagerank(g, np.zeros(3, bool), np.ones(3, bool), forward=True, weighted=False).tolist() == [0, 0, 0]
+    assert personalised_pagerank(g, np.zeros(3, bool), np.ones(3, bool), forward=True, weighted=False).tolist() == [
+        0,
+        0,
+        0,
+    ]
 
 
 def test_kernels_match_their_python_functions() -> None:

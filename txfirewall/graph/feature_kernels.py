@@ -15,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit, prange
 
+from txfirewall.graph.features import MAX_FORWARDED
+
 Ints: TypeAlias = npt.NDArray[np.integer[Any]]
 Bools: TypeAlias = npt.NDArray[np.bool_]
 Floats: TypeAlias = npt.NDArray[np.floating[Any]]
@@ -48,9 +50,6 @@ CONTRACT_SHARE = 17
 SEED_SENDER_SHARE = 18
 SEED_RECIPIENT_SHARE = 19
 N_BASE = 20
-MAX_FORWARDED = 10.0
-"""``forwarded_share`` is capped here: an address that sends far more than it received (a funder,
-an exchange) is not more of a forwarder for sending a thousand times more."""
 
 
 def _jit(*, parallel: bool = False) -> Callable[[_F], _F]:

@@ -57,6 +57,9 @@ AGGREGATED: tuple[str, ...] = (
 NEIGHBOUR_FEATURES: tuple[str, ...] = tuple(f"nb_{kind}_{name}" for name in AGGREGATED for kind in ("mean", "max"))
 FEATURES: tuple[str, ...] = BASE_FEATURES + PROPAGATION_FEATURES + PROXIMITY_FEATURES + NEIGHBOUR_FEATURES
 NO_TRAIL = 99
+MAX_FORWARDED = 10.0
+"""``forwarded_share`` is capped here: an address that sends far more than it received (a funder,
+an exchange) is not more of a forwarder for sending a thousand times more."""
 """``hops_from`` / ``hops_to`` when no seed is within the graph's hop bound."""
 
 DESCRIPTIONS: dict[str, str] = {
@@ -70,7 +73,7 @@ DESCRIPTIONS: dict[str, str] = {
     "mean_in_value": "value received per transfer",
     "top_sender_share": "share of the value received that came from its largest sender",
     "one_transfer_sender_share": "share of senders that sent exactly once",
-    "forwarded_share": f"value sent / value received (capped at {10})",
+    "forwarded_share": f"value sent / value received (capped at {MAX_FORWARDED:g})",
     "hour_forward_share": "share of the value sent that left within an hour of the latest receipt before it",
     "day_forward_share": "the same within a day",
     "forward_delay": "median seconds from the latest receipt to each send",

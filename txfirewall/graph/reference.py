@@ -138,10 +138,10 @@ def reference_pagerank(
     g = transfer_digraph(n, edges)
     walk: nx.DiGraph[int] = nx.DiGraph()
     walk.add_nodes_from(range(n))
-    for u, v, w in g.edges(data="weight"):
+    for u, v, data in g.edges(data=True):
         a, b = (u, v) if forward else (v, u)
         if relay[a]:
-            walk.add_edge(a, b, weight=w)
+            walk.add_edge(a, b, weight=data["weight"])
     seeds = {int(s): 1.0 for s in np.flatnonzero(is_seed)}
     if not seeds:
         return np.zeros(n)
@@ -167,13 +167,10 @@ def reference_features(
 
     from txfirewall.graph.features import AGGREGATED, BASE_FEATURES, FEATURES, NO_TRAIL
 
-    merged: dict[tuple[int, int], list[float]] = {}
+    merged: dict[tuple[int, int], tuple[float, int, int]] = {}
     for u, v, w, c, t in transfers:
-        item = merged.setdefault((u, v), [0.0, 0, 0])
-        item[0] += w
-        item[1] += c
-        if t > 0 and (item[2] == 0 or t < item[2]):
-            item[2] = t
+        w0, c0, t0 = merged.get((u, v), (0.0, 0, 0))
+        merged[(u, v)] = (w0 + w, c0 + c, t if t > 0 and (t0 == 0 or t < t0) else t0)
     ins: list[list[tuple[int, float, int, int]]] = [[] for _ in range(n)]
     outs: list[list[tuple[int, float, int, int]]] = [[] for _ in range(n)]
     for (u, v), (w, c, t) in merged.items():

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from txfirewall.errors import InputFileError
-from txfirewall.graph.features import FEATURES, NO_TRAIL
+from txfirewall.graph.features import FEATURES, MAX_FORWARDED, NO_TRAIL
 
 MODEL_FORMAT = 1
 SHIPPED = "graph_risk/model.json"
@@ -192,6 +192,12 @@ def _count(x: float) -> str:
     return f"{round(x):,}"
 
 
+def _n(x: float, noun: str) -> str:
+    """ "1 address", "212 addresses"."""
+    plural = noun + ("es" if noun.endswith(("s", "x")) else "s")
+    return f"{_count(x)} {noun if round(x) == 1 else plural}"
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
@@ -219,15 +225,15 @@ def describe(name: str, values: Mapping[str, float]) -> str:
     address's feature values by name (at least ``name``'s)."""
     v = values[name]
     if name == "in_degree":
-        return f"received from {_count(v)} addresses"
+        return f"received from {_n(v, 'address')}"
     if name == "out_degree":
-        return f"sent to {_count(v)} addresses"
+        return f"sent to {_n(v, 'address')}"
     if name == "counterparties":
-        return f"dealt with {_count(v)} distinct addresses"
+        return f"dealt with {_n(v, 'distinct address')}"
     if name == "in_transfers":
-        return f"received {_count(v)} transfers"
+        return f"received {_n(v, 'transfer')}"
     if name == "out_transfers":
-        return f"sent {_count(v)} transfers"
+        return f"sent {_n(v, 'transfer')}"
     if name == "value_in":
         return f"received {_eth(v)} ETH in all"
     if name == "value_out":
@@ -239,19 +245,23 @@ def describe(name: str, values: Mapping[str, float]) -> str:
     if name == "one_transfer_sender_share":
         return f"{_pct(v)} of its senders sent exactly once" if v >= 0 else "has no senders"
     if name == "forwarded_share":
-        return f"sent on {_pct(v)} of the value it received" if v >= 0 else "received no value"
+        if v < 0:
+            return "received no value"
+        if v >= MAX_FORWARDED:
+            return f"sent at least {MAX_FORWARDED:.0f} times the value it received"
+        return f"sent on {_pct(v)} of the value it received"
     if name in ("hour_forward_share", "day_forward_share"):
         window = "an hour" if name == "hour_forward_share" else "a day"
         if v < 0:
             return "sent nothing after receiving"
-        head = f"received from {_count(values['in_degree'])} addresses and " if _has(values, "in_degree") else ""
+        head = f"received from {_n(values['in_degree'], 'address')} and " if _has(values, "in_degree") else ""
         return f"{head}forwarded {_pct(v)} within {window}"
     if name == "forward_delay":
         return f"forwarded a median {_duration(v)} after receiving" if v >= 0 else "never forwarded what it received"
     if name == "lifetime":
         return f"active for {_duration(v)}" if v >= 0 else "no known transfer times"
     if name == "active_days":
-        return f"active on {_count(v)} distinct days"
+        return f"active on {_n(v, 'distinct day')}"
     if name == "burst_share":
         return f"{_pct(v)} of its transfers fell within one day" if v >= 0 else "no known transfer times"
     if name == "contract_share":
@@ -271,7 +281,7 @@ def describe(name: str, values: Mapping[str, float]) -> str:
         return (
             f"no illicit trail {way} it within the hop bound"
             if v >= NO_TRAIL
-            else f"{_count(v)} transfers {way} illicit funds"
+            else f"{_n(v, 'transfer')} {way} illicit funds"
         )
     if name in ("score_from", "score_to"):
         way = "received from" if name == "score_from" else "sent towards"

@@ -357,17 +357,6 @@ ppr = _jit(parallel=True)(_ppr)
 ppr_serial = _jit()(_ppr)
 
 
-@_jit()
-def _leaf(feature: Ints, threshold: F64, left: Ints, right: Ints, row: F32, root: int) -> int:
-    node = root
-    while left[node] >= 0:
-        if row[feature[node]] <= threshold[node]:
-            node = left[node]
-        else:
-            node = right[node]
-    return node
-
-
 def _forest_margin(
     feature: Ints, threshold: F64, left: Ints, right: Ints, value: F64, roots: Ints, x: F32, base: float
 ) -> F64:
@@ -377,7 +366,11 @@ def _forest_margin(
     for i in prange(n):
         acc = base
         for t in range(roots.size):
-            acc += value[_leaf(feature, threshold, left, right, x[i], roots[t])]
+            node = roots[t]
+            while left[node] >= 0:
+                go_right = x[i, feature[node]] > threshold[node]  # no branch: trees meet random rows
+                node = left[node] + go_right * (right[node] - left[node])
+            acc += value[node]
         out[i] = acc
     return out
 

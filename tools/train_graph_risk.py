@@ -253,7 +253,8 @@ def auc(y: np.ndarray, score: np.ndarray) -> float:
     return float(roc_auc_score(y, score))
 
 
-def train(data: Path) -> tuple[RiskModel, dict[str, object]]:
+def train(data: Path, shown: str) -> tuple[RiskModel, dict[str, object]]:
+    """``shown``: DATA as the maintainer wrote it (recorded in the model's ``command``)."""
     from sklearn.ensemble import GradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import brier_score_loss
@@ -380,7 +381,7 @@ def train(data: Path) -> tuple[RiskModel, dict[str, object]]:
             "propagation": asdict(propagation),
             "proximity": asdict(prox),
             "trained": dt.date.today().isoformat(),
-            "command": f"make train DATA={data}",
+            "command": f"make train DATA={shown}",
         },
     )
     return model, metrics
@@ -388,12 +389,12 @@ def train(data: Path) -> tuple[RiskModel, dict[str, object]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--data", default="../shared/data", help="relative to the repository (default ../shared/data)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--check", action="store_true", help="compare with the shipped model instead of writing")
     parser.add_argument("--tolerance", type=float, default=0.01)
     args = parser.parse_args()
-    model, metrics = train(args.data.resolve())
+    model, metrics = train((REPO / args.data).resolve(), args.data)
     print(json.dumps(metrics, indent=1))
     key = next(iter(model.metadata["heldout_auc"]))
     if args.check:

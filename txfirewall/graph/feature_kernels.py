@@ -77,7 +77,12 @@ def _node_base(
     is_contract: Bools,
     is_seed: Bools,
     row: F32,
+    tin: npt.NDArray[np.int64],
+    delays: F64,
+    packed: npt.NDArray[np.uint64],
 ) -> None:
+    """One node's base features; ``tin``, ``delays`` and ``packed`` are scratch of at least the
+    node's degree (reused across nodes: no allocation per node)."""
     a_in, b_in = in_indptr[v], in_indptr[v + 1]
     a_out, b_out = out_indptr[v], out_indptr[v + 1]
     n_in, n_out = b_in - a_in, b_out - a_out
@@ -122,18 +127,19 @@ def _node_base(
         value_out += out_weight[e] / WEI
         transfers_out += out_count[e]
     # times: known (non-zero) first-transfer times of the edges
-    tin = np.sort(in_time[a_in:b_in])
-    k0 = 0
-    while k0 < tin.size and tin[k0] == 0:
-        k0 += 1
-    tin = tin[k0:]
+    k = 0
+    for e in range(a_in, b_in):
+        if in_time[e] != 0:
+            tin[k] = in_time[e]
+            k += 1
+    received = tin[:k]
+    received.sort()
     hour_w = 0.0
     day_w = 0.0
     known_w = 0.0
     hour_n = 0
     day_n = 0
     known_n = 0
-    delays = np.empty(n_out, np.float64)
     nd = 0
     for e in range(a_out, b_out):
         t = out_time[e]
@@ -142,9 +148,9 @@ def _node_base(
         w = out_weight[e]
         known_w += w
         known_n += 1
-        p = np.searchsorted(tin, t, side="right") - 1
+        p = np.searchsorted(received, np.int64(t), side="right") - 1
         if p >= 0:
-            d = float(t - tin[p])
+            d = float(np.int64(t) - received[p])
             delays[nd] = d
             nd += 1
             if d <= HOUR:
@@ -159,40 +165,45 @@ def _node_base(
         hour_share, day_share = hour_n / known_n, day_n / known_n
     else:
         hour_share, day_share = -1.0, -1.0
-    delay = np.median(delays[:nd]) if nd > 0 else -1.0
-    # lifetime, active days, the busiest 24 hours
-    times = np.empty(n_in + n_out, np.int64)
-    counts = np.empty(n_in + n_out, np.int64)
+    delay = -1.0
+    if nd > 0:
+        ds = delays[:nd]
+        ds.sort()
+        delay = ds[nd // 2] if nd % 2 == 1 else 0.5 * (ds[nd // 2 - 1] + ds[nd // 2])
+    # lifetime, active days, the busiest 24 hours: (time << 32 | count) sorted in place
     nt = 0
     for e in range(a_in, b_in):
         if in_time[e] != 0:
-            times[nt] = in_time[e]
-            counts[nt] = in_count[e]
+            packed[nt] = (np.uint64(in_time[e]) << np.uint64(32)) | np.uint64(min(in_count[e], 0xFFFFFFFF))
             nt += 1
     for e in range(a_out, b_out):
         if out_time[e] != 0:
-            times[nt] = out_time[e]
-            counts[nt] = out_count[e]
+            packed[nt] = (np.uint64(out_time[e]) << np.uint64(32)) | np.uint64(min(out_count[e], 0xFFFFFFFF))
             nt += 1
     lifetime, days, burst = -1.0, 0.0, -1.0
     if nt > 0:
-        order = np.argsort(times[:nt], kind="mergesort")
-        ts = times[:nt][order]
-        cs = counts[:nt][order]
-        lifetime = float(ts[nt - 1] - ts[0])
+        stamps = packed[:nt]
+        stamps.sort()
+        mask = np.uint64(0xFFFFFFFF)
+        first = np.int64(stamps[0] >> np.uint64(32))
+        last = np.int64(stamps[nt - 1] >> np.uint64(32))
+        lifetime = float(last - first)
         days = 1.0
-        for k in range(1, nt):
-            if ts[k] // DAY != ts[k - 1] // DAY:
-                days += 1.0
         total = 0
         window = 0
         best = 0
         lo = 0
-        for k in range(nt):
-            total += cs[k]
-            window += cs[k]
-            while ts[k] - ts[lo] >= DAY:
-                window -= cs[lo]
+        prev_day = first // DAY
+        for j in range(nt):
+            tj = np.int64(stamps[j] >> np.uint64(32))
+            cj = np.int64(stamps[j] & mask)
+            if tj // DAY != prev_day:
+                days += 1.0
+                prev_day = tj // DAY
+            total += cj
+            window += cj
+            while tj - np.int64(stamps[lo] >> np.uint64(32)) >= DAY:
+                window -= np.int64(stamps[lo] & mask)
                 lo += 1
             best = max(best, window)
         burst = best / total
@@ -233,29 +244,85 @@ def _base_features(
     is_seed: Bools,
     out: F32,
 ) -> None:
-    """Fill ``out[:, :N_BASE]`` (float32, one row per node)."""
+    """Fill ``out[:, :N_BASE]`` (float32, one row per node). Nodes go in contiguous blocks, each
+    with its own scratch buffers, so no node allocates."""
     n = out_indptr.size - 1
-    for v in prange(n):
-        _node_base(
-            v,
-            out_indptr,
-            out_indices,
-            out_weight,
-            out_count,
-            out_time,
-            in_indptr,
-            in_indices,
-            in_weight,
-            in_count,
-            in_time,
-            is_contract,
-            is_seed,
-            out[v],
-        )
+    widest = 1
+    for v in range(n):
+        widest = max(widest, in_indptr[v + 1] - in_indptr[v] + out_indptr[v + 1] - out_indptr[v])
+    blocks = min(n, 256)
+    for b in prange(blocks):
+        tin = np.empty(widest, np.int64)
+        delays = np.empty(widest, np.float64)
+        packed = np.empty(widest, np.uint64)
+        for v in range(b * n // blocks, (b + 1) * n // blocks):
+            _node_base(
+                v,
+                out_indptr,
+                out_indices,
+                out_weight,
+                out_count,
+                out_time,
+                in_indptr,
+                in_indices,
+                in_weight,
+                in_count,
+                in_time,
+                is_contract,
+                is_seed,
+                out[v],
+                tin,
+                delays,
+                packed,
+            )
 
 
 base_features = _jit(parallel=True)(_base_features)
 base_features_serial = _jit()(_base_features)
+
+
+@_jit()
+def _aggregate_one(
+    v: int,
+    out_indptr: Ints,
+    out_indices: Ints,
+    in_indptr: Ints,
+    in_indices: Ints,
+    matrix: F32,
+    cols: Ints,
+    first: int,
+    total: F64,
+    high: F64,
+    seen: Ints,
+) -> None:
+    k = cols.size
+    total[:] = 0.0
+    high[:] = -1.0
+    seen[:] = 0
+    a_in, b_in = in_indptr[v], in_indptr[v + 1]
+    a_out, b_out = out_indptr[v], out_indptr[v + 1]
+    i, j = a_in, a_out
+    while i < b_in or j < b_out:
+        if j >= b_out or (i < b_in and in_indices[i] < out_indices[j]):
+            u = in_indices[i]
+            i += 1
+        elif i >= b_in or out_indices[j] < in_indices[i]:
+            u = out_indices[j]
+            j += 1
+        else:
+            u = in_indices[i]
+            i += 1
+            j += 1
+        for c in range(k):
+            x = matrix[u, cols[c]]
+            if x >= 0.0:
+                total[c] += x
+                seen[c] += 1
+                if x > high[c]:
+                    high[c] = x
+    for c in range(k):
+        matrix[v, first + 2 * c] = total[c] / seen[c] if seen[c] > 0 else -1.0
+        matrix[v, first + 2 * c + 1] = high[c]
 
 
 def _neighbour_aggregates(
@@ -266,34 +333,13 @@ def _neighbour_aggregates(
     ``first + 2k + 1`` (max); -1 when no counterparty has one."""
     n = out_indptr.size - 1
     k = cols.size
-    for v in prange(n):
-        total = np.zeros(k, np.float64)
-        high = np.full(k, -1.0, np.float64)
-        seen = np.zeros(k, np.int64)
-        a_in, b_in = in_indptr[v], in_indptr[v + 1]
-        a_out, b_out = out_indptr[v], out_indptr[v + 1]
-        i, j = a_in, a_out
-        while i < b_in or j < b_out:
-            if j >= b_out or (i < b_in and in_indices[i] < out_indices[j]):
-                u = in_indices[i]
-                i += 1
-            elif i >= b_in or out_indices[j] < in_indices[i]:
-                u = out_indices[j]
-                j += 1
-            else:
-                u = in_indices[i]
-                i += 1
-                j += 1
-            for c in range(k):
-                x = matrix[u, cols[c]]
-                if x >= 0.0:
-                    total[c] += x
-                    seen[c] += 1
-                    if x > high[c]:
-                        high[c] = x
-        for c in range(k):
-            matrix[v, first + 2 * c] = total[c] / seen[c] if seen[c] > 0 else -1.0
-            matrix[v, first + 2 * c + 1] = high[c]
+    blocks = min(n, 256)
+    for b in prange(blocks):
+        total = np.empty(k, np.float64)
+        high = np.empty(k, np.float64)
+        seen = np.empty(k, np.int64)
+        for v in range(b * n // blocks, (b + 1) * n // blocks):
+            _aggregate_one(v, out_indptr, out_indices, in_indptr, in_indices, matrix, cols, first, total, high, seen)
 
 
 neighbour_aggregates = _jit(parallel=True)(_neighbour_aggregates)

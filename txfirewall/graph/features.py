@@ -106,7 +106,7 @@ class PropagationParams:
     after ``max_iter`` rounds."""
 
     alpha: float = 0.85
-    max_iter: int = 30
+    max_iter: int = 20
     tol: float = 1e-10
 
     def __post_init__(self) -> None:

@@ -84,9 +84,9 @@ _VOUCHED = frozenset({LabelCategory.EXCHANGE, LabelCategory.BRIDGE, LabelCategor
 @dataclass(frozen=True)
 class GraphRiskParams:
     """Report a counterparty whose graph risk is at least ``threshold``; at least ``high_threshold``
-    the finding is high. At 0.95, on the held-out XBlock test split 59 % of the phishers and 0.7 % of
-    the normal accounts score that high; on generated graphs with planted phishers 33 % of hidden
-    phishers and 1 % of normal accounts, most of them victims (docs/graph_risk.md)."""
+    the finding is high. At 0.95, on the held-out XBlock test split 62 % of the phishers and 0.7 % of
+    the normal accounts score that high; on a generated graph with planted phishers 27 % of hidden
+    phishers and 2 % of normal accounts, most of them the phishers' victims (docs/graph_risk.md)."""
 
     threshold: float = 0.95
     high_threshold: float = 0.98

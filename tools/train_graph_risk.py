@@ -55,7 +55,7 @@ from txfirewall.model.primitives import to_address  # noqa: E402
 OUT = REPO / "txfirewall" / "data" / "graph_risk" / "model.json"
 SEED = 0
 REPEATS = 5
-GBT = {"n_estimators": 300, "max_depth": 3, "learning_rate": 0.05, "subsample": 0.8, "random_state": SEED}
+GBT = {"n_estimators": 200, "max_depth": 2, "learning_rate": 0.1, "subsample": 0.8, "random_state": SEED}
 LABEL_FEATURES = frozenset(
     {
         "seed_sender_share",

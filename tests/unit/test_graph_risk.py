@@ -156,3 +156,15 @@ def test_malformed_models_and_old_graphs_are_typed_errors(model: RiskModel, tmp_
     (tmp_path / "graph.json").write_text(json.dumps({"format": 1, "nodes": 1, "edges": 0}))
     with pytest.raises(InputFileError, match="rebuild"):
         CsrGraph.load(tmp_path)
+
+
+def test_every_feature_is_documented() -> None:
+    from txfirewall.graph.features import AGGREGATED, DESCRIPTIONS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "graph_risk.md").read_text()
+    assert set(DESCRIPTIONS) == set(FEATURES)
+    for name in FEATURES:
+        if not name.startswith("nb_"):
+            assert f"`{name}`" in doc, name
+    for name in AGGREGATED:
+        assert f"`{name}`" in doc and "`nb_mean_*`, `nb_max_*`" in doc

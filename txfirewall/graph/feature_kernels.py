@@ -189,9 +189,9 @@ def _node_base(
         last = np.int64(stamps[nt - 1] >> np.uint64(32))
         lifetime = float(last - first)
         days = 1.0
-        total = 0
-        window = 0
-        best = 0
+        total = np.int64(0)
+        window = np.int64(0)
+        best = np.int64(0)
         lo = 0
         prev_day = first // DAY
         for j in range(nt):

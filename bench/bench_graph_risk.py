@@ -139,6 +139,8 @@ def run() -> list[str]:
     ]
     for m in sizes:
         lines += bench(m)
+    load = os.getloadavg()
+    lines += ["", f"Load average over the last 1 / 5 minutes when it finished: {load[0]:.1f} / {load[1]:.1f}."]
     return [*lines, ""]
 
 

@@ -53,7 +53,15 @@ def test_training_on_your_own_labelled_graph(tmp_path: Path) -> None:
     assert metrics["half_hidden"]["model"]["mean"] > metrics["half_hidden"]["shortest_path"]["mean"]
     assert json.loads(out.read_text())["kind"] == "gradient-boosted-trees"
     check = subprocess.run(
-        [sys.executable, str(REPO / "tools" / "train_graph_risk.py"), "--data", str(data), "--out", str(out), "--check"],
+        [
+            sys.executable,
+            str(REPO / "tools" / "train_graph_risk.py"),
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--check",
+        ],
         capture_output=True,
         text=True,
         timeout=600,

@@ -100,7 +100,7 @@ class ProximityIndex:
         risk = float(self.risk.risk[node])
         if self.arrays.flags[node] & SEED:
             return risk, (SEED_REASON,)
-        return risk, self.risk.model.reasons(np.asarray(self.risk.features[node]))
+        return risk, self.risk.model.reasons(np.asarray(self.risk.features[node]), risk=risk)
 
     def path(self, node: int, *, backward: bool) -> tuple[Address, ...]:
         """Shortest path seed -> node (or node -> seed when ``backward``), found by NetworkX in the

@@ -173,19 +173,21 @@ class RiskModel:
             out += np.bincount(f, weights=self.value[child] - self.value[at], minlength=len(self.features))
             node[inner] = child
 
-    def explain(self, row: np.ndarray, *, top: int = 3) -> list[tuple[str, float]]:
+    def explain(self, row: np.ndarray, *, top: int = 3, risk: float | None = None) -> list[tuple[str, float]]:
         """The (feature, contribution) pairs that moved this row's risk most, in the direction of
-        its score (up when the risk is at least one half, down otherwise), largest first."""
+        its score (up when the risk is at least one half, down otherwise), largest first. Pass the
+        precomputed ``risk`` to skip scoring the row (and loading Numba) again."""
         contrib = self.contributions(row)
-        risk = float(self.score(np.asarray(row, dtype=np.float32)[None, :])[0])
+        if risk is None:
+            risk = float(self.score(np.asarray(row, dtype=np.float32)[None, :])[0])
         sign = 1.0 if risk >= 0.5 else -1.0
         order = np.argsort(-sign * contrib, kind="stable")
         return [(self.features[i], float(contrib[i])) for i in order[:top] if sign * contrib[i] > 0]
 
-    def reasons(self, row: np.ndarray, *, top: int = 3) -> tuple[str, ...]:
+    def reasons(self, row: np.ndarray, *, top: int = 3, risk: float | None = None) -> tuple[str, ...]:
         """``explain`` in words, with this address's own numbers."""
         values = {name: float(v) for name, v in zip(self.features, np.asarray(row, dtype=np.float64), strict=True)}
-        return tuple(describe(name, values) for name, _ in self.explain(row, top=top))
+        return tuple(describe(name, values) for name, _ in self.explain(row, top=top, risk=risk))
 
 
 def _count(x: float) -> str:

@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test check bench fixtures clean
+.PHONY: setup demo test check bench fixtures train train-check clean
 
 # editable_mode=compat: a plain path entry instead of an import hook, so mypy and other static
 # tools (in this repo or in a project that uses it) see the package.
@@ -43,6 +43,19 @@ fixtures: setup
 	$(BIN)/python anvil_fixtures/compile.py
 	$(BIN)/python anvil_fixtures/npm_artifacts.py
 	$(BIN)/python anvil_fixtures/deploy.py
+
+# The graph risk model (maintainer step; users may retrain on their own labelled graph, see
+# docs/graph_risk.md). DATA holds xblock_phishing_890_subgraph/, or edges.* + labels.csv. Needs
+# scikit-learn (the `train` extra); the shipped model is scored without it.
+DATA ?= ../shared/data
+train: setup
+	$(BIN)/python -m pip install --quiet "scikit-learn>=1.5"
+	$(BIN)/python tools/train_graph_risk.py --data $(DATA)
+
+# Train again and compare the held-out AUC with the shipped model's (fails beyond 0.01).
+train-check: setup
+	$(BIN)/python -m pip install --quiet "scikit-learn>=1.5"
+	$(BIN)/python tools/train_graph_risk.py --data $(DATA) --check
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -49,7 +49,7 @@ from txfirewall.heuristics.origin import (
     origin_on_blocklist,
 )
 from txfirewall.heuristics.poisoning import address_poisoning_lookalike, most_of_balance_to_new_address
-from txfirewall.heuristics.proximity import counterparty_near_illicit
+from txfirewall.heuristics.proximity import counterparty_graph_risk, counterparty_near_illicit
 from txfirewall.heuristics.recipients import (
     calldata_to_eoa,
     send_to_burn_address,
@@ -102,6 +102,7 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     most_of_balance_to_new_address,
     illicit_counterparty,
     counterparty_near_illicit,
+    counterparty_graph_risk,
     simulation_reverted,
     simulation_divergence,
     account_delegation_set,

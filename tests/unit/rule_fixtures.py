@@ -286,6 +286,14 @@ def _near(hops_from: int | None, hops_to: int | None) -> AnalysisContext:
     return replace(ctx, proximity_known=True)
 
 
+def _risky(risk: float, labels: tuple[Label, ...] = ()) -> AnalysisContext:
+    prox = Proximity(
+        None, None, 0.0, risk=risk, reasons=("received from 212 addresses and forwarded 98 % within an hour",)
+    )
+    ctx = with_facts(ctx_for(tx(BOB, value=1)), replace(facts(BOB, contract=False, labels=labels), proximity=prox))
+    return replace(ctx, proximity_known=True)
+
+
 RULE_FIXTURES: dict[str, Pair] = {
     "eth-sign-raw-hash": (_eth_sign, lambda: _personal(b"hello")),
     "chain-id-mismatch": (lambda: ctx_for(tx(BOB, chainId="0x1")), lambda: ctx_for(tx(BOB, chainId="0x1cbd"))),
@@ -412,6 +420,10 @@ RULE_FIXTURES: dict[str, Pair] = {
         ),
     ),
     "counterparty-near-illicit": (lambda: _near(1, None), lambda: _near(None, None)),
+    "counterparty-graph-risk": (
+        lambda: _risky(0.95),
+        lambda: _risky(0.99, (Label(BOB, "Binance 14", "test", LabelCategory.EXCHANGE),)),
+    ),
     "simulation-reverted": (
         lambda: simulated(ctx_for(tx(ROUTER, "0x12345678")), status=SimulationStatus.REVERTED, revert_reason="EXPIRED"),
         lambda: simulated(ctx_for(tx(ROUTER, "0x12345678"))),

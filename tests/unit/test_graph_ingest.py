@@ -65,3 +65,35 @@ def test_deeply_nested_edge_line_is_a_typed_error(tmp_path: Path) -> None:
     (tmp_path / "deep.jsonl").write_text("[" * 200_000 + "\n")
     with pytest.raises(InputFileError, match="nested too deeply"):
         read_edges(tmp_path / "deep.jsonl")
+
+
+def test_counts_first_times_and_contracts_are_kept(tmp_path: Path) -> None:
+    """Parallel transfers keep their number and the first time; a token column and a creation row
+    mark contracts; an aggregated dump's count column is honoured."""
+    token = "0x" + "dd" * 20
+    lines = [
+        f'{{"from": "{A}", "to": "{B}", "value": "5", "timestamp": 100, "token": "{token}"}}',
+        f'{{"from": "{A}", "to": "{B}", "value": "7", "timestamp": 50}}',
+        f'{{"from": "{B}", "to": "{C}", "value": "1", "timestamp": 70, "kind": "create"}}',
+        f'{{"from": "{C}", "to": "{A}", "value": "1", "count": 4}}',
+    ]
+    (tmp_path / "e.jsonl").write_text("\n".join(lines))
+    g = from_batch(read_edges(tmp_path / "e.jsonl"))
+    assert g.n_nodes == 3  # the token is no node: it sent and received nothing itself
+    a, b, c = (g.node_id(bytes.fromhex(x[2:])) for x in (A, B, C))
+    assert g.is_contract.tolist() == [False, False, True]
+    edges = {
+        (int(u), int(g.out_indices[e])): (int(g.out_count[e]), int(g.out_time[e]))
+        for u in range(g.n_nodes)
+        for e in range(int(g.out_indptr[u]), int(g.out_indptr[u + 1]))
+    }
+    assert edges == {(a, b): (2, 50), (b, c): (1, 70), (c, a): (4, 0)}
+    by_in = {
+        (int(g.in_indices[e]), v): (int(g.in_count[e]), int(g.in_time[e]))
+        for v in range(g.n_nodes)
+        for e in range(int(g.in_indptr[v]), int(g.in_indptr[v + 1]))
+    }
+    assert by_in == edges
+    (tmp_path / "bad.csv").write_text(f"from,to,count\n{A},{B},0\n")
+    with pytest.raises(InputFileError, match="count"):
+        read_edges(tmp_path / "bad.csv")

@@ -98,5 +98,7 @@ def test_cli_proximity_json(held_out: tuple[ProximityIndex, list[str], list[str]
     )
     rows = json.loads(out.stdout)
     assert [r["in_graph"] for r in rows] == [True, False]
-    assert {"address", "hops", "score", "path", "cluster"} <= set(rows[0])
+    assert {"address", "hops", "score", "path", "cluster", "risk", "reasons"} <= set(rows[0])
     assert rows[0]["hops"] is not None and rows[0]["path"]
+    assert 0.0 <= rows[0]["risk"] <= 1.0 and rows[0]["reasons"] and all(isinstance(r, str) for r in rows[0]["reasons"])
+    assert rows[1]["risk"] is None and rows[1]["reasons"] == []

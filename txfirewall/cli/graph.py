@@ -32,13 +32,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     build.add_argument("--max-hops", type=int, default=4)
     build.add_argument("--decay", type=float, default=0.5)
     build.add_argument("--hub-degree", type=int, default=1000)
+    build.add_argument(
+        "--risk-model", type=Path, help="score with this model (`make train`) instead of the shipped one"
+    )
+    build.add_argument("--no-risk", action="store_true", help="skip the risk features and model (proximity only)")
     scan = gsub.add_parser("scan", help="scan blocks of an RPC node into an edge file (resumable)")
     scan.add_argument("--rpc", required=True)
     scan.add_argument("--from-block", type=int, default=0)
     scan.add_argument("--to-block", type=int, help="default: the head")
     scan.add_argument("--out", type=Path, required=True, help="edges, JSON lines")
     scan.add_argument("--chunk", type=int, default=100)
-    prox = gsub.add_parser("proximity", help="hops, score, path and cluster of addresses")
+    prox = gsub.add_parser("proximity", help="hops, score, path, cluster and risk of addresses")
     prox.add_argument("addresses", nargs="+")
     prox.add_argument("--graph", type=Path, required=True)
     prox.add_argument("--json", action="store_true")
@@ -48,6 +52,7 @@ def _build(args: argparse.Namespace) -> int:
     from txfirewall.enrich.labels import load_labels
     from txfirewall.graph.build import build_from_files
     from txfirewall.graph.proximity import ProximityParams
+    from txfirewall.graph.risk import RiskModel
     from txfirewall.intel.store import IntelStore
     from txfirewall.model.facts import Label
     from txfirewall.model.primitives import Address
@@ -61,11 +66,15 @@ def _build(args: argparse.Namespace) -> int:
         for address, items in load_labels(path).items():
             labels[address] = labels.get(address, ()) + items
     params = ProximityParams(max_hops=args.max_hops, decay=args.decay, hub_degree=args.hub_degree)
-    graph, arrays = build_from_files(args.edges, labels, args.out, params)
+    model = None if args.no_risk else RiskModel.load(args.risk_model)
+    graph, arrays = build_from_files(
+        args.edges, labels, args.out, params, risk_model=model, with_risk=model is not None
+    )
     seeds = int(((arrays.flags & 1) != 0).sum())
+    scored = "" if model is None else ", risk scored"
     print(
         f"graph: {graph.n_nodes} addresses, {graph.n_edges} edges, {seeds} illicit seeds in the graph, "
-        f"{int(arrays.seed_cluster.max(initial=-1)) + 1} clusters -> {args.out} "
+        f"{int(arrays.seed_cluster.max(initial=-1)) + 1} clusters{scored} -> {args.out} "
         f"({time.perf_counter() - started:.1f} s)"
     )
     return 0
@@ -118,6 +127,8 @@ def _proximity(args: argparse.Namespace) -> int:
                     "score": 0.0,
                     "path": [],
                     "cluster": None,
+                    "risk": None,
+                    "reasons": [],
                     "first_seen": None,
                 }
             )
@@ -145,6 +156,8 @@ def _proximity(args: argparse.Namespace) -> int:
                 )
             )
             print(f"{row['address']}: {where}")
+            if row["risk"] is not None:
+                print(f"  risk {row['risk']:.2f}" + (": " + "; ".join(row["reasons"]) if row["reasons"] else ""))
             if row["path"]:
                 print("  path: " + " -> ".join(row["path"]))
             if row["cluster"]:

@@ -1,4 +1,4 @@
-"""``graph build``: edge files + labels -> a graph directory (CSR, proximity, clusters)."""
+"""``graph build``: edge files + labels -> a graph directory (CSR, proximity, clusters, risk)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import numpy as np
 
 from txfirewall.graph.clusters import clusters_json, summarise_clusters
 from txfirewall.graph.csr import CsrGraph, from_batch, keys_to_array
+from txfirewall.graph.features import PropagationParams, compute_features
 from txfirewall.graph.ingest import EdgeBatch, read_edges
-from txfirewall.graph.proximity import ProximityArrays, ProximityParams, precompute
+from txfirewall.graph.proximity import SEED, ProximityArrays, ProximityParams, precompute, relay_mask
+from txfirewall.graph.risk import RiskArrays, RiskModel, risk_for_graph
 from txfirewall.intel.categories import is_seed, is_service
 from txfirewall.model.facts import Label
 from txfirewall.model.primitives import Address
@@ -40,10 +42,48 @@ def roles(graph: CsrGraph, node_labels: Mapping[int, tuple[Label, ...]]) -> tupl
     return seed, service
 
 
+def propagation_params(model: RiskModel) -> PropagationParams:
+    """The random-walk parameters the model was trained with (features must be computed alike)."""
+    raw = model.metadata.get("propagation", {})
+    return PropagationParams(**raw) if isinstance(raw, dict) else PropagationParams()
+
+
+def graph_features(
+    graph: CsrGraph, arrays: ProximityArrays, propagation: PropagationParams = PropagationParams()
+) -> np.ndarray:
+    """The full ``features.FEATURES`` matrix for ``graph`` with the seeds of ``arrays``."""
+    seed = (np.asarray(arrays.flags) & SEED) != 0
+    return compute_features(
+        graph,
+        seed,
+        relay_mask(np.asarray(arrays.flags)),
+        arrays.hops_from,
+        arrays.hops_to,
+        arrays.score_from,
+        arrays.score_to,
+        propagation,
+    )
+
+
+def precompute_risk(graph: CsrGraph, arrays: ProximityArrays, model: RiskModel) -> RiskArrays:
+    """Features (the model's columns) and risk for every address; seeds are 1."""
+    matrix = graph_features(graph, arrays, propagation_params(model))
+    seed = (np.asarray(arrays.flags) & SEED) != 0
+    features, risk = risk_for_graph(model, matrix, seed)
+    return RiskArrays(features, risk, model)
+
+
 def build_graph(
-    graph: CsrGraph, labels: Mapping[Address, tuple[Label, ...]], out: Path, params: ProximityParams = ProximityParams()
+    graph: CsrGraph,
+    labels: Mapping[Address, tuple[Label, ...]],
+    out: Path,
+    params: ProximityParams = ProximityParams(),
+    *,
+    risk_model: RiskModel | None = None,
+    with_risk: bool = True,
 ) -> ProximityArrays:
-    """Precompute proximity for ``graph`` and write everything the online index needs."""
+    """Precompute proximity (and, unless ``with_risk`` is false, features and risk with
+    ``risk_model``, by default the shipped model) and write everything the online index needs."""
     node_labels = label_nodes(graph, labels)
     seed, service = roles(graph, node_labels)
     arrays = precompute(graph, seed, service, params)
@@ -51,6 +91,11 @@ def build_graph(
     arrays.save(out, params)
     clusters = summarise_clusters(arrays.seed_cluster, node_labels)
     (out / "clusters.json").write_text(json.dumps(clusters_json(clusters), indent=1) + "\n")
+    for name in ("features.npy", "risk.npy", "risk_model.json"):
+        (out / name).unlink(missing_ok=True)
+    if with_risk:
+        model = risk_model if risk_model is not None else RiskModel.load()
+        precompute_risk(graph, arrays, model).save(out)
     return arrays
 
 
@@ -59,7 +104,10 @@ def build_from_files(
     labels: Mapping[Address, tuple[Label, ...]],
     out: Path,
     params: ProximityParams = ProximityParams(),
+    *,
+    risk_model: RiskModel | None = None,
+    with_risk: bool = True,
 ) -> tuple[CsrGraph, ProximityArrays]:
     batch = EdgeBatch.concat(read_edges(p) for p in edge_files)
     graph = from_batch(batch)
-    return graph, build_graph(graph, labels, out, params)
+    return graph, build_graph(graph, labels, out, params, risk_model=risk_model, with_risk=with_risk)

@@ -1,5 +1,5 @@
 """The online side: open a built graph directory (memory-mapped) and answer per-address proximity
-in well under a millisecond. NetworkX is loaded only to draw the human-readable path."""
+and risk in well under a millisecond. NetworkX is loaded only to draw the human-readable path."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 from txfirewall.errors import InputFileError
 from txfirewall.graph.csr import CsrGraph
 from txfirewall.graph.proximity import SEED, ProximityArrays, ProximityParams, relay_mask
+from txfirewall.graph.risk import SEED_REASON, RiskArrays
 from txfirewall.model.facts import AddressProximity, ClusterInfo, Proximity
 from txfirewall.model.primitives import Address, to_address
 
@@ -22,12 +23,18 @@ class ProximityIndex:
     """``ProximityIndex.open(dir).lookup("0x...")``; None for an address not in the graph."""
 
     def __init__(
-        self, graph: CsrGraph, arrays: ProximityArrays, params: ProximityParams, clusters: list[ClusterInfo]
+        self,
+        graph: CsrGraph,
+        arrays: ProximityArrays,
+        params: ProximityParams,
+        clusters: list[ClusterInfo],
+        risk: RiskArrays | None = None,
     ) -> None:
         self.graph = graph
         self.arrays = arrays
         self.params = params
         self.clusters = clusters
+        self.risk = risk
 
     @classmethod
     def open(cls, directory: Path) -> ProximityIndex:
@@ -46,7 +53,7 @@ class ProximityIndex:
             ]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise InputFileError(f"{directory}/clusters.json is unreadable: {exc}") from exc
-        return cls(graph, arrays, params, clusters)
+        return cls(graph, arrays, params, clusters, RiskArrays.load(directory))
 
     def node(self, address: str) -> int | None:
         try:
@@ -72,12 +79,28 @@ class ProximityIndex:
             path = self.path(node, backward=backward)
         score = max(float(a.score_from[node]), float(a.score_to[node]))
         first = int(self.graph.first_seen[node])
+        risk, reasons = self.risk_of(node)
         proximity = Proximity(
-            hops_from, hops_to, score, path, self.clusters[cluster_id] if 0 <= cluster_id < len(self.clusters) else None
+            hops_from,
+            hops_to,
+            score,
+            path,
+            self.clusters[cluster_id] if 0 <= cluster_id < len(self.clusters) else None,
+            risk,
+            reasons,
         )
         return AddressProximity(
             to_address("0x" + self.graph.address_bytes(node).hex()), proximity, first if first >= 0 else None
         )
+
+    def risk_of(self, node: int) -> tuple[float | None, tuple[str, ...]]:
+        """The precomputed risk and, from the node's stored features, the reasons for it."""
+        if self.risk is None:
+            return None, ()
+        risk = float(self.risk.risk[node])
+        if self.arrays.flags[node] & SEED:
+            return risk, (SEED_REASON,)
+        return risk, self.risk.model.reasons(np.asarray(self.risk.features[node]), risk=risk)
 
     def path(self, node: int, *, backward: bool) -> tuple[Address, ...]:
         """Shortest path seed -> node (or node -> seed when ``backward``), found by NetworkX in the

@@ -1,8 +1,11 @@
 """Read transfer edge lists: CSV, JSON lines (either gzipped) or Parquet (with pyarrow).
 
-Columns: ``from,to[,value][,timestamp][,token][,tx_hash]``. ``value`` is an integer in base
-units; ``value_eth`` / ``total_eth`` (decimal ether, as in some public dumps) is converted to wei.
-``timestamp`` is unix seconds or ISO 8601. A row without ``to`` (contract creation) is skipped.
+Columns: ``from,to[,value][,timestamp][,token][,tx_hash][,kind][,count]``. ``value`` is an integer
+in base units; ``value_eth`` / ``total_eth`` (decimal ether, as in some public dumps) is converted to
+wei. ``timestamp`` is unix seconds or ISO 8601. ``count`` (or ``n_transactions``): how many transfers
+a row stands for, in dumps already aggregated per pair (default 1). A row without ``to`` (contract
+creation) is skipped. Contracts are noted on the way: a ``token`` column names one, and so does the
+``to`` of a ``kind`` ``create`` row (``txfirewall graph scan`` writes both).
 Bad rows are ``InputFileError`` with the line number: these files come from outside.
 """
 
@@ -27,16 +30,20 @@ _TO = ("to", "to_address", "recipient", "dst")
 _VALUE = ("value", "amount")
 _VALUE_ETH = ("value_eth", "total_eth")
 _TIME = ("timestamp", "block_time", "block_timestamp")
+_COUNT = ("count", "n_transactions")
 
 
 @dataclass(frozen=True)
 class EdgeBatch:
-    """Edges as arrays: 20-byte address keys, value as float64 weight, timestamp (-1 unknown)."""
+    """Edges as arrays: 20-byte address keys, value as float64 weight, timestamp (-1 unknown),
+    transfers per row; and the addresses the rows show to be contracts (sorted, unique)."""
 
     src: np.ndarray
     dst: np.ndarray
     weight: np.ndarray
     timestamp: np.ndarray
+    count: np.ndarray
+    contracts: np.ndarray
 
     def __len__(self) -> int:
         return int(self.src.size)
@@ -45,9 +52,21 @@ class EdgeBatch:
     def concat(batches: Iterable[EdgeBatch]) -> EdgeBatch:
         items = list(batches)
         if not items:
-            return EdgeBatch(np.empty(0, "S20"), np.empty(0, "S20"), np.empty(0), np.empty(0, np.int64))
+            return EdgeBatch(
+                np.empty(0, "S20"),
+                np.empty(0, "S20"),
+                np.empty(0),
+                np.empty(0, np.int64),
+                np.empty(0, np.int64),
+                np.empty(0, "S20"),
+            )
         return EdgeBatch(
-            *(np.concatenate([getattr(b, f) for b in items]) for f in ("src", "dst", "weight", "timestamp"))
+            np.concatenate([b.src for b in items]),
+            np.concatenate([b.dst for b in items]),
+            np.concatenate([b.weight for b in items]),
+            np.concatenate([b.timestamp for b in items]),
+            np.concatenate([b.count for b in items]),
+            np.unique(np.concatenate([b.contracts for b in items])),
         )
 
 
@@ -90,7 +109,8 @@ def _timestamp(raw: object) -> int:
 
 
 def parse_row(row: Mapping[str, object]) -> tuple[bytes, bytes, int, int] | None:
-    """One transfer (src, dst, value in base units, timestamp) or None for a creation row."""
+    """One transfer (src, dst, value in base units, timestamp) or None for a creation row without
+    a recipient."""
     src, dst = _pick(row, _FROM), _pick(row, _TO)
     if dst is None:
         return None
@@ -104,6 +124,28 @@ def parse_row(row: Mapping[str, object]) -> tuple[bytes, bytes, int, int] | None
     if value < 0:
         raise ValueError("negative value")
     return address_key(str(src)), address_key(str(dst)), value, _timestamp(_pick(row, _TIME))
+
+
+def row_count(row: Mapping[str, object]) -> int:
+    """Transfers the row stands for (``count`` / ``n_transactions``; 1 when absent)."""
+    raw = _pick(row, _COUNT)
+    if raw is None:
+        return 1
+    count = _int_value(raw)
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    return count
+
+
+def row_contracts(row: Mapping[str, object]) -> list[bytes]:
+    """Addresses the row shows to hold code: its token, and what a creation row created."""
+    found = []
+    token = row.get("token")
+    if isinstance(token, str) and token:
+        found.append(address_key(token))
+    if row.get("kind") == "create" and isinstance(row.get("to"), str):
+        found.append(address_key(str(row["to"])))
+    return found
 
 
 def _rows_csv(text: Iterable[str]) -> Iterator[tuple[int, Mapping[str, object]]]:
@@ -150,6 +192,8 @@ def read_edges(path: Path) -> EdgeBatch:
     dst: list[bytes] = []
     weight: list[float] = []
     stamps: list[int] = []
+    counts: list[int] = []
+    contracts: set[bytes] = set()
     number = 0
     try:
         if base.endswith(".parquet"):
@@ -168,6 +212,8 @@ def read_edges(path: Path) -> EdgeBatch:
             dst.append(edge[1])
             weight.append(float(edge[2]))
             stamps.append(edge[3])
+            counts.append(row_count(row))
+            contracts.update(row_contracts(row))
     except InputFileError as exc:
         if str(exc).startswith("line "):
             raise InputFileError(f"{path.name} {exc.args[0]}") from exc
@@ -181,4 +227,6 @@ def read_edges(path: Path) -> EdgeBatch:
         np.array(dst, dtype="S20"),
         np.array(weight, dtype=np.float64),
         np.array(stamps, dtype=np.int64),
+        np.array(counts, dtype=np.int64),
+        np.array(sorted(contracts), dtype="S20") if contracts else np.empty(0, "S20"),
     )

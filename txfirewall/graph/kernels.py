@@ -1,7 +1,7 @@
 """Numba kernels of the proximity precompute, over flat CSR arrays.
 
-The only module that imports Numba; it is imported lazily by ``proximity.precompute`` so that
-``import txfirewall`` compiles nothing. ``cache=True`` keeps compiled code across runs.
+With ``feature_kernels``, the only module that imports Numba; it is imported lazily by
+``proximity.precompute`` so that ``import txfirewall`` compiles nothing. ``cache=True`` keeps compiled code across runs.
 ``relay[u]`` says whether taint passes *through* u: false for service addresses (exchanges,
 bridges, protocols, hubs) unless u is itself a seed.
 """

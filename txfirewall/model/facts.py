@@ -147,6 +147,13 @@ class Proximity:
     score: float
     path: tuple[Address, ...] = ()
     cluster: ClusterInfo | None = None
+    risk: float | None = None
+    """The graph risk model's score in [0, 1]: how much this address's transfers look like a
+    phisher's or a drainer's (how it receives and forwards, whom it touches, how money from illicit
+    seeds reaches it). 1.0 for a seed; None when the graph was built without risk."""
+    reasons: tuple[str, ...] = ()
+    """The two or three features that moved ``risk`` most, in words ("received from 212 addresses
+    and forwarded 98 % within an hour")."""
 
     @property
     def hops(self) -> int | None:
@@ -161,6 +168,8 @@ class Proximity:
             "score": self.score,
             "path": list(self.path),
             "cluster": self.cluster.to_json() if self.cluster else None,
+            "risk": self.risk,
+            "reasons": list(self.reasons),
         }
 
 

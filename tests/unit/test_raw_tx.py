@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Callable
 
 import pytest
 import rlp
@@ -10,7 +12,13 @@ from eth_account import Account
 
 from txfirewall.errors import InvalidParamsError
 from txfirewall.model.primitives import ZERO_ADDRESS
-from txfirewall.parse.raw_tx import SECP256K1_N, RawTransactionError, decode_raw_transaction
+from txfirewall.parse.raw_tx import (
+    BYTES_PER_BLOB,
+    CELLS_PER_EXT_BLOB,
+    SECP256K1_N,
+    RawTransactionError,
+    decode_raw_transaction,
+)
 from txfirewall.parse.request import parse_request
 from txfirewall.signatures import decode_request
 
@@ -81,6 +89,65 @@ def test_type_3_blob_decodes_and_bad_blobs_are_rejected_case_31() -> None:
     wrapper = bytes([3]) + rlp.encode([body, [b"x"], [b"c"], []])
     with pytest.raises(RawTransactionError, match="counts differ"):
         decode_raw_transaction(wrapper)
+
+
+COMMITMENTS = [bytes([0xC0 + i]) + bytes(47) for i in range(2)]
+BLOBS = [bytes([i]) * BYTES_PER_BLOB for i in range(2)]
+
+
+def _versioned(commitment: bytes) -> bytes:
+    return b"\x01" + hashlib.sha256(commitment).digest()[1:]
+
+
+def _wrapped(version: int | None, *, blobs: int = 2, proofs_per_blob: int | None = None, commitments: int = 2) -> bytes:
+    """A type-3 transaction in its network wrapper: EIP-4844 (``version`` None) or EIP-7594."""
+    signed = _blob_tx([_versioned(c) for c in COMMITMENTS])
+    body = rlp.decode(signed[1:])
+    per_blob = proofs_per_blob if proofs_per_blob is not None else (1 if version is None else CELLS_PER_EXT_BLOB)
+    proofs = [bytes([0xA0]) + bytes(47)] * (per_blob * blobs)
+    parts = [BLOBS[:blobs], COMMITMENTS[:commitments], proofs]
+    return bytes([3]) + rlp.encode([body, *parts] if version is None else [body, version, *parts])
+
+
+@pytest.mark.parametrize("version", [None, 1])
+def test_blob_network_wrappers_eip4844_and_eip7594_decode(version: int | None) -> None:
+    """Issue 13: the EIP-7594 wrapper (version byte, 128 cell proofs per blob) was refused as
+    malformed; both wrappers decode to the same transaction, hash and sender."""
+    plain = _blob_tx([_versioned(c) for c in COMMITMENTS])
+    tx, raw = decode_raw_transaction(_wrapped(version))
+    _tx, bare = decode_raw_transaction(plain)
+    assert raw.blob_sidecar and raw.sender == ACCT.address == bare.sender and raw.hash == bare.hash
+    assert raw.blob_hashes == bare.blob_hashes and len(raw.blob_hashes) == 2 and tx == _tx
+
+
+@pytest.mark.parametrize(
+    ("wrapper", "problem"),
+    [
+        (lambda: _wrapped(1, proofs_per_blob=1), "128 per blob"),  # 4844-style proofs in a 7594 wrapper
+        (lambda: _wrapped(None, proofs_per_blob=CELLS_PER_EXT_BLOB), "1 per blob"),
+        (lambda: _wrapped(1, proofs_per_blob=CELLS_PER_EXT_BLOB - 1), "counts differ"),
+        (lambda: _wrapped(1, commitments=1), "counts differ"),
+        (lambda: _wrapped(2), "wrapper version 2"),
+        (lambda: _wrapped(0), "wrapper version 0"),
+        (lambda: _wrapped(1, blobs=1, commitments=1), "blob count differs"),  # two hashes, one blob
+    ],
+)
+def test_blob_wrapper_counts_and_versions_are_checked(wrapper: Callable[[], bytes], problem: str) -> None:
+    with pytest.raises(RawTransactionError, match=problem):
+        decode_raw_transaction(wrapper())
+
+
+def test_blob_wrapper_sizes_and_commitments_are_checked() -> None:
+    body = rlp.decode(_blob_tx([_versioned(c) for c in COMMITMENTS])[1:])
+    proofs = [bytes(48)] * CELLS_PER_EXT_BLOB * 2
+    short_blob = [BLOBS[0], b"x"]
+    with pytest.raises(RawTransactionError, match="every blob"):
+        decode_raw_transaction(bytes([3]) + rlp.encode([body, 1, short_blob, COMMITMENTS, proofs]))
+    swapped = COMMITMENTS[::-1]
+    with pytest.raises(RawTransactionError, match="does not match its KZG commitment"):
+        decode_raw_transaction(bytes([3]) + rlp.encode([body, 1, BLOBS, swapped, proofs]))
+    with pytest.raises(RawTransactionError, match="network wrapper"):
+        decode_raw_transaction(bytes([3]) + rlp.encode([body, 1, BLOBS, COMMITMENTS, proofs, []]))
 
 
 def _set_code(*auths: object, chain: int = 7357) -> bytes:

@@ -11,7 +11,7 @@ import rlp
 from eth_account import Account
 
 from txfirewall.errors import InvalidParamsError
-from txfirewall.model.primitives import ZERO_ADDRESS
+from txfirewall.model.primitives import ZERO_ADDRESS, short_address, to_address
 from txfirewall.parse.raw_tx import (
     BYTES_PER_BLOB,
     CELLS_PER_EXT_BLOB,
@@ -157,18 +157,78 @@ def _set_code(*auths: object, chain: int = 7357) -> bytes:
 
 
 def test_type_4_authorities_and_last_valid_tuple_applies_case_35() -> None:
-    first = ACCT.sign_authorization({"chainId": 7357, "address": "0x" + "aa" * 20, "nonce": 1})
-    second = ACCT.sign_authorization({"chainId": 0, "address": "0x" + "bb" * 20, "nonce": 2})
+    # BASE nonce 3: the transaction takes the sender's nonce 3, so its own tuples start at 4.
+    first = ACCT.sign_authorization({"chainId": 7357, "address": "0x" + "aa" * 20, "nonce": 4})
+    second = ACCT.sign_authorization({"chainId": 0, "address": "0x" + "bb" * 20, "nonce": 5})
     foreign = OTHER.sign_authorization({"chainId": 5, "address": "0x" + "cc" * 20, "nonce": 0})
     req = parse_request(rpc(_set_code(first, second, foreign)))
     raw = req.raw_tx
     assert raw is not None and [a.authority for a in raw.authorizations] == [ACCT.address] * 2 + [OTHER.address]
     applied = raw.applied_authorizations(7357)
-    assert [a.index for a in applied] == [1]  # the later tuple from the same authority wins; chain 5 is skipped
+    assert [a.index for a in applied] == [1]  # nonces 4 then 5: both apply, the later one is left; chain 5 skipped
     intent = decode_request(req)
     assert intent.delegations == ((ACCT.address, applied[0].address),)
     assert any("chain id 0" in n for n in intent.notes) and any("names chain 5" in n for n in intent.notes)
+    assert any("authorization 0 is overridden by a later one" in n for n in intent.notes)
     assert "EIP-7702" in intent.summary
+
+
+def _auth(acct: object, delegate: str, nonce: int) -> object:
+    return acct.sign_authorization({"chainId": 7357, "address": delegate, "nonce": nonce})  # type: ignore[attr-defined]
+
+
+AA, BB, CC = "0x" + "aa" * 20, "0x" + "bb" * 20, "0x" + "cc" * 20
+
+
+@pytest.mark.parametrize(
+    ("tuples", "applies", "delegate"),
+    [
+        # two tuples from one authority with the same nonce: only the first can apply
+        ([(OTHER, AA, 7), (OTHER, BB, 7)], [True, False], AA),
+        # n then n+1: both apply, the last one wins
+        ([(OTHER, AA, 7), (OTHER, BB, 8)], [True, True], BB),
+        # n+1 then n: the second is stale once the first applied
+        ([(OTHER, AA, 8), (OTHER, BB, 7)], [True, False], AA),
+        # n, n, n+1: the second is skipped, the third applies
+        ([(OTHER, AA, 7), (OTHER, BB, 7), (OTHER, CC, 8)], [True, False, True], CC),
+        # the sender's own tuples: the transaction (nonce 3) uses 3, so 4 applies and 3 cannot
+        ([(ACCT, AA, 3)], [False], None),
+        ([(ACCT, AA, 4), (ACCT, BB, 4)], [True, False], AA),
+        ([(ACCT, AA, 4), (ACCT, BB, 5)], [True, True], BB),
+    ],
+)
+def test_eip7702_nonce_rule_case_35(
+    tuples: list[tuple[object, str, int]], applies: list[bool], delegate: str | None
+) -> None:
+    """Tuples are processed in order; one applies only when the authority's current nonce equals
+    its nonce, and applying it increments that nonce (EIP-7702). The decoder shows, and the
+    simulation installs, only the delegation that is really left."""
+    req = parse_request(rpc(_set_code(*(_auth(a, d, n) for a, d, n in tuples))))
+    raw = req.raw_tx
+    assert raw is not None
+    assert [o.applies for o in raw.authorization_outcomes(7357)] == applies
+    applied = raw.applied_authorizations(7357)
+    assert [a.address for a in applied] == ([to_address(delegate)] if delegate else [])
+    intent = decode_request(req)
+    assert [d for _, d in intent.delegations] == ([to_address(delegate)] if delegate else [])
+    for i, ok in enumerate(applies):
+        if not ok:
+            assert any(n.startswith(f"authorization {i} does not apply: its nonce") for n in intent.notes), intent.notes
+    if delegate is None:
+        assert "EIP-7702" not in intent.summary
+    else:
+        assert f"to code at {short_address(to_address(delegate))}" in intent.summary
+        for _, d, _ in tuples:
+            if d != delegate:
+                assert short_address(to_address(d)) not in intent.summary
+
+
+def test_eip7702_authorities_known_nonces_decide_the_first_tuple() -> None:
+    req = parse_request(rpc(_set_code(_auth(OTHER, AA, 7), _auth(OTHER, BB, 8))))
+    raw = req.raw_tx
+    assert raw is not None
+    assert [a.address for a in raw.applied_authorizations(7357, {OTHER.address: 8})] == [to_address(BB)]
+    assert raw.applied_authorizations(7357, {OTHER.address: 9}) == ()
 
 
 def _tamper_auth(index: int, value: int) -> bytes:
@@ -198,10 +258,18 @@ def test_authorization_y_parity_out_of_range_is_a_typed_error() -> None:
         decode_raw_transaction(_tamper_auth(3, 2))
 
 
-def test_delegation_to_zero_clears_code_case_36() -> None:
-    auth = ACCT.sign_authorization({"chainId": 7357, "address": ZERO_ADDRESS, "nonce": 1})
+@pytest.mark.parametrize("signer_is_authority", [True, False])
+def test_delegation_to_zero_clears_code_case_36(signer_is_authority: bool) -> None:
+    authority = ACCT if signer_is_authority else OTHER
+    auth = authority.sign_authorization({"chainId": 7357, "address": ZERO_ADDRESS, "nonce": 4})
     intent = decode_request(parse_request(rpc(_set_code(auth))))
+    assert intent.delegations == ((authority.address, ZERO_ADDRESS),)
     assert any("clears the delegation" in n for n in intent.notes)
+    whose = "your account" if signer_is_authority else f"account {short_address(authority.address)}"
+    assert f"clears the EIP-7702 delegation of {whose}" in intent.summary
+    assert "to code at 0x0000" not in intent.summary and "delegates" not in intent.summary
+    if not signer_is_authority:
+        assert "your account" not in intent.summary
 
 
 def test_type_4_empty_list_and_null_destination_are_invalid_case_32() -> None:
@@ -284,3 +352,22 @@ def test_signature_malleability_and_bad_v() -> None:
 def test_fee_facts_for_case_38() -> None:
     req = parse_request(rpc(sign(gasPrice=10**12, chainId=1, gas=2_000_000)))
     assert req.transaction is not None and req.transaction.max_fee == 2 * 10**18
+
+
+@pytest.mark.parametrize("signer_is_authority", [True, False])
+def test_delegation_findings_say_your_account_only_for_the_signer(signer_is_authority: bool) -> None:
+    """A sponsored set-code transaction can carry another authority's tuple: the finding names
+    that account, and "your account" is kept for the signer's own."""
+    from txfirewall.decide.evaluate import evaluate
+    from txfirewall.decide.policy import Policy
+    from txfirewall.heuristics.registry import BUILTIN_RULES
+    from txfirewall.model.simulation import CodeChange, CodeChangeKind
+
+    from .rule_fixtures import ALICE, BOB, ctx_for, simulated, tx
+
+    account = ALICE if signer_is_authority else BOB
+    change = CodeChange(CodeChangeKind.DELEGATION_SET, account, None, to_address("0x" + "dd" * 20))
+    ctx = simulated(ctx_for(tx(BOB, value=0)), code=(change,))
+    (finding,) = [f for f in evaluate(ctx, BUILTIN_RULES, Policy()).findings if f.rule == "account-delegation-set"]
+    assert "your account" not in finding.title.lower()
+    assert finding.message.startswith("Your account" if signer_is_authority else f"Account {BOB}")

@@ -336,5 +336,6 @@ def decode_raw_transaction(raw: bytes) -> tuple[TransactionRequest, RawTransacti
         max_fee_per_blob_gas=(_int(fields["maxFeePerBlobGas"], "maxFeePerBlobGas") if tx_type == 3 else None),
         blob_sidecar=sidecar,
         authorizations=auths,
+        nonce=tx.nonce,
     )
     return tx, decoded

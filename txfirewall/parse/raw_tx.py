@@ -18,6 +18,7 @@ from txfirewall.errors import RawTransactionError
 from txfirewall.model.hashing import keccak256
 from txfirewall.model.primitives import Address, ChainId, address_from_bytes
 from txfirewall.model.request import RawTransaction, SetCodeAuthorization, TransactionRequest
+from txfirewall.parse.eth_account_import import load_eth_account
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 MAX_RAW_TX_BYTES = 1024 * 1024
@@ -170,6 +171,7 @@ def _authorization(i: int, chain_id: int, address: Address, nonce: int, y: int, 
     authority = None
     if problem is None:
         try:
+            load_eth_account()
             from eth_account.typed_transactions.set_code_transaction import Authorization  # lazy: 0.4 s import
             from eth_keys.datatypes import Signature
 
@@ -301,6 +303,7 @@ def decode_raw_transaction(raw: bytes) -> tuple[TransactionRequest, RawTransacti
     if sidecar:
         signed = bytes([3]) + _rlp_module().encode(items)
     try:
+        load_eth_account()
         from eth_account import Account  # lazy: eth-account costs 0.4 s to import
 
         sender = Address(Account.recover_transaction(signed))

@@ -310,13 +310,9 @@ async def test_a8_41_a_permit2_batch_to_a_spender_not_on_the_allowlist_is_blocke
     assert reply["error"]["data"]["verdict"] == "block"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no rule checks a Permit2-shaped message's domain: a PermitSingle whose verifyingContract is "
-    "not the real Permit2 is decoded as a Permit2 allowance and allowed (a deceptive-domain rule is missing)",
-)
 async def test_a8_41_a_permit2_domain_that_is_not_the_real_permit2_is_an_alert(rel: Harness) -> None:
-    await refused(rel, typed(_permit2(verifyingContract="0x" + "4e" * 20)))
+    reply, _ = await refused(rel, typed(_permit2(verifyingContract="0x" + "4e" * 20)))
+    assert "deceptive-typed-data-domain" in rules(reply)
 
 
 async def test_a8_42_a_message_with_undeclared_fields_is_refused(rel: Harness) -> None:

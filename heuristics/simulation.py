@@ -92,10 +92,13 @@ def analysis_stage_failed(ctx: AnalysisContext, params: NoParams) -> Hit | None:
     requires=(Fact.SIMULATION,),
 )
 def simulation_divergence(ctx: AnalysisContext, params: NoParams) -> Hit | Skip | None:
-    """Simulation evasion: a contract that checks ``block.coinbase``, the timestamp or the gas
-    limit to look harmless in a simulator and drain on a real block. Honest contracts do not
-    move assets differently between two plausible next blocks. Skipped when a transaction could
-    not be re-run in any other block environment (what a signature allows is not re-run)."""
+    """Simulation evasion: a contract that checks ``block.coinbase``, the timestamp, the block gas
+    limit or its own ``gasleft()`` to look harmless in a simulator and drain on a real block, or
+    with the gas a wallet really sends. Honest contracts do not move assets differently between
+    two plausible next blocks, or with more gas than they need. Not reported: a revert in the run
+    that had less gas (out of gas), a passed deadline, amounts drifting by under 1 %, a different
+    gas used. Skipped when a transaction could not be re-run in any other block environment (what
+    a signature allows is not re-run)."""
     sim = ctx.simulation
     if sim is None:
         return None
@@ -108,13 +111,15 @@ def simulation_divergence(ctx: AnalysisContext, params: NoParams) -> Hit | Skip 
             )
         return None
     d = sim.divergence
+    what = "the gas limit it is sent with" if d.kind == "gas" else "the block it lands in"
     return Hit(
         message=(
-            f"This transaction changes its behaviour with the block it lands in: {d.description}. "
+            f"This transaction changes its behaviour with {what}: {d.description}. "
             "Contracts that do this are hiding what they do from simulators."
         ),
         evidence={
             "description": d.description,
+            "varied": d.kind,
             "realistic_block_only": list(d.primary),
             "other_environment_only": list(d.variant),
         },

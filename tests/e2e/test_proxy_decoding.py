@@ -261,7 +261,7 @@ async def test_a8_36_delegation_to_zero_or_a_precompile_is_decoded_and_shown(rel
 
 
 async def test_a8_38_a_fee_over_the_cap_is_warned_and_held(rel: Harness) -> None:
-    raw = sign(nonce=await nonce(rel), gasPrice=10**14, gas=21_000 * 1000, chainId=CHAIN)  # 2.1 ETH of fee
+    raw = sign(nonce=await nonce(rel), gasPrice=10**14, gas=21_000, chainId=CHAIN)  # 2.1 ETH of fee
     reply, held = await refused(rel, raw_call(raw))
     assert "excessive-fee" in rules(reply)
     assert held or reply["error"]["data"]["verdict"] == "block"

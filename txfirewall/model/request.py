@@ -40,6 +40,10 @@ TYPED_DATA_METHODS = frozenset(
 )
 
 
+GAS_PER_BLOB = 2**17
+"""Blob gas each blob uses (EIP-4844), whatever the blob holds."""
+
+
 @dataclass(frozen=True)
 class TransactionRequest:
     """The fields of an ``eth_sendTransaction`` object, validated and typed."""
@@ -111,6 +115,12 @@ class RawTransaction:
     authorizations: tuple[SetCodeAuthorization, ...] = ()
     nonce: int | None = None
     """The transaction's own nonce (the sender's nonce before it runs)."""
+
+    @property
+    def max_blob_fee(self) -> int:
+        """The most the blobs can cost (EIP-4844): blobs x ``GAS_PER_BLOB`` x maxFeePerBlobGas; 0
+        for a transaction without blobs."""
+        return len(self.blob_hashes) * GAS_PER_BLOB * (self.max_fee_per_blob_gas or 0)
 
     def authorization_outcomes(
         self, chain_id: int | None, nonces: Mapping[Address, int] | None = None

@@ -20,9 +20,9 @@ from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions  # noqa: E402
 from txfirewall.chain.rpc_client import RpcClient  # noqa: E402
 from txfirewall.firewall import Firewall, FirewallConfig  # noqa: E402
 from txfirewall.parse.request import parse_request  # noqa: E402
-from txfirewall.simulate.block_env import differential_variants  # noqa: E402
 from txfirewall.simulate.fork import Fork  # noqa: E402
 from txfirewall.simulate.simulator import call_object, simulate_calls  # noqa: E402
+from txfirewall.simulate.variants import block_variants  # noqa: E402
 
 FIXTURES = REPO / "anvil_fixtures"
 CASES = {
@@ -55,7 +55,7 @@ async def _warm(fork: Fork) -> list[str]:
         ]
         for _ in range(20):
             await fork.client.call("eth_simulateV1", bare_payload)
-            await simulate_calls(fork.client, [tx], env=env, variants=differential_variants(env))
+            await simulate_calls(fork.client, [tx], env=env, variants=block_variants(env))
         bare: list[float] = []
         full: list[float] = []
         for _ in range(N):  # interleaved, so both see the same machine noise
@@ -63,7 +63,7 @@ async def _warm(fork: Fork) -> list[str]:
             await fork.client.call("eth_simulateV1", bare_payload)
             bare.append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
-            await simulate_calls(fork.client, [tx], env=env, variants=differential_variants(env))
+            await simulate_calls(fork.client, [tx], env=env, variants=block_variants(env))
             full.append((time.perf_counter() - t) * 1000)
         ratio = statistics.median(full) / statistics.median(bare)
         rows.append(
@@ -81,7 +81,7 @@ async def _throughput(fork: Fork) -> str:
 
     async def one(i: int) -> None:
         async with sem:
-            await simulate_calls(fork.client, [txs[i % len(txs)]], env=env, variants=differential_variants(env))
+            await simulate_calls(fork.client, [txs[i % len(txs)]], env=env, variants=block_variants(env))
 
     t = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(total)))
@@ -111,9 +111,7 @@ async def _cold(mainnet_url: str) -> list[str]:
             async with RpcClient(proxy.url) as upstream:
                 overrides = await prefetch_overrides(upstream, tx, fork.head.block_number)
             env = fork.head.env
-            await simulate_calls(
-                fork.client, [tx], env=env, variants=differential_variants(env), state_overrides=overrides
-            )
+            await simulate_calls(fork.client, [tx], env=env, variants=block_variants(env), state_overrides=overrides)
             ms = (time.perf_counter() - t) * 1000
             rows.append(
                 f"| access-list prefetch + fork with overrides: simulation only | {proxy.rounds()} | "

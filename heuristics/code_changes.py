@@ -16,17 +16,23 @@ from txfirewall.model.simulation import CodeChangeKind
 _PROXY_KINDS = (CodeChangeKind.IMPLEMENTATION_CHANGED, CodeChangeKind.ADMIN_CHANGED, CodeChangeKind.BEACON_CHANGED)
 
 
+def _whose(account: str, ctx: AnalysisContext) -> str:
+    """ "Your account 0x…" for the signer's own account, "Account 0x…" for anyone else's."""
+    return f"Your account {account}" if account == ctx.request.sender else f"Account {account}"
+
+
 @rule(
     id="account-delegation-set",
-    title="Your account's code is delegated to a contract",
+    title="An account's code is delegated to a contract",
     severity=Severity.HIGH,
     confidence=Confidence.HIGH,
     requires=(Fact.SIMULATION,),
 )
 def account_delegation_set(ctx: AnalysisContext, params: NoParams) -> Hit | None:
-    """EIP-7702: after this, the delegate's code runs as your account and can move everything
-    you hold, now and later. Sweeper delegates are the 2025 drainer of choice. A delegation to a
-    known-good wallet delegate (shipped list) is reported as info only."""
+    """EIP-7702: after this, the delegate's code runs as the account (yours, or another
+    authority's in a sponsored set-code transaction) and can move everything it holds, now and
+    later. Sweeper delegates are the 2025 drainer of choice. A delegation to a known-good wallet
+    delegate (shipped list) is reported as info only. "Your account" only for the signer's own."""
     sim = ctx.simulation
     if sim is None:
         return None
@@ -39,7 +45,7 @@ def account_delegation_set(ctx: AnalysisContext, params: NoParams) -> Hit | None
         if listing is not None and listing.status is DelegateStatus.KNOWN_GOOD:
             known = known or Hit(
                 message=(
-                    f"Account {change.address} would run the code of {change.after}, {listing.display}, "
+                    f"{_whose(change.address, ctx)} would run the code of {change.after}, {listing.display}, "
                     "a known wallet delegate."
                 ),
                 evidence={**change.to_json(), "listing": listing.to_json()},
@@ -49,7 +55,7 @@ def account_delegation_set(ctx: AnalysisContext, params: NoParams) -> Hit | None
             continue
         return Hit(
             message=(
-                f"Account {change.address} would run the code of {change.after} from now on. "
+                f"{_whose(change.address, ctx)} would run the code of {change.after} from now on. "
                 "That code controls everything the account holds. Only delegate to a wallet "
                 "implementation you chose yourself."
             ),

@@ -79,6 +79,8 @@ from txfirewall.heuristics.simulation import (
 from txfirewall.heuristics.tokens import lookalike_token_symbol
 from txfirewall.heuristics.transfers import assets_to_unfamiliar_contract, first_transfer_to_address
 from txfirewall.heuristics.typed_data import (
+    deceptive_typed_data_domain,
+    permit2_batch_to_unknown_spender,
     permit_owner_not_signer,
     permit_to_eoa,
     permit_to_unfamiliar_spender,
@@ -114,6 +116,8 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     typed_data_chain_mismatch,
     permit_to_eoa,
     permit_to_unfamiliar_spender,
+    deceptive_typed_data_domain,
+    permit2_batch_to_unknown_spender,
     delegation_any_chain,
     unprotected_raw_transaction,
     ambiguous_selector,

@@ -16,6 +16,7 @@ from txfirewall.heuristics.rule import Hit, NoParams, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
 from txfirewall.model.primitives import to_address
+from txfirewall.model.text import format_units
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _MAX_WALK = 10_000
@@ -77,8 +78,8 @@ def broken_address_checksum(ctx: AnalysisContext, params: NoParams) -> Hit | Non
 @dataclass(frozen=True)
 class FeeParams:
     max_fee_wei: int = 10**18
-    """The most a transaction may cost in fees (gas limit x fee cap) before it warns; geth and Clef
-    refuse above 1 ETH by default (``--rpc.txfeecap``)."""
+    """The most a transaction may cost in fees (gas limit x fee cap, plus the blobs' maximum fee)
+    before it warns; geth and reth refuse to send above 1 ETH of fee by default (``--rpc.txfeecap``)."""
 
 
 @rule(
@@ -90,16 +91,31 @@ class FeeParams:
     params=FeeParams,
 )
 def excessive_fee(ctx: AnalysisContext, params: FeeParams) -> Hit | None:
-    """gas x maxFeePerGas (or gasPrice) above the cap: a fat-fingered or malicious fee that burns
-    the user's ETH; geth's RPC refuses transactions above 1 ETH of fee by default."""
+    """The most the transaction can cost in fees above the cap: gas x maxFeePerGas (or gasPrice),
+    plus blobs x 131,072 x maxFeePerBlobGas for a blob transaction; for unsigned requests and raw
+    signed transactions alike. A fat-fingered or malicious fee burns the user's ETH; geth's and
+    reth's RPC refuse above 1 ETH (RELIABILITY A8 case 38). Not reported: a request without a gas
+    limit or a fee cap (the wallet fills them in within its own cap)."""
     tx = ctx.request.transaction
-    if tx is None or tx.max_fee is None or tx.max_fee <= params.max_fee_wei:
+    if tx is None or tx.max_fee is None:
         return None
+    raw = ctx.request.raw_tx
+    blob_fee = raw.max_blob_fee if raw is not None else 0
+    total = tx.max_fee + blob_fee
+    if total <= params.max_fee_wei:
+        return None
+    blobs = f" plus {format_units(blob_fee, 18)} ETH for {len(raw.blob_hashes)} blob(s)" if raw and blob_fee else ""
     return Hit(
-        message=f"This transaction may cost up to {tx.max_fee / 10**18:.4g} ETH in fees alone (gas limit {tx.gas:,} x "
-        f"{(tx.fee_cap or 0) / 10**9:,.1f} gwei), above the {params.max_fee_wei / 10**18:g} ETH cap. Lower the fee "
-        "unless you mean it.",
-        evidence={"max_fee_wei": str(tx.max_fee), "gas": tx.gas, "fee_cap_wei": str(tx.fee_cap)},
+        message=f"This transaction may cost up to {format_units(total, 18)} ETH in fees alone (gas limit {tx.gas:,} x "
+        f"{format_units(tx.fee_cap or 0, 9)} gwei{blobs}), above the {format_units(params.max_fee_wei, 18)} ETH cap "
+        "(policy: [rules.excessive-fee] params.max_fee_wei). Lower the fee unless you mean it.",
+        evidence={
+            "max_fee_wei": str(total),
+            "gas": tx.gas,
+            "fee_cap_wei": str(tx.fee_cap),
+            "blob_fee_wei": str(blob_fee),
+            "cap_wei": str(params.max_fee_wei),
+        },
     )
 
 

@@ -1,6 +1,8 @@
 """Rules about the simulation itself: it failed, it reverted, or it did not run.
 
-Fail closed: when txfirewall could not see what a transaction does, it says so and warns.
+Fail closed: when txfirewall could not see what a request does (node down, timeout, a call the
+node refused), it blocks and says why; when the user turned simulation off, it says so at info
+level. A part of the analysis that failed otherwise leaves the verdict at least at warn.
 """
 
 from __future__ import annotations
@@ -33,19 +35,25 @@ def simulation_reverted(ctx: AnalysisContext, params: NoParams) -> Hit | None:
 @rule(
     id="simulation-unavailable",
     title="The effects could not be simulated",
-    severity=Severity.MEDIUM,
+    severity=Severity.HIGH,
     confidence=Confidence.HIGH,
     requires=(Fact.REQUEST,),
 )
 def simulation_unavailable(ctx: AnalysisContext, params: NoParams) -> Hit | None:
-    """Simulation failed (node down, timeout, rejected call): the effects are unknown, so warn.
-    When the user turned simulation off, say so at info level instead."""
+    """Simulation was attempted and failed (node down or too slow, the stage timed out, the node
+    refused the call, the request is over a size limit): the effects are unknown, so the request
+    is blocked with the reason: fail closed (RELIABILITY A5, A8 cases 10 and 48), as Clef rejects
+    what it cannot validate unless run with ``--advanced``. The explicit override is the policy's
+    ``[rules.simulation-unavailable] severity = "medium"`` (warn instead). When the user turned
+    simulation off (offline), say so at info level instead."""
     sim = ctx.simulation
     if sim is None:
         return None
     if sim.status is SimulationStatus.FAILED:
+        what = "transaction" if ctx.request.transaction is not None or ctx.request.calls is not None else "request"
         return Hit(
-            message=f"txfirewall could not simulate this transaction: {sim.error}. Its effects are unknown.",
+            message=f"txfirewall could not simulate this {what}: {sim.error}. Its effects are unknown, so it is "
+            "refused (fail closed); try again when the node answers.",
             evidence={"error": sim.error},
         )
     executes = ctx.request.transaction is not None or ctx.request.calls is not None
@@ -84,10 +92,13 @@ def analysis_stage_failed(ctx: AnalysisContext, params: NoParams) -> Hit | None:
     requires=(Fact.SIMULATION,),
 )
 def simulation_divergence(ctx: AnalysisContext, params: NoParams) -> Hit | Skip | None:
-    """Simulation evasion: a contract that checks ``block.coinbase``, the timestamp or the gas
-    limit to look harmless in a simulator and drain on a real block. Honest contracts do not
-    move assets differently between two plausible next blocks. Skipped when a transaction could
-    not be re-run in any other block environment (what a signature allows is not re-run)."""
+    """Simulation evasion: a contract that checks ``block.coinbase``, the timestamp, the block gas
+    limit or its own ``gasleft()`` to look harmless in a simulator and drain on a real block, or
+    with the gas a wallet really sends. Honest contracts do not move assets differently between
+    two plausible next blocks, or with more gas than they need. Not reported: a revert in the run
+    that had less gas (out of gas), a passed deadline, amounts drifting by under 1 %, a different
+    gas used. Skipped when a transaction could not be re-run in any other block environment (what
+    a signature allows is not re-run)."""
     sim = ctx.simulation
     if sim is None:
         return None
@@ -100,13 +111,15 @@ def simulation_divergence(ctx: AnalysisContext, params: NoParams) -> Hit | Skip 
             )
         return None
     d = sim.divergence
+    what = "the gas limit it is sent with" if d.kind == "gas" else "the block it lands in"
     return Hit(
         message=(
-            f"This transaction changes its behaviour with the block it lands in: {d.description}. "
+            f"This transaction changes its behaviour with {what}: {d.description}. "
             "Contracts that do this are hiding what they do from simulators."
         ),
         evidence={
             "description": d.description,
+            "varied": d.kind,
             "realistic_block_only": list(d.primary),
             "other_environment_only": list(d.variant),
         },

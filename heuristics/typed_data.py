@@ -2,13 +2,16 @@
 
 Deliberately not reported here: approvals made by transactions, at any depth (approvals.py covers
 them); permits to contracts the user already used or to well-known protocols (routers ask for
-Permit2 signatures every day); finite permits with an expiry to unfamiliar contracts (the amount
-and expiry are the user's stated intent).
+Permit2 signatures every day); finite single permits with an expiry to unfamiliar contracts (the
+amount and expiry are the user's stated intent); domain names that claim no protected brand (a
+token's own name is its own business); a brand-named domain whose verifying contract is that
+brand's known contract, on any chain.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from txfirewall.heuristics.familiarity import unfamiliar_contract
 from txfirewall.heuristics.grants import long_lived, signature_grants
@@ -16,7 +19,8 @@ from txfirewall.heuristics.rule import Hit, NoParams, Skip, rule
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
 from txfirewall.model.intent import IntentKind
-from txfirewall.model.primitives import UNLIMITED_SENTINEL
+from txfirewall.model.primitives import UNLIMITED_SENTINEL, to_address
+from txfirewall.signatures.erc7730 import domain_name_deployments
 
 
 @rule(
@@ -162,3 +166,146 @@ def permit_owner_not_signer(ctx: AnalysisContext, params: NoParams) -> Hit | Non
         evidence={"owner": intent.owner, "signer": signer, "primary_type": intent.primary_type},
         subject=intent.owner,
     )
+
+
+PERMIT2 = to_address("0x000000000022D473030F116dDEE9F6B43aC78BA3")
+"""Uniswap's Permit2: one deployment, at this address on every chain."""
+
+PROTECTED_BRANDS = (
+    "permit2",
+    "uniswap",
+    "seaport",
+    "opensea",
+    "1inch",
+    "blur",
+    "looksrare",
+    "metamask",
+    "cow protocol",
+    "gnosis protocol",
+    "aave",
+    "lido",
+    "paraswap",
+    "sushiswap",
+    "pancakeswap",
+)
+"""Names phishing kits put in an EIP-712 domain to borrow a protocol's trust."""
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def claimed_brands(name: str, brands: tuple[str, ...]) -> tuple[str, ...]:
+    """The protected brands a domain name claims: a brand at the start of a word ("Uniswap V3
+    Positions NFT-V1" and "UniswapX" claim uniswap; "Permit2" claims permit2)."""
+    words = _words(name)
+    return tuple(b for b in brands if re.search(r"(?:^| )" + re.escape(b), words))
+
+
+@dataclass(frozen=True)
+class DomainParams:
+    brands: tuple[str, ...] = field(default=PROTECTED_BRANDS)
+    """Lowercase brand names whose use in a domain name is checked against the known contracts."""
+
+
+@rule(
+    id="deceptive-typed-data-domain",
+    title="Typed data borrows a protocol's name for another contract",
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    requires=(Fact.REQUEST,),
+    params=DomainParams,
+)
+def deceptive_typed_data_domain(ctx: AnalysisContext, params: DomainParams) -> Hit | Skip | None:
+    """The EIP-712 domain says "Permit2" or "Uniswap" (what a wallet shows the user) but its
+    ``verifyingContract``, the contract the signature is really for, is not that protocol's: not
+    the Permit2 deployment, not a contract the curated list or an ERC-7730 descriptor owner names
+    for the brand, and not a deployment the ERC-7730 registry describes under that domain name.
+    Skipped when the verifying contract was not looked up."""
+    td = ctx.request.typed_data
+    name = td.domain.get("name") if td is not None else None
+    if td is None or td.verifying_contract is None or not isinstance(name, str):
+        return None
+    vc = td.verifying_contract
+    claims = claimed_brands(name, params.brands)
+    if not claims:
+        return None
+    registry = domain_name_deployments(name)
+    if registry is not None and vc.lower() in registry:
+        return None
+    facts = ctx.facts(vc)
+    known_as = facts.known_as if facts is not None else None
+    if "permit2" in claims:
+        genuine = vc == PERMIT2
+    elif known_as is not None:
+        genuine = any(re.search(r"(?:^| )" + re.escape(b), _words(known_as)) for b in claims)
+    elif facts is None:
+        return Skip(f"the verifying contract {vc} was not looked up, so its claim to be {name!r} was not checked")
+    else:
+        genuine = False
+    if genuine:
+        return None
+    really = f"it is {known_as}" if known_as else "it is no contract txfirewall knows for that name"
+    expected = f" (Permit2 is {PERMIT2} on every chain)" if "permit2" in claims else ""
+    return Hit(
+        message=f"This signature request calls itself {name!r}, but the contract it is for is {vc}: {really}"
+        f"{expected}. Wallets show the domain name; the signature is valid for the contract. Phishing kits copy "
+        "well-known names to borrow their trust.",
+        evidence={
+            "domain_name": name,
+            "verifying_contract": vc,
+            "claimed": list(claims),
+            "verifying_contract_known_as": known_as,
+        },
+        subject=vc,
+    )
+
+
+@dataclass(frozen=True)
+class BatchSpenderParams:
+    min_past_interactions: int = 1
+    """Past transactions to the spender that make it familiar (a router the user already uses)."""
+
+
+@rule(
+    id="permit2-batch-to-unknown-spender",
+    title="Permit2 batch for a spender that is no known router",
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    requires=(Fact.INTENT,),
+    params=BatchSpenderParams,
+)
+def permit2_batch_to_unknown_spender(ctx: AnalysisContext, params: BatchSpenderParams) -> Hit | Skip | None:
+    """A Permit2 ``PermitBatch`` hands one spender allowances on several tokens at once: the shape
+    drainer kits collect. Routers that ask for one (Uniswap's Universal Router and the like) are
+    known contracts (curated list, ERC-7730 registry); a spender that is not one, and that the user
+    never sent a transaction to, is blocked (allow-list it in the policy to sign anyway). Plain
+    accounts are ``permit-to-eoa``'s."""
+    intent = ctx.intent
+    if intent is None or intent.kind is not IntentKind.PERMIT:
+        return None
+    spenders = list(dict.fromkeys(a.spender for a in intent.allowances if a.source == "permit2-batch"))
+    for spender in spenders:
+        facts = ctx.facts(spender)
+        if facts is None:
+            return Skip(f"the Permit2 batch spender {spender} was not looked up")
+        if facts.known_as is not None or facts.is_contract is False:
+            continue
+        used = facts.relationship.sent_count if facts.relationship else 0
+        if used >= params.min_past_interactions:
+            continue
+        tokens = [a.token for a in intent.allowances if a.source == "permit2-batch" and a.spender == spender]
+        return Hit(
+            message=f"This Permit2 batch lets {spender} move {len(tokens)} of your tokens, and that contract is no "
+            "router txfirewall knows"
+            + ("" if ctx.history is None else " and one you never used")
+            + ". Drainers collect Permit2 batches; sign one only for an app you know.",
+            evidence={
+                "spender": spender,
+                "tokens": [str(t) for t in tokens],
+                "spender_is_contract": facts.is_contract,
+                "past_transactions_with_spender": "not provided" if ctx.history is None else used,
+            },
+            subject=spender,
+        )
+    return None

@@ -41,11 +41,14 @@ def with_raw_tx_facts(intent: Intent, raw: RawTransaction, chain_id: ChainId | N
     if raw.tx_type == 3:
         notes.append(f"blob transaction carrying {len(raw.blob_hashes)} blob(s)")
     applied = raw.applied_authorizations(chain_id)
-    for auth in raw.authorizations:
+    for outcome in raw.authorization_outcomes(chain_id):
+        auth = outcome.authorization
         if auth.problem is not None:
             notes.append(f"authorization {auth.index} is invalid and skipped: {auth.problem}")
         elif not auth.valid_on(chain_id):
             notes.append(f"authorization {auth.index} names chain {auth.chain_id} and is skipped")
+        elif not outcome.applies:
+            notes.append(f"authorization {auth.index} does not apply: {outcome.skipped_because}")
         elif auth not in applied:
             notes.append(f"authorization {auth.index} is overridden by a later one from the same authority")
         if auth.chain_id == 0 and auth.problem is None:

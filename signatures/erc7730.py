@@ -59,6 +59,28 @@ def descriptor_owner(chain_id: int | None, address: Address) -> str | None:
     return f"token {token[0]}" if token else None
 
 
+@cache
+def _typed_deployments() -> dict[int, frozenset[str]]:
+    """Format id -> the lowercase addresses (any chain) whose typed-data descriptors use it."""
+    out: dict[int, set[str]] = {}
+    for key, by_type in load_index()["typed"].items():
+        address = key.split(":", 1)[1]
+        for ids in by_type.values():
+            for fid in ids:
+                out.setdefault(fid, set()).add(address)
+    return {fid: frozenset(addresses) for fid, addresses in out.items()}
+
+
+def domain_name_deployments(name: str) -> frozenset[str] | None:
+    """The contracts (lowercase addresses, on any chain) that the ERC-7730 registry describes for
+    EIP-712 messages whose domain is called ``name``; None when no descriptor uses that name."""
+    by_type = load_index()["typed_by_domain_name"].get(name)
+    if not by_type:
+        return None
+    deployments = _typed_deployments()
+    return frozenset(a for ids in by_type.values() for fid in ids for a in deployments.get(fid, ()))
+
+
 def _nested_text(data: bytes) -> str:
     from txfirewall.signatures.calldata import decode_calldata  # late: calldata imports are heavy
 

@@ -1,8 +1,12 @@
 """The pipeline: decode, simulate, enrich, evaluate, decide; each stage timed and time-boxed.
 
 Stages take a context and return a richer one. A stage that fails or times out is recorded in
-``ctx.failures`` (which a rule turns into a warning) and the run goes on with what it has. The
-intent's plain-words summary is written once, after enrich, when token symbols are known.
+``ctx.failures`` (which a rule turns into a warning; a failed simulation blocks) and the run goes
+on with what it has. When the simulate stage found the node unreachable or too slow, the later
+stages do not wait on it again: enrich reads nothing from the node (it still uses what needs no
+node: lists, history, decoded calldata) and the chain state is not awaited, so a dead node costs
+one stage timeout, not one per stage. The intent's plain-words summary is written once, after
+enrich, when token symbols are known.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from txfirewall.enrich.contract_age import ContractAgeCache, age_lookup
 from txfirewall.enrich.history import HistoryIndex
 from txfirewall.enrich.stage import enrich
 from txfirewall.enrich.token_metadata import TokenCache
+from txfirewall.errors import EnvironmentFailure, RpcCallError
 from txfirewall.heuristics.rule import Rule
 from txfirewall.model.chain_state import ChainState
 from txfirewall.model.context import AnalysisContext, StageFailure
@@ -39,6 +44,10 @@ from txfirewall.simulate.simulate_request import simulate_request
 if TYPE_CHECKING:
     from txfirewall.chain.rpc_client import RpcClient
     from txfirewall.intel.store import IntelStore
+
+
+CHAIN_STATE_WAIT_WHEN_DOWN = 0.5
+"""Seconds the rules wait for the head check once the simulate stage found the node down."""
 
 
 @dataclass(frozen=True)
@@ -155,13 +164,23 @@ async def _timed(name: str, stage: Stage, ctx: AnalysisContext, timeout: float) 
         async with asyncio.timeout(timeout):
             return await stage(ctx), (time.perf_counter() - start) * 1000
     except TimeoutError:
-        failure = StageFailure(name, f"timed out after {timeout:g}s")
+        failure = StageFailure(name, f"timed out after {timeout:g}s", node_down=True)
     except Exception as exc:  # noqa: BLE001 - recorded, and it fails closed through a rule
-        failure = StageFailure(name, f"{type(exc).__name__}: {exc}")
+        down = isinstance(exc, EnvironmentFailure) and not isinstance(exc, RpcCallError)
+        failure = StageFailure(name, f"{type(exc).__name__}: {exc}", node_down=down)
     ctx = replace(ctx, failures=(*ctx.failures, failure))
     if name == "simulate" and ctx.simulation is None:
         ctx = replace(ctx, simulation=Simulation(status=SimulationStatus.FAILED, error=failure.error))
     return ctx, (time.perf_counter() - start) * 1000
+
+
+def node_unreachable(ctx: AnalysisContext) -> str | None:
+    """Why the node is taken to be down for the rest of this analysis: the simulate stage timed out
+    or failed in transport (not a JSON-RPC error the node answered with); None otherwise."""
+    for failure in ctx.failures:
+        if failure.stage == "simulate" and failure.node_down:
+            return failure.error
+    return None
 
 
 def _summarised(ctx: AnalysisContext, method: str) -> Intent:
@@ -206,10 +225,13 @@ async def run_pipeline(request: Request, services: Services) -> Verdict:
         return replace(c, simulation=sim)
 
     async def enrich_stage(c: AnalysisContext) -> AnalysisContext:
-        ages = age_lookup(caches.contract_ages, chain.block_env, services.timeouts.enrich, chain.history_client)
+        down = node_unreachable(c)
+        facts_client = None if down else chain.facts_client
+        history_client = None if down else chain.history_client
+        ages = age_lookup(caches.contract_ages, chain.block_env, services.timeouts.enrich, history_client)
         return await enrich(
             c,
-            chain.facts_client,
+            facts_client,
             knowledge.labels,
             block=chain.block_tag,
             intel=knowledge.intel,
@@ -224,10 +246,19 @@ async def run_pipeline(request: Request, services: Services) -> Verdict:
     timeouts = services.timeouts
     ctx, timings["decode"] = await _timed("decode", decode_stage, ctx, timeouts.decode)
     ctx, timings["simulate"] = await _timed("simulate", simulate_stage, ctx, timeouts.simulate)
+    down = node_unreachable(ctx)
     ctx, timings["enrich"] = await _timed("enrich", enrich_stage, ctx, timeouts.enrich)
+    if down is not None and chain.facts_client is not None:
+        skipped = StageFailure("enrich", f"read nothing from the node: it did not answer the simulation ({down})")
+        ctx = replace(ctx, failures=(*ctx.failures, skipped))
     intent = _summarised(ctx, request.method.value)
     if chain.chain_state is not None:
-        ctx = replace(ctx, chain_state=await chain.chain_state())
+        try:
+            # A node that did not answer the simulation will not answer the head check either.
+            async with asyncio.timeout(CHAIN_STATE_WAIT_WHEN_DOWN if down is not None else None):
+                ctx = replace(ctx, chain_state=await chain.chain_state())
+        except TimeoutError:
+            pass
 
     start = time.perf_counter()
     evaluation = evaluate(ctx, services.rules, services.policy, budget_seconds=timeouts.evaluate)

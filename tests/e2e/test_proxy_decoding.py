@@ -26,6 +26,7 @@ from txfirewall.chain.anvil_node import AnvilNode, AnvilOptions
 from txfirewall.model.primitives import ZERO_ADDRESS
 from txfirewall.parse.raw_tx import SECP256K1_N
 
+from ..support.evasion_contracts import gas_gated_drainer
 from ..support.misbehaving_upstream import MisbehavingUpstream
 from ..support.proxy_harness import APP_ORIGIN, FIXTURES, Harness, call, manifest, request, running_proxy
 from ..unit.test_raw_tx import INVALID_RLP, _blob_tx
@@ -260,7 +261,7 @@ async def test_a8_36_delegation_to_zero_or_a_precompile_is_decoded_and_shown(rel
 
 
 async def test_a8_38_a_fee_over_the_cap_is_warned_and_held(rel: Harness) -> None:
-    raw = sign(nonce=await nonce(rel), gasPrice=10**14, gas=21_000 * 1000, chainId=CHAIN)  # 2.1 ETH of fee
+    raw = sign(nonce=await nonce(rel), gasPrice=10**14, gas=21_000, chainId=CHAIN)  # 2.1 ETH of fee
     reply, held = await refused(rel, raw_call(raw))
     assert "excessive-fee" in rules(reply)
     assert held or reply["error"]["data"]["verdict"] == "block"
@@ -310,13 +311,9 @@ async def test_a8_41_a_permit2_batch_to_a_spender_not_on_the_allowlist_is_blocke
     assert reply["error"]["data"]["verdict"] == "block"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no rule checks a Permit2-shaped message's domain: a PermitSingle whose verifyingContract is "
-    "not the real Permit2 is decoded as a Permit2 allowance and allowed (a deceptive-domain rule is missing)",
-)
 async def test_a8_41_a_permit2_domain_that_is_not_the_real_permit2_is_an_alert(rel: Harness) -> None:
-    await refused(rel, typed(_permit2(verifyingContract="0x" + "4e" * 20)))
+    reply, _ = await refused(rel, typed(_permit2(verifyingContract="0x" + "4e" * 20)))
+    assert "deceptive-typed-data-domain" in rules(reply)
 
 
 async def test_a8_42_a_message_with_undeclared_fields_is_refused(rel: Harness) -> None:
@@ -345,22 +342,11 @@ async def test_a8_45_a_coinbase_gated_drainer_is_blocked_as_divergent(rel: Harne
     assert "simulation-divergence" in rules(reply) and reply["error"]["data"]["verdict"] == "block"
 
 
-GAS_GATED = bytes.fromhex(
-    "3415603d57"  # no value: stop
-    "5a620f42401060"  # 1_000_000 < gasleft() ? ...
-    "2f57"  # ... refund (what a generously-gassed simulation sees)
-    "600060006000600034" + "73" + M["accounts"]["drainer_owner"]["address"][2:].lower() + "5af100"  # drain
-    "5b600060006000600034335af100"  # refund to the caller
-    "5b00"
-)
+GAS_GATED = gas_gated_drainer(M["accounts"]["drainer_owner"]["address"])
+"""Refunds with more than 1M gas left, forwards the value to the attacker otherwise (documented
+opcode by opcode in tests/support/evasion_contracts.py)."""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the simulator varies the block (coinbase, time, number, block gas limit) but not the "
-    "transaction's own gas: a request without a gas limit is simulated with a generous one, and a "
-    "contract that branches on gasleft() shows its benign path (case 46 is not implemented)",
-)
 async def test_a8_46_a_contract_branching_on_gasleft_is_flagged(rel: Harness, rel_chain: AnvilNode) -> None:
     target = "0x" + "46" * 20
     await rel.http.post(rel_chain.url, json=call("anvil_setCode", [target, "0x" + GAS_GATED.hex()]))
@@ -372,8 +358,8 @@ async def test_a8_46_a_contract_branching_on_gasleft_is_flagged(rel: Harness, re
     # No gas yet (the wallet estimates it after the check, ~50k: the drain path); simulated with
     # a generous gas limit, the contract refunds. Case 46: the divergence must be flagged.
     unset = {"from": ALICE.address, "to": target, "value": hex(10**17)}
-    reply, _ = await rel.settle(call("eth_sendTransaction", [unset]))
-    assert "error" in reply and "simulation-divergence" in rules(reply), reply
+    reply, _ = await refused(rel, call("eth_sendTransaction", [unset]))
+    assert "simulation-divergence" in rules(reply) and reply["error"]["data"]["verdict"] == "block", reply
 
 
 async def test_a8_47_a_proxy_upgrade_in_the_transaction_is_flagged(rel: Harness) -> None:

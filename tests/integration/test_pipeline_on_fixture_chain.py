@@ -141,7 +141,7 @@ async def test_unaffordable_transaction_fails_closed(firewall: Firewall, manifes
     alice, bob = manifest["accounts"]["alice"]["address"], manifest["accounts"]["bob"]["address"]
     verdict = await firewall.analyze(send({"from": alice, "to": bob, "value": hex(10**30)}))
     assert verdict.simulation.status is SimulationStatus.FAILED and verdict.simulation.error
-    assert verdict.decision is Decision.WARN and "simulation-unavailable" in rules_of(verdict)
+    assert verdict.decision is Decision.BLOCK and "simulation-unavailable" in rules_of(verdict)
 
 
 async def test_invalid_request_is_a_block_value_not_an_exception(firewall: Firewall) -> None:

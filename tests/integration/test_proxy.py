@@ -244,8 +244,9 @@ async def test_upstream_down_reads_error_and_signing_is_refused(private_mainnet:
         plain = (await client.post(proxy.url, content=load_request("a_eth_to_bob.json"), headers=JSON)).json()
     assert read["error"]["code"] == -32603 and "upstream" in read["error"]["message"]
     assert sign["error"]["code"] == 4001
-    # A plain send whose simulation failed is a warning: held for the user, here until the timeout.
-    assert plain["error"]["code"] == 4001 and "not confirmed in time" in plain["error"]["message"]
+    # A plain send whose simulation failed is blocked (fail closed), not held for the user.
+    assert plain["error"]["code"] == 4001 and "not confirmed in time" not in plain["error"]["message"]
+    assert plain["error"]["data"]["verdict"] == "block"
     assert "simulation-unavailable" in {f["rule"] for f in plain["error"]["data"]["findings"]}
 
 

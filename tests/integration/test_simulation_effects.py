@@ -16,9 +16,9 @@ from txfirewall.model.request import TransactionRequest
 from txfirewall.model.simulation import AssetKind, CodeChangeKind, Simulation, SimulationStatus
 from txfirewall.model.verdict import Decision
 from txfirewall.parse.request import parse_request
-from txfirewall.simulate.block_env import differential_variants
 from txfirewall.simulate.fork import Fork
 from txfirewall.simulate.simulator import simulate_calls
+from txfirewall.simulate.variants import block_variants
 
 from ..conftest import load_request
 
@@ -43,7 +43,7 @@ async def fork(mainnet: Any) -> AsyncIterator[Fork]:
 async def run(fork: Fork, *calls: TransactionRequest, **kwargs: Any) -> Simulation:
     env = fork.head.env
     assert env is not None
-    return await simulate_calls(fork.client, list(calls), env=env, variants=differential_variants(env), **kwargs)
+    return await simulate_calls(fork.client, list(calls), env=env, variants=block_variants(env), **kwargs)
 
 
 def acct(manifest: dict[str, Any], role: str) -> Address:

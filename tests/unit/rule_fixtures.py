@@ -527,6 +527,48 @@ def _raw(**tx_fields: object) -> AnalysisContext:
     )
 
 
+PERMIT2 = to_address("0x000000000022D473030F116dDEE9F6B43aC78BA3")
+_PERMIT2_DETAILS = [
+    {"name": "token", "type": "address"},
+    {"name": "amount", "type": "uint160"},
+    {"name": "expiration", "type": "uint48"},
+    {"name": "nonce", "type": "uint48"},
+]
+
+
+def _permit2_typed(
+    domain_name: str, verifying_contract: str, spender: str = ROUTER, *, batch: bool = False
+) -> AnalysisContext:
+    """A Permit2 PermitSingle (or PermitBatch over two tokens) under the given domain."""
+    import json as _json
+
+    detail = {"token": TOKEN, "amount": str(10**6), "expiration": "1825027200", "nonce": "0"}
+    primary = "PermitBatch" if batch else "PermitSingle"
+    doc = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            primary: [
+                {"name": "details", "type": "PermitDetails[]" if batch else "PermitDetails"},
+                {"name": "spender", "type": "address"},
+                {"name": "sigDeadline", "type": "uint256"},
+            ],
+            "PermitDetails": _PERMIT2_DETAILS,
+        },
+        "primaryType": primary,
+        "domain": {"name": domain_name, "chainId": 7357, "verifyingContract": verifying_contract},
+        "message": {
+            "details": [detail, {**detail, "token": TOKEN2}] if batch else detail,
+            "spender": spender,
+            "sigDeadline": "1825027200",
+        },
+    }
+    return ctx_for({"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [ALICE, _json.dumps(doc)]})
+
+
 def _set_code(auth_chain: int) -> AnalysisContext:
     from eth_account import Account
 
@@ -564,6 +606,18 @@ RULE_FIXTURES.update(
         "permit-to-unfamiliar-spender": (
             lambda: with_facts(_typed(7357), facts(BOB, contract=True, sent=0)),
             lambda: with_facts(_typed(7357), facts(BOB, contract=True, sent=3)),
+        ),
+        "deceptive-typed-data-domain": (
+            lambda: with_facts(_permit2_typed("Permit2", DRAINER), facts(DRAINER, contract=True, sent=0)),
+            lambda: with_facts(_permit2_typed("Permit2", PERMIT2), known(PERMIT2, "Uniswap: Permit2")),
+        ),
+        "permit2-batch-to-unknown-spender": (
+            lambda: with_facts(
+                _permit2_typed("Permit2", PERMIT2, DRAINER, batch=True), facts(DRAINER, contract=True, sent=0)
+            ),
+            lambda: with_facts(
+                _permit2_typed("Permit2", PERMIT2, ROUTER, batch=True), known(ROUTER, "Uniswap: Universal Router")
+            ),
         ),
         "delegation-any-chain": (lambda: _set_code(0), lambda: _set_code(7357)),
         "unprotected-raw-transaction": (lambda: _raw(gasPrice=10), lambda: _raw(gasPrice=10, chainId=7357)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from eth_abi import encode
 from eth_utils import keccak
 
@@ -78,6 +79,24 @@ def test_intent_text_uses_token_metadata_and_escapes_symbols() -> None:
     assert plain == "Send 250.5 USDX to 0x1111…1111"
     lookalike = describe(intent, {TOKEN: TokenInfo(TOKEN, "USD\u0422\u202e", "x", 6)})
     assert "[non-ASCII]" in lookalike and "\u202e" not in lookalike and "\\u202e" in lookalike
+
+
+@pytest.mark.parametrize(
+    ("hostile", "visible"),
+    [
+        ("\x1b]8;;https://e.example\x1b\\USDC\x1b]8;;\x1b\\", "\\x1b]8;;https://e.ex"),  # OSC 8 link
+        ("USDC\x1b[2J\x1b[H", "\\x1b[2J"),  # clear screen
+        ("USDC\x9b31m", "\\x9b31m"),  # C1 CSI
+        ("US\u200bDC\u2066", "\\u200b"),  # zero-width space, bidi isolate
+        ("USDC\x07\r\n\x7f", "\\x07\\x0d\\x0a\\x7f"),  # bell, CR/LF (forged lines), DEL
+    ],
+)
+def test_token_symbols_with_terminal_escapes_are_shown_inert_case_51(hostile: str, visible: str) -> None:
+    """Case 51: raw ANSI/OSC escapes in a token symbol never reach the summary unescaped."""
+    intent = intent_for(call("transfer(address,uint256)", ["address", "uint256"], [SPENDER, 250_500_000]))
+    text = describe(intent, {TOKEN: TokenInfo(TOKEN, hostile, hostile, 6)})
+    assert visible in text and "[non-ASCII]" in text
+    assert not [c for c in text if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c in "\u200b\u2066\u202e"]
 
 
 def test_messages() -> None:

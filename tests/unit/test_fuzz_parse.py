@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import subprocess
+import sys
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -144,3 +147,36 @@ def test_random_typed_data(permit: list[Any], inner: list[Any], message: dict[st
 def test_random_calldata_for_container_selectors(selector: bytes, body: bytes) -> None:
     decode_calldata(selector + body)
     _analyse({"from": ALICE, "to": ALICE, "data": "0x" + (selector + body).hex()})
+
+
+SIGNED_LEGACY_TX = (
+    "0xf85f80018252089419e7e376e7c213b7e7e7e46cc70a5dd086daff2a808025a0663278a8237773b26cc57167"
+    "91a4e7178b617095410f0d4bf9a3adb42853f912a064a127ba11d98fef656fed2d04c5d0436f358b28c8641005beda74e7b624b357"
+)
+
+
+def test_loading_eth_account_keeps_the_recursion_limit() -> None:
+    """py_ecc (imported by eth-account) raises the recursion limit process-wide on import; this
+    file failed when run alone because the first lazy import happened inside a Hypothesis test.
+    A fresh interpreter shows the limit is put back after txfirewall loads eth-account (for a raw
+    transaction and for typed data)."""
+    typed = {
+        "types": {"EIP712Domain": [{"name": "name", "type": "string"}], "M": [{"name": "a", "type": "uint256"}]},
+        "primaryType": "M",
+        "domain": {"name": "x"},
+        "message": {"a": 1},
+    }
+    request = {"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [ALICE, typed]}
+    code = (
+        "import json, sys\n"
+        "from txfirewall.parse.request import parse_request\n"
+        "before = sys.getrecursionlimit()\n"
+        f"parse_request({SIGNED_LEGACY_TX!r})\n"
+        f"parse_request(json.loads({json.dumps(request)!r}))\n"
+        "assert 'py_ecc' in sys.modules\n"
+        "print(before, sys.getrecursionlimit())\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    before, after = out.split()
+    assert before == after, f"the recursion limit went from {before} to {after}"

@@ -44,6 +44,44 @@ def test_framing_and_classification_cases_are_typed_errors(text: str) -> None:
         parse_request(text)
 
 
+VALID_ETH_SIGN: dict[str, object] = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "eth_sign",
+    "params": [ALICE, "0x" + "ab" * 32],
+}
+"""A request that parses; each case below changes one envelope field, so only that check can refuse it."""
+
+
+def test_the_envelope_cases_start_from_a_valid_request() -> None:
+    assert parse_request(json.dumps(VALID_ETH_SIGN)).method is Method.SIGN
+    for good_id in ("abc", 0, 123456789012345678901234567890, None):
+        assert parse_request(json.dumps({**VALID_ETH_SIGN, "id": good_id})).id == good_id
+
+
+@pytest.mark.parametrize("bad_id", [[], {}, [1], {"a": 1}, True, False, 1.5])
+def test_bad_ids_are_invalid_requests_case_15(bad_id: object) -> None:
+    """Case 15: ``{"id":[]}`` and ``{"id":{}}`` are -32600, refused for the id itself (the rest of
+    the request is valid, so removing the id check makes this fail)."""
+    with pytest.raises(InvalidRequestError, match='"id" must be') as caught:
+        parse_request(json.dumps({**VALID_ETH_SIGN, "id": bad_id}))
+    assert type(caught.value) is InvalidRequestError
+
+
+@pytest.mark.parametrize("version", ["2.1", "1.0", "2", "", 2.0, 2, 1, None, ["2.0"], "missing"])
+def test_jsonrpc_versions_other_than_the_string_2_0_are_invalid_case_16(version: object) -> None:
+    """Case 16: ``"jsonrpc"`` other than the string "2.0" (or missing) is -32600, refused for the
+    version itself."""
+    obj = dict(VALID_ETH_SIGN)
+    if version == "missing":
+        del obj["jsonrpc"]
+    else:
+        obj["jsonrpc"] = version
+    with pytest.raises(InvalidRequestError, match=r'"jsonrpc" must be the string "2\.0"') as caught:
+        parse_request(json.dumps(obj))
+    assert type(caught.value) is InvalidRequestError
+
+
 def test_data_and_input_disagreeing_is_rejected_case_25() -> None:
     with pytest.raises(InvalidParamsError, match="differ"):
         parse_request(rpc("eth_sendTransaction", [{"from": ALICE, "to": BOB, "data": "0x01", "input": "0x02"}]))

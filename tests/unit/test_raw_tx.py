@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Callable
 
 import pytest
 import rlp
 from eth_account import Account
 
 from txfirewall.errors import InvalidParamsError
-from txfirewall.model.primitives import ZERO_ADDRESS
-from txfirewall.parse.raw_tx import SECP256K1_N, RawTransactionError, decode_raw_transaction
+from txfirewall.model.primitives import ZERO_ADDRESS, short_address, to_address
+from txfirewall.parse.raw_tx import (
+    BYTES_PER_BLOB,
+    CELLS_PER_EXT_BLOB,
+    SECP256K1_N,
+    RawTransactionError,
+    decode_raw_transaction,
+)
 from txfirewall.parse.request import parse_request
 from txfirewall.signatures import decode_request
 
@@ -83,6 +91,65 @@ def test_type_3_blob_decodes_and_bad_blobs_are_rejected_case_31() -> None:
         decode_raw_transaction(wrapper)
 
 
+COMMITMENTS = [bytes([0xC0 + i]) + bytes(47) for i in range(2)]
+BLOBS = [bytes([i]) * BYTES_PER_BLOB for i in range(2)]
+
+
+def _versioned(commitment: bytes) -> bytes:
+    return b"\x01" + hashlib.sha256(commitment).digest()[1:]
+
+
+def _wrapped(version: int | None, *, blobs: int = 2, proofs_per_blob: int | None = None, commitments: int = 2) -> bytes:
+    """A type-3 transaction in its network wrapper: EIP-4844 (``version`` None) or EIP-7594."""
+    signed = _blob_tx([_versioned(c) for c in COMMITMENTS])
+    body = rlp.decode(signed[1:])
+    per_blob = proofs_per_blob if proofs_per_blob is not None else (1 if version is None else CELLS_PER_EXT_BLOB)
+    proofs = [bytes([0xA0]) + bytes(47)] * (per_blob * blobs)
+    parts = [BLOBS[:blobs], COMMITMENTS[:commitments], proofs]
+    return bytes([3]) + rlp.encode([body, *parts] if version is None else [body, version, *parts])
+
+
+@pytest.mark.parametrize("version", [None, 1])
+def test_blob_network_wrappers_eip4844_and_eip7594_decode(version: int | None) -> None:
+    """Issue 13: the EIP-7594 wrapper (version byte, 128 cell proofs per blob) was refused as
+    malformed; both wrappers decode to the same transaction, hash and sender."""
+    plain = _blob_tx([_versioned(c) for c in COMMITMENTS])
+    tx, raw = decode_raw_transaction(_wrapped(version))
+    _tx, bare = decode_raw_transaction(plain)
+    assert raw.blob_sidecar and raw.sender == ACCT.address == bare.sender and raw.hash == bare.hash
+    assert raw.blob_hashes == bare.blob_hashes and len(raw.blob_hashes) == 2 and tx == _tx
+
+
+@pytest.mark.parametrize(
+    ("wrapper", "problem"),
+    [
+        (lambda: _wrapped(1, proofs_per_blob=1), "128 per blob"),  # 4844-style proofs in a 7594 wrapper
+        (lambda: _wrapped(None, proofs_per_blob=CELLS_PER_EXT_BLOB), "1 per blob"),
+        (lambda: _wrapped(1, proofs_per_blob=CELLS_PER_EXT_BLOB - 1), "counts differ"),
+        (lambda: _wrapped(1, commitments=1), "counts differ"),
+        (lambda: _wrapped(2), "wrapper version 2"),
+        (lambda: _wrapped(0), "wrapper version 0"),
+        (lambda: _wrapped(1, blobs=1, commitments=1), "blob count differs"),  # two hashes, one blob
+    ],
+)
+def test_blob_wrapper_counts_and_versions_are_checked(wrapper: Callable[[], bytes], problem: str) -> None:
+    with pytest.raises(RawTransactionError, match=problem):
+        decode_raw_transaction(wrapper())
+
+
+def test_blob_wrapper_sizes_and_commitments_are_checked() -> None:
+    body = rlp.decode(_blob_tx([_versioned(c) for c in COMMITMENTS])[1:])
+    proofs = [bytes(48)] * CELLS_PER_EXT_BLOB * 2
+    short_blob = [BLOBS[0], b"x"]
+    with pytest.raises(RawTransactionError, match="every blob"):
+        decode_raw_transaction(bytes([3]) + rlp.encode([body, 1, short_blob, COMMITMENTS, proofs]))
+    swapped = COMMITMENTS[::-1]
+    with pytest.raises(RawTransactionError, match="does not match its KZG commitment"):
+        decode_raw_transaction(bytes([3]) + rlp.encode([body, 1, BLOBS, swapped, proofs]))
+    with pytest.raises(RawTransactionError, match="network wrapper"):
+        decode_raw_transaction(bytes([3]) + rlp.encode([body, 1, BLOBS, COMMITMENTS, proofs, []]))
+
+
 def _set_code(*auths: object, chain: int = 7357) -> bytes:
     return sign(
         type=4, chainId=chain, maxFeePerGas=9, maxPriorityFeePerGas=1, accessList=[], authorizationList=list(auths)
@@ -90,18 +157,78 @@ def _set_code(*auths: object, chain: int = 7357) -> bytes:
 
 
 def test_type_4_authorities_and_last_valid_tuple_applies_case_35() -> None:
-    first = ACCT.sign_authorization({"chainId": 7357, "address": "0x" + "aa" * 20, "nonce": 1})
-    second = ACCT.sign_authorization({"chainId": 0, "address": "0x" + "bb" * 20, "nonce": 2})
+    # BASE nonce 3: the transaction takes the sender's nonce 3, so its own tuples start at 4.
+    first = ACCT.sign_authorization({"chainId": 7357, "address": "0x" + "aa" * 20, "nonce": 4})
+    second = ACCT.sign_authorization({"chainId": 0, "address": "0x" + "bb" * 20, "nonce": 5})
     foreign = OTHER.sign_authorization({"chainId": 5, "address": "0x" + "cc" * 20, "nonce": 0})
     req = parse_request(rpc(_set_code(first, second, foreign)))
     raw = req.raw_tx
     assert raw is not None and [a.authority for a in raw.authorizations] == [ACCT.address] * 2 + [OTHER.address]
     applied = raw.applied_authorizations(7357)
-    assert [a.index for a in applied] == [1]  # the later tuple from the same authority wins; chain 5 is skipped
+    assert [a.index for a in applied] == [1]  # nonces 4 then 5: both apply, the later one is left; chain 5 skipped
     intent = decode_request(req)
     assert intent.delegations == ((ACCT.address, applied[0].address),)
     assert any("chain id 0" in n for n in intent.notes) and any("names chain 5" in n for n in intent.notes)
+    assert any("authorization 0 is overridden by a later one" in n for n in intent.notes)
     assert "EIP-7702" in intent.summary
+
+
+def _auth(acct: object, delegate: str, nonce: int) -> object:
+    return acct.sign_authorization({"chainId": 7357, "address": delegate, "nonce": nonce})  # type: ignore[attr-defined]
+
+
+AA, BB, CC = "0x" + "aa" * 20, "0x" + "bb" * 20, "0x" + "cc" * 20
+
+
+@pytest.mark.parametrize(
+    ("tuples", "applies", "delegate"),
+    [
+        # two tuples from one authority with the same nonce: only the first can apply
+        ([(OTHER, AA, 7), (OTHER, BB, 7)], [True, False], AA),
+        # n then n+1: both apply, the last one wins
+        ([(OTHER, AA, 7), (OTHER, BB, 8)], [True, True], BB),
+        # n+1 then n: the second is stale once the first applied
+        ([(OTHER, AA, 8), (OTHER, BB, 7)], [True, False], AA),
+        # n, n, n+1: the second is skipped, the third applies
+        ([(OTHER, AA, 7), (OTHER, BB, 7), (OTHER, CC, 8)], [True, False, True], CC),
+        # the sender's own tuples: the transaction (nonce 3) uses 3, so 4 applies and 3 cannot
+        ([(ACCT, AA, 3)], [False], None),
+        ([(ACCT, AA, 4), (ACCT, BB, 4)], [True, False], AA),
+        ([(ACCT, AA, 4), (ACCT, BB, 5)], [True, True], BB),
+    ],
+)
+def test_eip7702_nonce_rule_case_35(
+    tuples: list[tuple[object, str, int]], applies: list[bool], delegate: str | None
+) -> None:
+    """Tuples are processed in order; one applies only when the authority's current nonce equals
+    its nonce, and applying it increments that nonce (EIP-7702). The decoder shows, and the
+    simulation installs, only the delegation that is really left."""
+    req = parse_request(rpc(_set_code(*(_auth(a, d, n) for a, d, n in tuples))))
+    raw = req.raw_tx
+    assert raw is not None
+    assert [o.applies for o in raw.authorization_outcomes(7357)] == applies
+    applied = raw.applied_authorizations(7357)
+    assert [a.address for a in applied] == ([to_address(delegate)] if delegate else [])
+    intent = decode_request(req)
+    assert [d for _, d in intent.delegations] == ([to_address(delegate)] if delegate else [])
+    for i, ok in enumerate(applies):
+        if not ok:
+            assert any(n.startswith(f"authorization {i} does not apply: its nonce") for n in intent.notes), intent.notes
+    if delegate is None:
+        assert "EIP-7702" not in intent.summary
+    else:
+        assert f"to code at {short_address(to_address(delegate))}" in intent.summary
+        for _, d, _ in tuples:
+            if d != delegate:
+                assert short_address(to_address(d)) not in intent.summary
+
+
+def test_eip7702_authorities_known_nonces_decide_the_first_tuple() -> None:
+    req = parse_request(rpc(_set_code(_auth(OTHER, AA, 7), _auth(OTHER, BB, 8))))
+    raw = req.raw_tx
+    assert raw is not None
+    assert [a.address for a in raw.applied_authorizations(7357, {OTHER.address: 8})] == [to_address(BB)]
+    assert raw.applied_authorizations(7357, {OTHER.address: 9}) == ()
 
 
 def _tamper_auth(index: int, value: int) -> bytes:
@@ -131,10 +258,18 @@ def test_authorization_y_parity_out_of_range_is_a_typed_error() -> None:
         decode_raw_transaction(_tamper_auth(3, 2))
 
 
-def test_delegation_to_zero_clears_code_case_36() -> None:
-    auth = ACCT.sign_authorization({"chainId": 7357, "address": ZERO_ADDRESS, "nonce": 1})
+@pytest.mark.parametrize("signer_is_authority", [True, False])
+def test_delegation_to_zero_clears_code_case_36(signer_is_authority: bool) -> None:
+    authority = ACCT if signer_is_authority else OTHER
+    auth = authority.sign_authorization({"chainId": 7357, "address": ZERO_ADDRESS, "nonce": 4})
     intent = decode_request(parse_request(rpc(_set_code(auth))))
+    assert intent.delegations == ((authority.address, ZERO_ADDRESS),)
     assert any("clears the delegation" in n for n in intent.notes)
+    whose = "your account" if signer_is_authority else f"account {short_address(authority.address)}"
+    assert f"clears the EIP-7702 delegation of {whose}" in intent.summary
+    assert "to code at 0x0000" not in intent.summary and "delegates" not in intent.summary
+    if not signer_is_authority:
+        assert "your account" not in intent.summary
 
 
 def test_type_4_empty_list_and_null_destination_are_invalid_case_32() -> None:
@@ -177,10 +312,20 @@ INVALID_RLP = {
 
 @pytest.mark.parametrize("name", sorted(INVALID_RLP))
 def test_invalid_rlp_vectors_end_in_typed_errors(name: str) -> None:
-    for prefix in ("", "02"):
-        hexdata = prefix + INVALID_RLP[name]
-        with pytest.raises(InvalidParamsError):
-            parse_request(rpc(bytes.fromhex(hexdata)))
+    """Case 26: each vector is refused *by the RLP decoder* (a typed-transaction payload is decoded
+    whatever it holds): another error further on would hide a decoder that accepts it. A legacy
+    envelope must start with a list prefix, so string vectors are refused by their first byte."""
+    vector = bytes.fromhex(INVALID_RLP[name])
+    with pytest.raises(InvalidParamsError, match=r"type-2 transaction: not canonical RLP \("):
+        parse_request(rpc(b"\x02" + vector))
+    if not vector:
+        expected = "raw transaction is empty"
+    elif vector[0] >= 0xC0:
+        expected = r"legacy transaction: not canonical RLP \("
+    else:
+        expected = "is neither a type nor an RLP list"
+    with pytest.raises(InvalidParamsError, match=expected):
+        parse_request(rpc(vector))
 
 
 def test_trailing_bytes_and_leading_zero_integers_case_27() -> None:
@@ -217,3 +362,22 @@ def test_signature_malleability_and_bad_v() -> None:
 def test_fee_facts_for_case_38() -> None:
     req = parse_request(rpc(sign(gasPrice=10**12, chainId=1, gas=2_000_000)))
     assert req.transaction is not None and req.transaction.max_fee == 2 * 10**18
+
+
+@pytest.mark.parametrize("signer_is_authority", [True, False])
+def test_delegation_findings_say_your_account_only_for_the_signer(signer_is_authority: bool) -> None:
+    """A sponsored set-code transaction can carry another authority's tuple: the finding names
+    that account, and "your account" is kept for the signer's own."""
+    from txfirewall.decide.evaluate import evaluate
+    from txfirewall.decide.policy import Policy
+    from txfirewall.heuristics.registry import BUILTIN_RULES
+    from txfirewall.model.simulation import CodeChange, CodeChangeKind
+
+    from .rule_fixtures import ALICE, BOB, ctx_for, simulated, tx
+
+    account = ALICE if signer_is_authority else BOB
+    change = CodeChange(CodeChangeKind.DELEGATION_SET, account, None, to_address("0x" + "dd" * 20))
+    ctx = simulated(ctx_for(tx(BOB, value=0)), code=(change,))
+    (finding,) = [f for f in evaluate(ctx, BUILTIN_RULES, Policy()).findings if f.rule == "account-delegation-set"]
+    assert "your account" not in finding.title.lower()
+    assert finding.message.startswith("Your account" if signer_is_authority else f"Account {BOB}")

@@ -22,6 +22,7 @@ from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.heuristics.registry import load_rules
 from txfirewall.model.primitives import is_address, to_address
 from txfirewall.model.request import Request
+from txfirewall.model.text import terminal_safe, terminal_safe_json
 from txfirewall.model.untrusted_json import loads_strict
 from txfirewall.model.verdict import Verdict
 from txfirewall.parse.request import parse_request
@@ -68,7 +69,7 @@ def _check_account(request: Request, account: str | None) -> None:
 
 
 def emit_error(args: argparse.Namespace, kind: str, exc: Exception) -> None:
-    print(f"txfirewall: {exc}", file=sys.stderr)
+    print(f"txfirewall: {terminal_safe(str(exc))}", file=sys.stderr)
     if getattr(args, "json", False):
         print(json.dumps({"error": {"type": kind, "class": type(exc).__name__, "message": str(exc)}}))
 
@@ -126,7 +127,7 @@ async def run_check(args: argparse.Namespace) -> int:
 
 
 def _print_verdict(verdict: Verdict, *, as_json: bool) -> None:
-    print(verdict.to_json_text() if as_json else render_verdict(verdict))
+    print(terminal_safe_json(verdict.to_json_text()) if as_json else render_verdict(verdict))
 
 
 def _intel_and_graph(args: argparse.Namespace) -> tuple[Any, Any]:

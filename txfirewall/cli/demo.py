@@ -22,6 +22,7 @@ from txfirewall.enrich.history_file import load_history
 from txfirewall.enrich.labels import load_labels
 from txfirewall.errors import InputFileError
 from txfirewall.firewall import Firewall, FirewallConfig
+from txfirewall.model.text import terminal_safe
 from txfirewall.model.verdict import Decision, Verdict
 
 
@@ -93,7 +94,9 @@ def summary_table(results: list[tuple[Sample, Verdict]]) -> str:
             (str(i), sample.title[:44], sample.expect, verdict.decision.value, str(verdict.score), rules[:60], ok)
         )
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines = [
+        terminal_safe("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()) for row in rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -127,7 +130,7 @@ def run_demo(fixtures: Path | None = None, *, as_json: bool = False) -> int:
     else:
         for i, (sample, verdict) in enumerate(results, 1):
             bug = f"; known bug: {sample.xfail}" if sample.xfail else ""
-            print(f"\n#{i} {sample.title}  (expected: {sample.expect}{bug})")
+            print("\n" + terminal_safe(f"#{i} {sample.title}  (expected: {sample.expect}{bug})"))
             print(render_verdict(verdict))
         print("\n" + summary_table(results))
     # Samples marked xfail in index.json (a known, tracked bug) are reported but do not fail the demo.

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from txfirewall.cli.exit_codes import EXIT_ENVIRONMENT, EXIT_USAGE
 from txfirewall.errors import EnvironmentFailure, InputFileError
+from txfirewall.model.text import terminal_safe
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -155,14 +156,15 @@ def _proximity(args: argparse.Namespace) -> int:
                     f"score {row['score']:.3f}"
                 )
             )
-            print(f"{row['address']}: {where}")
+            print(terminal_safe(f"{row['address']}: {where}"))
             if row["risk"] is not None:
-                print(f"  risk {row['risk']:.2f}" + (": " + "; ".join(row["reasons"]) if row["reasons"] else ""))
+                reasons = ": " + "; ".join(row["reasons"]) if row["reasons"] else ""
+                print(terminal_safe(f"  risk {row['risk']:.2f}{reasons}"))
             if row["path"]:
-                print("  path: " + " -> ".join(row["path"]))
+                print(terminal_safe("  path: " + " -> ".join(row["path"])))
             if row["cluster"]:
                 c = row["cluster"]
-                print(f"  cluster {c['id']}: {c['size']} seeds, {', '.join(c['categories'])}")
+                print(terminal_safe(f"  cluster {c['id']}: {c['size']} seeds, {', '.join(c['categories'])}"))
     return 0
 
 
@@ -174,8 +176,8 @@ def run(args: argparse.Namespace) -> int:
             return _scan(args)
         return _proximity(args)
     except (InputFileError, ValueError) as exc:
-        print(f"txfirewall: {exc}", file=sys.stderr)
+        print(f"txfirewall: {terminal_safe(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except EnvironmentFailure as exc:
-        print(f"txfirewall: {exc}", file=sys.stderr)
+        print(f"txfirewall: {terminal_safe(str(exc))}", file=sys.stderr)
         return EXIT_ENVIRONMENT

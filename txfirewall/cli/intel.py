@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from txfirewall.cli.exit_codes import EXIT_USAGE
 from txfirewall.errors import InputFileError
+from txfirewall.model.text import terminal_safe
 
 if TYPE_CHECKING:
     from txfirewall.intel.store import IntelStore
@@ -49,7 +50,9 @@ def _import(store: IntelStore, args: argparse.Namespace) -> None:
         count = store.replace_domains(parsed.source, parsed.fmt, parsed.entries, parsed.version)
         version = f" version {parsed.version}" if parsed.version else ""
         skipped = f"; {parsed.skipped} entries naming a page, not a site, left out" if parsed.skipped else ""
-        print(f"imported {count} domain entries as {parsed.source!r}{version} into {store.path}{skipped}")
+        print(
+            terminal_safe(f"imported {count} domain entries as {parsed.source!r}{version} into {store.path}{skipped}")
+        )
         return
     from txfirewall.intel.importers import read_labels
 
@@ -82,7 +85,7 @@ def _origins(store: IntelStore, args: argparse.Namespace) -> int:
                 print(f"{shown}: not on any list")
             else:
                 extra = f", distance {match['distance']}" if match["list"] == "fuzzy" else ""
-                print(f"{shown}: {match['list']} ({match['entry']!r} from {match['source']}{extra})")
+                print(terminal_safe(f"{shown}: {match['list']} ({match['entry']!r} from {match['source']}{extra})"))
     return 0
 
 
@@ -102,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
                 raise InputFileError(f"not an address: {bad[0]!r}")
             out = {a: [lb.to_json() for lb in store.lookup(a)] for a in args.addresses}
     except InputFileError as exc:
-        print(f"txfirewall: {exc}", file=sys.stderr)
+        print(f"txfirewall: {terminal_safe(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
         print(json.dumps([{"address": a, "labels": v} for a, v in out.items()], indent=1))
@@ -110,7 +113,6 @@ def run(args: argparse.Namespace) -> int:
         for address, found in out.items():
             print(address if found else f"{address}: no labels")
             for lb in found:
-                print(
-                    f"  {lb['category']}: {lb['label']!r} ({lb['source']}{', ' + str(lb['date']) if lb.get('date') else ''})"
-                )
+                date = f", {lb['date']}" if lb.get("date") else ""
+                print(terminal_safe(f"  {lb['category']}: {lb['label']!r} ({lb['source']}{date})"))
     return 0

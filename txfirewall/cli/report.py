@@ -1,6 +1,8 @@
 """A readable plain-text report of a verdict (the CLI without --json, and the demo).
 
-Untrusted strings arrive here already escaped (``safe_text``) or as addresses and numbers; the
+Every line goes through ``terminal_safe`` as it is written: revert reasons, token names, intent
+summaries and finding messages quote untrusted strings (from contracts, dapps and lists), and an
+escape sequence in any of them must reach the terminal as visible text, never act on it. The
 output is plain text with no markup and no terminal escapes.
 """
 
@@ -11,7 +13,7 @@ import textwrap
 from txfirewall.model.facts import TokenInfo
 from txfirewall.model.primitives import Address, short_address
 from txfirewall.model.simulation import AssetChange, AssetKind, SimulationStatus
-from txfirewall.model.text import display_symbol, safe_text
+from txfirewall.model.text import display_symbol, safe_text, terminal_safe
 from txfirewall.model.verdict import Verdict
 from txfirewall.signatures.intent_text import native_amount, token_amount
 
@@ -34,14 +36,14 @@ def describe_change(change: AssetChange, tokens: dict[Address, TokenInfo]) -> st
 
 def _wrap(label: str, text: str) -> list[str]:
     pad = " " * 14
-    lines = textwrap.wrap(text, WIDTH - 14, break_on_hyphens=False) or [""]
+    lines = textwrap.wrap(terminal_safe(text), WIDTH - 14, break_on_hyphens=False) or [""]
     return [f"  {label:<12}{lines[0]}"] + [pad + line for line in lines[1:]]
 
 
 def render_verdict(verdict: Verdict, *, title: str | None = None) -> str:
     tokens = {t.address: t for t in verdict.tokens}
     out: list[str] = []
-    head = f"[{_MARK[verdict.decision.value]}] score {verdict.score:>3}  {verdict.method}"
+    head = f"[{_MARK[verdict.decision.value]}] score {verdict.score:>3}  {terminal_safe(verdict.method)}"
     if title:
         head += f"  {safe_text(title, limit=60)}"
     out.append(head)

@@ -15,12 +15,13 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from txfirewall.cli.exit_codes import EXIT_ENVIRONMENT, EXIT_USAGE
 from txfirewall.errors import EnvironmentFailure, InputFileError
+from txfirewall.model.text import terminal_safe, terminal_safe_json
 
 CHUNK = 500
 """Lines per unit of work sent to a worker process."""
@@ -176,9 +177,11 @@ def run(args: argparse.Namespace) -> int:
         spec = _config_args(args)
         out = args.out.open("w", encoding="utf-8") if args.out else sys.stdout
     except (InputFileError, OSError) as exc:
-        print(f"txfirewall: {exc}", file=sys.stderr)
+        print(f"txfirewall: {terminal_safe(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     progress = _Progress(len(lines), sys.stderr)
+    # On the terminal, escape what could act on it (the JSON values stay the same); a file gets UTF-8.
+    shown: Callable[[str], str] = terminal_safe_json if out is sys.stdout else str
     worst = 0
     codes = {"allow": 0, "warn": 10, "block": 20}
     try:
@@ -189,20 +192,20 @@ def run(args: argparse.Namespace) -> int:
             with ProcessPoolExecutor(args.workers, initializer=_worker_init, initargs=(spec,)) as pool:
                 for chunk in pool.map(_worker_chunk, _chunks(lines)):
                     for decision, record in chunk:
-                        out.write(record + "\n")
+                        out.write(shown(record) + "\n")
                         worst = max(worst, codes[decision])
                     progress.advance(len(chunk))
         else:
             results = asyncio.run(_in_process(lines, spec, args.concurrency))
             for decision, record in results:
-                out.write(record + "\n")
+                out.write(shown(record) + "\n")
                 worst = max(worst, codes[decision])
                 progress.advance()
     except EnvironmentFailure as exc:
-        print(f"txfirewall: {exc}", file=sys.stderr)
+        print(f"txfirewall: {terminal_safe(str(exc))}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     except InputFileError as exc:
-        print(f"txfirewall: {exc}", file=sys.stderr)
+        print(f"txfirewall: {terminal_safe(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     finally:
         progress.finish()

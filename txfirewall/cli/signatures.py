@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from txfirewall.cli.exit_codes import EXIT_USAGE
 from txfirewall.errors import InputFileError
+from txfirewall.model.text import terminal_safe
 
 if TYPE_CHECKING:
     from txfirewall.signatures.selector_import import ImportSummary
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
             return _import(args)
         return _lookup(args)
     except InputFileError as exc:
-        print(f"txfirewall: {exc}", file=sys.stderr)
+        print(f"txfirewall: {terminal_safe(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -58,7 +59,7 @@ def _import(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.clear()
-    print("\n".join(summary_lines(summary)))
+    print("\n".join(terminal_safe(line) for line in summary_lines(summary)))
     return 0
 
 
@@ -146,5 +147,5 @@ def _lookup(args: argparse.Namespace) -> int:
         print(sel)
         width = max(len(sig) for sig, _ in cands)
         for sig, src in cands:
-            print(f"  {sig:<{width}}  {src}")
+            print(f"  {terminal_safe(sig):<{width}}  {src}")
     return 0

@@ -66,7 +66,8 @@ class FirewallConfig:
     turns it off and loads the kernel only if a request has code to scan."""
     cold_start: str = "upstream"
     """``upstream``: a sender new to the fork is simulated directly on the upstream with
-    ``eth_simulateV1`` at the pinned block (1 round trip instead of ~12 sequential fetches) while
+    ``eth_simulateV1`` at the pinned block (1 round trip instead of ~12 sequential fetches; 2 for a
+    transaction without a gas limit, whose gas is estimated first) while
     the fork warms in the background; ``fork``: always simulate on the fork."""
 
     def __post_init__(self) -> None:

@@ -8,7 +8,7 @@ async with Firewall(config) as fw:
 ```
 
 ``analyze`` never raises for a bad request or a failing node: a malformed signing request is a
-``block`` verdict, a failed simulation a ``warn``. It raises only the Firewall's own state
+``block`` verdict, and so is a simulation the node did not answer (fail closed). It raises only the Firewall's own state
 errors, each a ``TxFirewallError``: closed (``FirewallClosedError``), cancelled by ``close()``
 (``AnalysisCancelledError``), used from a second running loop (``FirewallLoopError``), or too
 many callers waiting (``FirewallBusyError``). A caller that gets no verdict must not sign.

@@ -50,6 +50,9 @@ def _empty() -> Mapping[Address, AddressFacts]:
 class StageFailure:
     stage: str
     error: str
+    node_down: bool = False
+    """The node did not answer (a transport failure or the stage's timeout), as opposed to an
+    error it answered with or a crash in txfirewall: the later stages do not wait on it again."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ will execute as one transaction, so simulation and transaction rules see it the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -37,6 +38,10 @@ TRANSACTION_METHODS = frozenset({Method.SEND_TRANSACTION, Method.SIGN_TRANSACTIO
 TYPED_DATA_METHODS = frozenset(
     {Method.SIGN_TYPED_DATA, Method.SIGN_TYPED_DATA_V1, Method.SIGN_TYPED_DATA_V3, Method.SIGN_TYPED_DATA_V4}
 )
+
+
+GAS_PER_BLOB = 2**17
+"""Blob gas each blob uses (EIP-4844), whatever the blob holds."""
 
 
 @dataclass(frozen=True)
@@ -108,15 +113,76 @@ class RawTransaction:
     max_fee_per_blob_gas: int | None = None
     blob_sidecar: bool = False
     authorizations: tuple[SetCodeAuthorization, ...] = ()
+    nonce: int | None = None
+    """The transaction's own nonce (the sender's nonce before it runs)."""
 
-    def applied_authorizations(self, chain_id: int | None) -> tuple[SetCodeAuthorization, ...]:
-        """The tuples that take effect: per authority the last valid one (EIP-7702 processes them
-        in order, and a later tuple overwrites the delegation an earlier one set)."""
-        last: dict[Address, SetCodeAuthorization] = {}
+    @property
+    def max_blob_fee(self) -> int:
+        """The most the blobs can cost (EIP-4844): blobs x ``GAS_PER_BLOB`` x maxFeePerBlobGas; 0
+        for a transaction without blobs."""
+        return len(self.blob_hashes) * GAS_PER_BLOB * (self.max_fee_per_blob_gas or 0)
+
+    def authorization_outcomes(
+        self, chain_id: int | None, nonces: Mapping[Address, int] | None = None
+    ) -> tuple[AuthorizationOutcome, ...]:
+        """Each tuple, in order, with whether it applies (EIP-7702's processing rules).
+
+        Tuples are processed in order. One applies only when it is valid (``problem``, chain id)
+        and the authority's current nonce equals the tuple's nonce; applying it increments that
+        nonce. So of two tuples from one authority with the same nonce only the first applies; with
+        nonces n and n+1 both apply and the later one's delegation is the one left. The sender's
+        nonce is incremented by the transaction itself before the list is processed, so the
+        sender's own tuples start at the transaction nonce + 1. ``nonces`` gives the other
+        authorities' nonces when known (read from the chain); an authority with no known nonce
+        is taken to start at its first valid tuple's nonce (the one that can apply).
+        """
+        current: dict[Address, int] = dict(nonces or {})
+        if self.nonce is not None:
+            current[self.sender] = self.nonce + 1
+        last_applied: dict[Address, int] = {}
+        outcomes: list[AuthorizationOutcome] = []
         for auth in self.authorizations:
-            if auth.valid_on(chain_id) and auth.authority is not None:
-                last[auth.authority] = auth
+            authority = auth.authority
+            if auth.problem is not None or authority is None:
+                outcomes.append(AuthorizationOutcome(auth, False, f"invalid: {auth.problem or 'no authority'}"))
+                continue
+            if not auth.valid_on(chain_id):
+                outcomes.append(AuthorizationOutcome(auth, False, f"names chain {auth.chain_id}"))
+                continue
+            expected = current.setdefault(authority, auth.nonce)
+            if auth.nonce != expected:
+                why = f"its nonce {auth.nonce} is not the authority's nonce ({expected}) when it is processed"
+                earlier = last_applied.get(authority)
+                if earlier is not None and auth.nonce < expected:
+                    why += f" (authorization {earlier} from the same authority applied first and used its nonce)"
+                elif authority == self.sender and auth.nonce == self.nonce:
+                    why += " (the transaction itself uses the sender's nonce first)"
+                outcomes.append(AuthorizationOutcome(auth, False, why))
+                continue
+            current[authority] = expected + 1
+            last_applied[authority] = auth.index
+            outcomes.append(AuthorizationOutcome(auth, True))
+        return tuple(outcomes)
+
+    def applied_authorizations(
+        self, chain_id: int | None, nonces: Mapping[Address, int] | None = None
+    ) -> tuple[SetCodeAuthorization, ...]:
+        """The tuples whose delegation is in force after the transaction: per authority the last
+        one that applies (see ``authorization_outcomes``), in list order."""
+        last: dict[Address, SetCodeAuthorization] = {}
+        for outcome in self.authorization_outcomes(chain_id, nonces):
+            if outcome.applies and outcome.authorization.authority is not None:
+                last[outcome.authorization.authority] = outcome.authorization
         return tuple(sorted(last.values(), key=lambda a: a.index))
+
+
+@dataclass(frozen=True)
+class AuthorizationOutcome:
+    """What EIP-7702 processing does with one tuple: applies it, or skips it and why."""
+
+    authorization: SetCodeAuthorization
+    applies: bool
+    skipped_because: str | None = None
 
 
 @dataclass(frozen=True)

@@ -168,14 +168,22 @@ class FundsPull:
 
 @dataclass(frozen=True)
 class Divergence:
-    """The request did different things in two equally plausible block environments."""
+    """The request did different things in two equally plausible runs: two block environments, or
+    two gas limits a wallet or a simulator may use."""
 
     description: str
     primary: tuple[str, ...]
     variant: tuple[str, ...]
+    kind: str = "block"
+    """What differed between the runs: ``block`` (the block it lands in) or ``gas`` (its gas limit)."""
 
     def to_json(self) -> dict[str, JsonValue]:
-        return {"description": self.description, "primary": list(self.primary), "variant": list(self.variant)}
+        return {
+            "description": self.description,
+            "primary": list(self.primary),
+            "variant": list(self.variant),
+            "kind": self.kind,
+        }
 
 
 @dataclass(frozen=True)

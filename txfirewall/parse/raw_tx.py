@@ -2,12 +2,14 @@
 
 The RLP structure is checked here, field by field, so that every malformation is a typed error
 that names the field: non-canonical or trailing RLP, integers with leading zeros, wrong field
-counts, unknown type bytes, blob and set-code rules (EIP-4844, EIP-7702). The cryptography is
+counts, unknown type bytes, blob and set-code rules (EIP-4844 and EIP-7594 network wrappers,
+EIP-7702). The cryptography is
 not ours: hashing and recovery go through eth-account and eth-keys.
 """
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -16,6 +18,7 @@ from txfirewall.errors import RawTransactionError
 from txfirewall.model.hashing import keccak256
 from txfirewall.model.primitives import Address, ChainId, address_from_bytes
 from txfirewall.model.request import RawTransaction, SetCodeAuthorization, TransactionRequest
+from txfirewall.parse.eth_account_import import load_eth_account
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 MAX_RAW_TX_BYTES = 1024 * 1024
@@ -168,6 +171,7 @@ def _authorization(i: int, chain_id: int, address: Address, nonce: int, y: int, 
     authority = None
     if problem is None:
         try:
+            load_eth_account()
             from eth_account.typed_transactions.set_code_transaction import Authorization  # lazy: 0.4 s import
             from eth_keys.datatypes import Signature
 
@@ -177,6 +181,58 @@ def _authorization(i: int, chain_id: int, address: Address, nonce: int, y: int, 
         except Exception as exc:  # noqa: BLE001 - eth-keys raises several types for bad points
             problem = f"signature does not recover a key ({type(exc).__name__})"
     return SetCodeAuthorization(i, chain_id, address, nonce, y, r, s, authority, problem)
+
+
+BYTES_PER_BLOB = 131_072
+"""EIP-4844: 4096 field elements of 32 bytes."""
+CELLS_PER_EXT_BLOB = 128
+"""EIP-7594 (PeerDAS): a blob extended to 128 cells, each with its own KZG proof."""
+_KZG_BYTES = 48
+_BLOB_WRAPPERS = (
+    "a blob network wrapper must be [tx, blobs, commitments, proofs] (EIP-4844) or "
+    "[tx, wrapper_version, blobs, commitments, cell_proofs] (EIP-7594)"
+)
+
+
+def _blob_wrapper(items: list[Any]) -> tuple[list[Any], list[bytes]]:
+    """The transaction body and the commitments of a type-3 network wrapper, after checking its
+    shape and counts: EIP-4844 carries one proof per blob; EIP-7594 (wrapper version 1) carries
+    ``CELLS_PER_EXT_BLOB`` cell proofs per blob."""
+    if len(items) == 4:
+        body, blobs, commitments, proofs = items
+        per_blob, what = 1, "proof"
+    elif len(items) == 5 and isinstance(items[1], bytes):
+        body, version, blobs, commitments, proofs = items
+        wrapper_version = _int(version, "wrapper_version", bits=8)
+        if wrapper_version != 1:
+            raise RawTransactionError(f"unknown blob wrapper version {wrapper_version} (EIP-7594 defines 1)")
+        per_blob, what = CELLS_PER_EXT_BLOB, "cell proof"
+    else:
+        raise RawTransactionError(_BLOB_WRAPPERS)
+    if not all(isinstance(x, list) for x in (body, blobs, commitments, proofs)):
+        raise RawTransactionError(_BLOB_WRAPPERS)
+    if len(blobs) != len(commitments) or len(proofs) != per_blob * len(blobs):
+        raise RawTransactionError(
+            f"blob, commitment and proof counts differ: {len(blobs)} blob(s), {len(commitments)} commitment(s), "
+            f"{len(proofs)} {what}(s) (expected {per_blob} per blob)"
+        )
+    for name, group, size in (("blob", blobs, BYTES_PER_BLOB), ("commitment", commitments, _KZG_BYTES)):
+        if not all(isinstance(x, bytes) and len(x) == size for x in group):
+            raise RawTransactionError(f"every {name} must be {size:,} bytes")
+    if not all(isinstance(x, bytes) and len(x) == _KZG_BYTES for x in proofs):
+        raise RawTransactionError(f"every {what} must be {_KZG_BYTES} bytes")
+    return body, commitments
+
+
+def _check_commitments(commitments: list[bytes], blob_hashes: tuple[bytes, ...]) -> None:
+    """Each versioned hash must be 0x01 || sha256(commitment)[1:] of the blob at its index."""
+    if len(commitments) != len(blob_hashes):
+        raise RawTransactionError(
+            f"blob count differs from the number of blob hashes ({len(commitments)} vs {len(blob_hashes)})"
+        )
+    for i, (commitment, versioned) in enumerate(zip(commitments, blob_hashes, strict=True)):
+        if b"\x01" + hashlib.sha256(commitment).digest()[1:] != versioned:
+            raise RawTransactionError(f"blob versioned hash {i} does not match its KZG commitment")
 
 
 def decode_raw_transaction(raw: bytes) -> tuple[TransactionRequest, RawTransaction]:
@@ -197,14 +253,9 @@ def decode_raw_transaction(raw: bytes) -> tuple[TransactionRequest, RawTransacti
         raise RawTransactionError(f"first byte 0x{first:02x} is neither a type nor an RLP list")
     if not isinstance(items, list):
         raise RawTransactionError("transaction payload must be an RLP list")
-    blob_count = None
+    commitments: list[bytes] | None = None
     if tx_type == 3 and items and isinstance(items[0], list):
-        if len(items) != 4 or not all(isinstance(x, list) for x in items):
-            raise RawTransactionError("blob network wrapper must be [tx, blobs, commitments, proofs]")
-        body, blobs, commitments, proofs = items
-        if not len(blobs) == len(commitments) == len(proofs):
-            raise RawTransactionError("blob, commitment and proof counts differ")
-        sidecar, blob_count, items = True, len(blobs), body
+        sidecar, items, commitments = True, *_blob_wrapper(items)
     names = _FIELDS[tx_type]
     if len(items) != len(names):
         raise RawTransactionError(f"type-{tx_type} transaction has {len(items)} fields, expected {len(names)}")
@@ -227,8 +278,8 @@ def decode_raw_transaction(raw: bytes) -> tuple[TransactionRequest, RawTransacti
             raise RawTransactionError("blob transaction carries no blob hashes")
         if not all(isinstance(h, bytes) and len(h) == 32 and h[0] == 1 for h in blob_hashes):
             raise RawTransactionError("blob versioned hashes must be 32 bytes starting with 0x01")
-        if blob_count is not None and blob_count != len(blob_hashes):
-            raise RawTransactionError("blob count differs from the number of blob hashes")
+        if commitments is not None:
+            _check_commitments(commitments, blob_hashes)
     r, s = _int(fields["r"], "r"), _int(fields["s"], "s")
     if tx_type == 0:
         v = _int(fields["v"], "v")
@@ -252,6 +303,7 @@ def decode_raw_transaction(raw: bytes) -> tuple[TransactionRequest, RawTransacti
     if sidecar:
         signed = bytes([3]) + _rlp_module().encode(items)
     try:
+        load_eth_account()
         from eth_account import Account  # lazy: eth-account costs 0.4 s to import
 
         sender = Address(Account.recover_transaction(signed))
@@ -287,5 +339,6 @@ def decode_raw_transaction(raw: bytes) -> tuple[TransactionRequest, RawTransacti
         max_fee_per_blob_gas=(_int(fields["maxFeePerBlobGas"], "maxFeePerBlobGas") if tx_type == 3 else None),
         blob_sidecar=sidecar,
         authorizations=auths,
+        nonce=tx.nonce,
     )
     return tx, decoded

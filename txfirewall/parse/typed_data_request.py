@@ -18,6 +18,7 @@ from txfirewall.errors import TypedDataError
 from txfirewall.model.primitives import Address, is_address, to_address
 from txfirewall.model.request import TypedDataRequest
 from txfirewall.model.untrusted_json import loads_strict
+from txfirewall.parse.eth_account_import import load_eth_account
 
 MAX_DEPTH = 16
 MAX_VALUES = 20_000
@@ -252,6 +253,7 @@ def parse_typed_data(signer: Address, document: Any, *, allow_arrays: bool = Tru
         "message": message,
     }
     try:
+        load_eth_account()
         from eth_account.messages import _hash_eip191_message, encode_typed_data  # lazy: 0.4 s import
 
         digest = bytes(_hash_eip191_message(encode_typed_data(full_message=full)))

@@ -5,7 +5,7 @@ environment a simulation-evading contract checks for. So the primary run uses a 
 block (the head's real fee recipient, +12 s, +1), and second runs use *variants*: what a naive
 simulator sees (coinbase 0, the pinned block) and a plausible later block (another builder, two
 blocks later, a different gas limit), never past the request's own deadline. A request whose
-effects differ between them behaves differently when watched.
+effects differ between them behaves differently when watched (``variants`` lists the runs).
 """
 
 from __future__ import annotations
@@ -90,13 +90,4 @@ def naive_env(env: BlockEnv) -> BlockEnv:
         number=env.number - 1,
         gas_limit=env.gas_limit,
         base_fee=env.base_fee,
-    )
-
-
-def differential_variants(env: BlockEnv, deadline: int | None = None) -> tuple[tuple[str, BlockEnv | None], ...]:
-    """What to compare the realistic run with: a naive simulator's view, and a later block within
-    the request's own ``deadline`` (when it names one)."""
-    return (
-        ("a naive simulation environment (coinbase 0, the pinned block)", naive_env(env)),
-        ("a block two slots later from another builder", variant_env(env, deadline)),
     )

@@ -1,19 +1,21 @@
 """Comparing the effects of one request under two block environments (simulation evasion).
 
 A divergence is evidence of environment gating: a contract that reads the coinbase, base fee,
-gas price, prevrandao, block number or ``tx.origin`` to behave one way when watched and another
-when mined. Two things are *not* evidence and are not reported:
+gas price, prevrandao, block number, ``tx.origin`` or ``gasleft()`` to behave one way when
+watched and another when mined. Two things are *not* evidence and are not reported:
 
 * a deadline or expiry passing in the later run (the request says how long it is valid; the later
   run stays inside it, and a revert that names a passed deadline is read as exactly that);
 * amounts that drift by less than ``AMOUNT_TOLERANCE`` between blocks (interest, rebasing and
-  vesting tokens accrue every second); who moves what to whom must still be identical.
+  vesting tokens accrue every second); who moves what to whom must still be identical;
+* a revert in the run that had less gas, when the variant changes the gas limit (it may have run
+  out of gas); the gas used is never compared, only who moves what to whom.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from txfirewall.model.primitives import Address, short_address
 from txfirewall.model.simulation import ApprovalChange, Divergence, Simulation, SimulationStatus, Transfer
@@ -76,21 +78,27 @@ def _same_effects(primary: Simulation, variant: Simulation) -> bool:
     )
 
 
-def compare(primary: Simulation, variant: Simulation, label: str = "a variant environment") -> Divergence | None:
-    """None when both runs did the same thing; otherwise what differs, in both directions."""
+def compare(
+    primary: Simulation,
+    variant: Simulation,
+    label: str = "a variant environment",
+    *,
+    primary_label: str = "the realistic next block",
+    less_gas: Literal["primary", "variant"] | None = None,
+    kind: Literal["block", "gas"] = "block",
+) -> Divergence | None:
+    """None when both runs did the same thing; otherwise what differs, in both directions.
+    ``less_gas`` names the run that had less gas (a gas variant): its revert is not evidence."""
     if variant.status is SimulationStatus.FAILED or primary.status is SimulationStatus.FAILED:
         return None
     if primary.status is variant.status:
         if primary.status is not SimulationStatus.SUCCESS or _same_effects(primary, variant):
             return None
-        description = f"its asset movements in the realistic next block differ from those in {label}"
+        description = f"its asset movements in {primary_label} differ from those in {label}"
     else:
-        reverted = primary if primary.status is SimulationStatus.REVERTED else variant
-        if is_deadline_revert(reverted.revert_reason):
+        reverted, which = (primary, "primary") if primary.status is SimulationStatus.REVERTED else (variant, "variant")
+        if is_deadline_revert(reverted.revert_reason) or which == less_gas:
             return None
-        description = (
-            f"the transaction ends in {primary.status.value} in the realistic next block "
-            f"but in {variant.status.value} in {label}"
-        )
+        description = f"the transaction ends in {primary.status.value} in {primary_label} but in {variant.status.value} in {label}"
     a, b = effect_lines(primary), effect_lines(variant)
-    return Divergence(description, tuple(x for x in a if x not in b), tuple(x for x in b if x not in a))
+    return Divergence(description, tuple(x for x in a if x not in b), tuple(x for x in b if x not in a), kind)

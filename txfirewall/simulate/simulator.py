@@ -1,7 +1,8 @@
 """The simulate stage's engine: one JSON-RPC batch on a pinned, never-mutated fork.
 
 The batch holds: ``eth_simulateV1`` (``traceTransfers``) in a realistic next-block environment;
-the same in a variant environment (simulation-evasion differential); and, for a single call,
+the same in variant block environments and with other gas limits (the simulation-evasion
+differential, see ``variants``); and, for a single call,
 ``debug_traceCall`` with the ``prestateTracer`` diff (code, delegation and proxy-slot changes,
 created contracts) and the ``callTracer`` (who pulled the funds). All stateless, so concurrent
 simulations on one fork are isolated by construction. Logs of a failed call are ignored: reverted
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from txfirewall.chain.rpc_client import RpcClient
     from txfirewall.model.request import TransactionRequest
     from txfirewall.simulate.block_env import BlockEnv
+    from txfirewall.simulate.variants import Variant
 
 
 def call_object(tx: TransactionRequest, *, data_key: str = "input") -> dict[str, Any]:
@@ -115,7 +117,7 @@ async def simulate_calls(
     calls: Sequence[TransactionRequest],
     *,
     env: BlockEnv | None = None,
-    variants: Sequence[tuple[str, BlockEnv | None]] = (),
+    variants: Sequence[Variant] = (),
     state_overrides: Mapping[str, Any] | None = None,
     delegations: Mapping[Address, Address] | None = None,
     trace: bool = True,
@@ -125,8 +127,9 @@ async def simulate_calls(
 
     ``delegations`` maps each EIP-7702 authority whose authorization applies to its delegate
     (the zero address clears): the designator is installed as a state override, so the calls run
-    the delegated code, and the change is reported. ``env`` is the environment reported; each of ``variants`` (label, env; None = the node's
-    default environment, what a naive simulator sees) runs too and any difference is reported.
+    the delegated code, and the change is reported. ``env`` is the environment reported; each of
+    ``variants`` (another block environment, or other gas limits) runs too and any difference in
+    the asset effects is reported.
 
     Transport errors raise (the pipeline records them and fails closed); a call the node refuses
     (e.g. ``-32003`` insufficient funds) is a FAILED simulation carrying the node's message.
@@ -134,8 +137,9 @@ async def simulate_calls(
     state_overrides, delegated = _with_delegations(state_overrides, delegations or {})
     calls, state_overrides, creation_notes = _as_deployer_calls(calls, state_overrides)
     batch: list[tuple[str, list[Any]]] = [("eth_simulateV1", [_simulate_payload(calls, env, state_overrides), block])]
-    for _, variant_env_ in variants:
-        batch.append(("eth_simulateV1", [_simulate_payload(calls, variant_env_, state_overrides), block]))
+    for variant in variants:
+        run = calls if variant.gas is None else [replace(tx, gas=g) for tx, g in zip(calls, variant.gas, strict=True)]
+        batch.append(("eth_simulateV1", [_simulate_payload(run, variant.env, state_overrides), block]))
     traced = trace and len(calls) == 1
     if traced:
         tx = call_object(calls[0], data_key="data")
@@ -153,12 +157,19 @@ async def simulate_calls(
     notes = [*creation_notes, *sim.notes]
     divergence = None
     compared = 0
-    for (label, _), variant_reply in zip(variants, replies[1 : 1 + len(variants)], strict=True):
+    for variant, variant_reply in zip(variants, replies[1 : 1 + len(variants)], strict=True):
         if isinstance(variant_reply, RpcCallError):
-            notes.append(f"{label} simulation failed: {variant_reply.rpc_message}")
+            notes.append(f"the run in {variant.label} failed: {variant_reply.rpc_message}")
             continue
         compared += 1
-        found = compare(sim, read_simulate_result(variant_reply), label)
+        found = compare(
+            sim,
+            read_simulate_result(variant_reply),
+            variant.label,
+            primary_label=variant.primary_label,
+            less_gas=variant.less_gas,
+            kind=variant.kind,
+        )
         if found is not None and divergence is None:
             divergence = found
     code_changes = delegated + list(sim.code_changes) if sim.ran else list(sim.code_changes)

@@ -1,0 +1,101 @@
+"""Confirming the unusual deliberately: the reasons, the look-alike marked character by
+character, and a short phrase from the request itself to type. Enter alone never approves:
+Enter submits what was typed, and only the exact phrase does. ``r`` rejects, Escape goes back.
+
+Dismisses with ``"approve"``, ``"reject"`` or None (back, nothing decided).
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Static
+
+from txfirewall.tui.challenge import lookalike_pairs, mark_differences, matches
+from txfirewall.tui.verdict_doc import VerdictDoc
+from txfirewall.tui.verdict_sections import banner, finding_lines, headline
+
+
+class ConfirmScreen(ModalScreen[str | None]):
+    """Type ``phrase`` to approve. ``block`` is the first step of a block override."""
+
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical { width: 90%; max-width: 100; height: auto; max-height: 90%;
+        border: thick $warning; background: $surface; padding: 0 1; }
+    ConfirmScreen #why { height: auto; max-height: 14; }
+    ConfirmScreen #prompt { margin-top: 1; }
+    ConfirmScreen #typed { width: 1fr; }
+    ConfirmScreen #wrong { color: $error; height: auto; }
+    ConfirmScreen #buttons { height: auto; }
+    ConfirmScreen Button { margin-right: 2; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", "back"),
+        Binding("ctrl+r", "reject", "reject"),
+    ]
+
+    def __init__(self, key: str, doc: VerdictDoc, phrase: str, *, block: bool = False) -> None:
+        super().__init__()
+        self.key = key
+        self.doc = doc
+        self.phrase = phrase
+        self.block = block
+        self.attempts = 0
+
+    def compose(self) -> ComposeResult:
+        title = "Override a BLOCK: step 1 of 2" if self.block else "Confirm: this is unusual for you"
+        with Vertical() as box:
+            box.border_title = title
+            with VerticalScroll(id="why"):
+                yield Static(self._reasons())
+            prompt = Text("Type ", end="")
+            prompt.append(f" {self.phrase} ", style="bold reverse")
+            prompt.append(" and press Enter to approve; ctrl+r or the button rejects; Escape goes back.")
+            yield Static(prompt, id="prompt")
+            yield Input(placeholder=f"type: {self.phrase}", id="typed", max_length=40)
+            yield Static("", id="wrong")
+            with Vertical(id="buttons"):
+                yield Button("Reject", id="reject", variant="error")
+        yield Footer()
+
+    def _reasons(self) -> Group:
+        parts: list[Text] = [banner(self.doc), headline(self.doc), Text("")]
+        for friend, this in lookalike_pairs(self.doc):
+            parts.append(Text("It looks like an address you really paid; the ^ mark what differs:", style="bold"))
+            parts.append(mark_differences(friend, this))
+            parts.append(Text(""))
+        for finding in self.doc.findings_by_severity()[:4]:
+            parts.extend(finding_lines(finding, details=False))
+        return Group(*parts)
+
+    def on_mount(self) -> None:
+        self.query_one("#typed", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if matches(event.value, self.phrase):
+            self.dismiss("approve")
+            return
+        self.attempts += 1
+        wrong = self.query_one("#wrong", Static)
+        if event.value.strip():
+            wrong.update(Text(f"That is not it: type exactly  {self.phrase}  (nothing was approved)", style="bold"))
+        else:
+            wrong.update(Text(f"Enter alone does not approve: type  {self.phrase}  first.", style="bold"))
+        event.input.value = ""
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "reject":
+            self.dismiss("reject")
+
+    def action_reject(self) -> None:
+        self.dismiss("reject")
+
+    def action_back(self) -> None:
+        self.dismiss(None)

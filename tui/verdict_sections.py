@@ -1,0 +1,346 @@
+"""The verdict view's sections as Rich renderables, built only from ``Text`` pieces (no markup).
+
+Order, as a person reads a signing screen (Rabby's, the sketch's): the verdict word and score,
+one sentence, what changes for the user (verified by simulation), the approvals and delegations
+granted, the findings with their evidence, the graph path to illicit funds, the decoded call, and
+last the claims nobody verified (origin, token names, the dapp's own words).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from txfirewall.model.text import format_units
+from txfirewall.tui.untrusted import address_text, claim, untrusted
+from txfirewall.tui.verdict_doc import ApprovalView, CallView, ChangeView, FindingView, VerdictDoc
+
+NATIVE_SYMBOL = "ETH"
+NATIVE_DECIMALS = 18
+MAX_UINT256 = 2**256 - 1
+
+DECISION_STYLE = {"allow": "bold black on green", "warn": "bold black on yellow", "block": "bold white on red"}
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+LOSS, GAIN = "red", "green"
+
+
+def heading(title: str, note: str = "") -> Text:
+    """A section title; ``note`` (right of it) says where its facts come from."""
+    out = Text(title, style="bold underline", end="")
+    if note:
+        out.append(f"   {note}", style="dim italic")
+    return out
+
+
+def banner(doc: VerdictDoc) -> Text:
+    """``BLOCK  score 85  eth_sendTransaction``: the word carries the meaning, colour repeats it."""
+    out = Text(end="")
+    out.append(f" {doc.decision.upper()} ", style=DECISION_STYLE.get(doc.decision, "bold reverse"))
+    out.append(f"  score {doc.score}", style="bold")
+    out.append(f"  {doc.method}", style="dim")
+    return out
+
+
+def headline(doc: VerdictDoc) -> Text:
+    """The plain-words sentence (the intent summary: its token symbols are escaped already)."""
+    if doc.error:
+        out = Text("txfirewall could not read this request (", end="")
+        out.append_text(untrusted(doc.error, limit=60))
+        out.append("): it is refused.")
+        return out
+    out = untrusted(doc.summary, limit=400, note=False, empty="(no description)")
+    out.style = "bold"
+    for note in doc.notes:
+        out.append("\n  note: ", style="dim")
+        out.append_text(untrusted(note, limit=200, note=False))
+    return out
+
+
+def _who(doc: VerdictDoc, address: str) -> Text:
+    if doc.sender and address == doc.sender:
+        return Text("you", style="bold", end="")
+    facts = doc.facts(address)
+    return address_text(address, label=facts.label if facts else None)
+
+
+def asset_text(doc: VerdictDoc, kind: str, token: str | None, token_id: int | None = None) -> Text:
+    """``ETH``, the token's symbol (a claim: italic, escaped), or its short address."""
+    if kind == "native":
+        return Text(NATIVE_SYMBOL, end="")
+    info = doc.token(token)
+    out = claim(info.symbol, limit=20) if info and info.symbol else address_text(token)
+    if token_id is not None:
+        out.append(f" #{token_id}")
+    return out
+
+
+def amount_text(doc: VerdictDoc, kind: str, token: str | None, amount: int, *, signed: bool = True) -> Text:
+    """``-1 ETH`` / ``+250 USDX`` (exact, no floats); an NFT's count; base units when decimals are unknown."""
+    sign = ("+" if amount > 0 else "-") if signed else ""
+    magnitude = abs(amount)
+    if kind == "native":
+        number = format_units(magnitude, NATIVE_DECIMALS)
+    elif kind == "erc20":
+        info = doc.token(token)
+        decimals = info.decimals if info else None
+        number = format_units(magnitude, decimals) if decimals is not None else f"{magnitude:,} base units"
+    else:
+        number = f"{magnitude:,}"
+    style = "" if not signed else (GAIN if amount > 0 else LOSS)
+    return Text(sign + number, style=style, end="")
+
+
+def changes_section(doc: VerdictDoc) -> RenderableType:
+    """What changes, per address (the user first); losses red, gains green, signs for no colour."""
+    if doc.sim_status != "success":
+        why = untrusted(doc.sim_detail, limit=200, note=False, empty="") if doc.sim_detail else Text("")
+        line = Text(f"Not simulated ({doc.sim_status})", style="bold", end="")
+        if why.plain:
+            line.append(": ")
+            line.append_text(why)
+        return Group(heading("What changes for you"), line)
+    note = "if signed: what the spender can then do" if doc.signature_effect else "verified by simulation"
+    block = f" at block {doc.sim_block}" if doc.sim_block is not None and not doc.signature_effect else ""
+    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1), expand=False)
+    table.add_column("who", no_wrap=True)
+    table.add_column("change", justify="right", no_wrap=True)
+    table.add_column("asset", no_wrap=True)
+    mine = [c for c in doc.changes if c.address == doc.sender]
+    others = [c for c in doc.changes if c.address != doc.sender]
+    for change in [*mine, *others]:
+        table.add_row(_who(doc, change.address), *_change_cells(doc, change))
+    if not doc.changes:
+        table.add_row(Text("you"), Text("no asset changes", style="dim"), Text(""))
+    gas = Text(f"gas {doc.sim_gas:,}", style="dim") if doc.sim_gas and not doc.signature_effect else Text("")
+    return Group(heading("What changes", note + block), table, gas)
+
+
+def _change_cells(doc: VerdictDoc, change: ChangeView) -> tuple[Text, Text]:
+    if change.kind == "erc721":
+        amount = Text(("+" if change.delta > 0 else "-") + "1 NFT", style=GAIN if change.delta > 0 else LOSS)
+        return amount, asset_text(doc, change.kind, change.token, change.token_id)
+    return amount_text(doc, change.kind, change.token, change.delta), asset_text(
+        doc, change.kind, change.token, change.token_id
+    )
+
+
+def _approval_line(doc: VerdictDoc, a: ApprovalView) -> Text:
+    out = Text("  ", end="")
+    out.append_text(asset_text(doc, a.kind, a.token, a.token_id))
+    if a.kind in ("erc721", "erc1155") and a.approved is not None:
+        out.append(" operator " + ("ALL tokens" if a.approved else "revoked"), style="bold" if a.approved else "")
+    elif a.unlimited or (a.amount is not None and a.amount >= MAX_UINT256 // 2):
+        out.append(" allowance ")
+        out.append("UNLIMITED", style="bold red")
+    elif a.amount is not None:
+        out.append(" allowance ")
+        out.append_text(amount_text(doc, "erc20", a.token, a.amount, signed=False))
+    out.append("  to ")
+    out.append_text(address_text(a.spender))
+    facts = doc.facts(a.spender)
+    if facts is not None:
+        out.append_text(_describe_party(facts.is_contract, facts.label, facts.interacted))
+    if a.via:
+        out.append("  via ")
+        out.append_text(address_text(a.via, label=doc.facts(a.via).label if doc.facts(a.via) else None))
+    out.append(f"  [{a.source}]" if a.source != "simulation" else "", style="dim")
+    return out
+
+
+def _describe_party(is_contract: bool | None, label: str | None, interacted: bool | None) -> Text:
+    bits = []
+    if label:
+        bits.append(label)
+    if is_contract is False:
+        bits.append("no code: a person")
+    elif is_contract:
+        bits.append("contract")
+    if interacted is False:
+        bits.append("never used")
+    if not bits:
+        return Text("", end="")
+    out = Text("  (", style="dim", end="")
+    out.append_text(untrusted("; ".join(bits), limit=80, note=False))
+    out.append(")")
+    return out
+
+
+def approvals_section(doc: VerdictDoc) -> RenderableType | None:
+    """Allowances, operator approvals and EIP-7702 delegations the request grants."""
+    lines: list[Text] = [_approval_line(doc, a) for a in doc.approvals]
+    for authority, delegate in doc.delegations:
+        line = Text("  code of ", end="")
+        line.append_text(_who(doc, authority))
+        line.append(" delegated to ")
+        line.append_text(address_text(delegate))
+        lines.append(line)
+    for change in doc.code_changes:
+        kind = str(change.get("kind", ""))
+        if kind in ("delegation-set", "delegation-cleared", "implementation-changed", "admin-changed", "owner-changed"):
+            line = Text(f"  {kind} ", end="")
+            line.append_text(address_text(str(change.get("address") or "")))
+            line.append(" → ")
+            line.append_text(address_text(str(change.get("after") or "")))
+            lines.append(line)
+    if not lines:
+        return None
+    return Group(heading("Approvals and delegations granted"), *lines)
+
+
+def finding_lines(finding: FindingView, *, details: bool) -> list[Text]:
+    """``■ critical  Title`` then ``rule-id · message``; with ``details``, the evidence whole."""
+    head = Text("■ ", style=SEVERITY_STYLE.get(finding.severity, ""), end="")
+    head.append(f"{finding.severity:<8} ", style=SEVERITY_STYLE.get(finding.severity, ""))
+    head.append_text(untrusted(finding.title, limit=120, note=False))
+    body = Text("  ", end="")
+    body.append(finding.rule, style="dim")
+    body.append(" · ", style="dim")
+    body.append_text(untrusted(finding.message, limit=600 if details else 240, note=False))
+    lines = [head, body]
+    if details:
+        for key, value in finding.evidence.items():
+            line = Text(f"    {key}: ", style="dim", end="")
+            line.append_text(evidence_value(value))
+            lines.append(line)
+    return lines
+
+
+def evidence_value(value: object) -> Text:
+    """An evidence value: addresses whole (look-alikes differ in the middle), text escaped."""
+    if isinstance(value, str):
+        return untrusted(value, limit=200)
+    if isinstance(value, list):
+        out = Text("[", end="")
+        for i, item in enumerate(value[:8]):
+            if i:
+                out.append(", ")
+            out.append_text(evidence_value(item))
+        out.append(", …]" if len(value) > 8 else "]")
+        return out
+    if isinstance(value, dict):
+        out = Text("{", end="")
+        for i, (k, v) in enumerate(list(value.items())[:8]):
+            out.append(", " if i else "")
+            out.append_text(untrusted(str(k), limit=40, note=False))
+            out.append(": ")
+            out.append_text(evidence_value(v))
+        out.append("}")
+        return out
+    return Text(str(value), end="")
+
+
+def findings_section(doc: VerdictDoc, *, details: bool) -> RenderableType:
+    if not doc.findings:
+        return Group(heading("Findings"), Text("  none: no rule fired", style="dim"))
+    lines: list[Text] = []
+    for finding in doc.findings_by_severity():
+        lines.extend(finding_lines(finding, details=details))
+    hint = "" if details else "d: evidence"
+    return Group(heading("Findings", hint), *lines)
+
+
+def argument_text(doc: VerdictDoc, type_: str, value: object) -> Text:
+    """A decoded argument: addresses short with their label, uint256 max named, bytes cut."""
+    if isinstance(value, str) and type_ == "address":
+        facts = doc.facts(value)
+        return address_text(value, label=facts.label if facts else None)
+    if isinstance(value, str) and type_.startswith("uint") and value.isdigit() and len(value) < 100:
+        number = int(value)
+        return Text("2²⁵⁶-1 (UNLIMITED)" if number == MAX_UINT256 else f"{number:,}", end="")
+    if isinstance(value, str) and value.startswith("0x") and len(value) > 26:
+        return Text(f"{value[:18]}…({(len(value) - 2) // 2} bytes)", style="dim", end="")
+    if isinstance(value, list):
+        out = Text("[", end="")
+        for i, item in enumerate(value[:4]):
+            out.append(", " if i else "")
+            out.append_text(argument_text(doc, type_.rstrip("[]"), item))
+        out.append(f", … {len(value)} items]" if len(value) > 4 else "]")
+        return out
+    if isinstance(value, str):
+        return untrusted(value, limit=80)
+    return Text(str(value), end="")
+
+
+def call_label(doc: VerdictDoc, call: CallView) -> Text:
+    out = Text(end="")
+    if call.label:
+        out.append(f"{call.label}: ", style="dim")
+    if call.operation == "delegatecall":
+        out.append("DELEGATECALL ", style="bold red")
+    target = doc.facts(call.target)
+    token = doc.token(call.target)
+    if token and token.symbol:
+        out.append_text(claim(token.symbol, limit=20))
+    else:
+        out.append_text(address_text(call.target, label=target.label if target else None))
+    out.append(".")
+    out.append(call.name or "(undecoded)", style="bold")
+    out.append("(")
+    for i, (name, type_, value) in enumerate(call.arguments[:8]):
+        out.append(", " if i else "")
+        out.append(f"{name}=" if name else "")
+        out.append_text(argument_text(doc, type_, value))
+    out.append(", …)" if len(call.arguments) > 8 else ")")
+    if call.value:
+        out.append("  sends ")
+        out.append_text(amount_text(doc, "native", None, call.value, signed=False))
+    for note in call.notes:
+        out.append("  ")
+        out.append_text(untrusted(note, limit=80, note=False))
+    return out
+
+
+def call_tree(doc: VerdictDoc, *, expanded: bool, budget: int = 200) -> RenderableType | None:
+    """The decoded call and the calls nested in it; collapsed, only the top call."""
+    if doc.call is None:
+        return None
+    root = Tree(call_label(doc, doc.call), guide_style="dim")
+    left = [budget]
+
+    def add(node: Tree, children: Iterable[CallView]) -> None:
+        for child in children:
+            if left[0] <= 0:
+                node.add(Text("… more calls not shown", style="dim"))
+                return
+            left[0] -= 1
+            add(node.add(call_label(doc, child)), child.children)
+
+    if expanded:
+        add(root, doc.call.children)
+    elif doc.call.children:
+        root.add(Text(f"{len(doc.call.children)} nested call(s): press c", style="dim"))
+    return Group(heading("The call", "decoded from the request's bytes"), root)
+
+
+def claims_section(doc: VerdictDoc) -> RenderableType:
+    """What the request and its counterparties say about themselves: nothing here is verified."""
+    rows: list[Text] = []
+
+    def row(label: str, value: Text) -> None:
+        line = Text(f"  {label:<10}", style="dim", end="")
+        line.append_text(value)
+        rows.append(line)
+
+    origin = claim(doc.origin, limit=80, empty="(not given)")
+    origin_findings = [f for f in doc.findings if f.rule.startswith("origin-") or f.rule == "siwe-domain-mismatch"]
+    for f in origin_findings:
+        origin.append(f"  ⚠ {f.rule}", style="bold")
+    row("origin", origin)
+    if doc.clear_owner:
+        row("dapp", claim(doc.clear_owner, limit=60))
+    if doc.login_domain:
+        row("sign-in", claim(doc.login_domain, limit=80))
+    for token in doc.tokens.values():
+        value = claim(token.symbol, limit=24, empty="(no symbol)")
+        value.append("  ")
+        value.append_text(claim(token.name, limit=40, empty="(no name)"))
+        value.append("  ")
+        value.append_text(address_text(token.address))
+        row("token", value)
+    if doc.message:
+        row("message", claim(doc.message, limit=300))
+    return Group(heading("Claims", "not verified: what the site and the tokens say"), *rows)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from txfirewall.heuristics.rule import Hit, rule
+from txfirewall.heuristics.wording import spoken_duration
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.findings import Confidence, Severity
 
@@ -24,14 +25,6 @@ class StaleStateParams:
     past which the verdict warns."""
 
     max_unconfirmed_s: int = 60
-
-
-def _spoken(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} seconds"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} minutes"
-    return f"{seconds / 3600:.1f} hours"
 
 
 @rule(
@@ -52,7 +45,7 @@ def stale_chain_state(ctx: AnalysisContext, params: StaleStateParams) -> Hit | N
     return Hit(
         message=(
             f"This was simulated on block {state.number}, which the node last confirmed as its head "
-            f"{_spoken(state.confirmed_s_ago)} ago{why}. Balances and approvals may have changed since."
+            f"{spoken_duration(state.confirmed_s_ago)} ago{why}. Balances and approvals may have changed since."
         ),
         evidence={
             "block": state.number,

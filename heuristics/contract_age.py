@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from txfirewall.heuristics.rule import Hit, Skip, rule
+from txfirewall.heuristics.wording import spoken_duration
 from txfirewall.model.context import AnalysisContext, Fact
 from txfirewall.model.facts import AddressFacts
 from txfirewall.model.findings import Confidence, Severity
@@ -81,14 +82,6 @@ def _undated(ctx: AnalysisContext, undated: list[AddressFacts], params: FreshCon
     )
 
 
-def _spoken(seconds: int) -> str:
-    if seconds < 2 * 3600:
-        return f"{seconds // 60} minutes"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600} hours"
-    return f"{seconds // 86400} days"
-
-
 @rule(
     id="fresh-contract-counterparty",
     title="Your assets or an approval go to a contract created days ago",
@@ -125,9 +118,9 @@ def fresh_contract_counterparty(ctx: AnalysisContext, params: FreshContractParam
     past: JsonValue = "not provided" if ctx.history is None else used
     high = dated and age < params.very_fresh_hours * 3600 and ctx.history is not None and used == 0
     when = (
-        f"was created {_spoken(age)} before this block (block {f.created_at_block})"
+        f"was created {spoken_duration(age)} before this block (block {f.created_at_block})"
         if dated
-        else f"first appears in the address graph {_spoken(age)} before this block"
+        else f"first appears in the address graph {spoken_duration(age)} before this block"
     )
     if ctx.history is None:
         never = "no --history says whether you used it"

@@ -13,6 +13,7 @@ exceptions (httpx, eth-abi, rlp, json) are translated once, where they enter, wi
     │       ├── TypedDataError       EIP-712 typed data malformed, inconsistent or unsafe to sign
     │       └── RawTransactionError  a raw transaction that does not decode strictly
     ├── InputFileError               a --history / --labels / --policy file is unusable (exit 2)
+    ├── AuditLogError                the audit log cannot be written, read or continued (exit 2)
     ├── ConfigError                  a FirewallConfig value is wrong (also a ValueError)
     ├── FirewallClosedError          analyze() on a closed Firewall
     │   └── AnalysisCancelledError   close() timed out and cancelled this analysis
@@ -92,6 +93,17 @@ class InputFileError(TxFirewallError):
     """A user-supplied file (history, labels, policy) cannot be read or is malformed."""
 
     hint = "check the file's path and format (see README: CLI reference)"
+
+
+class AuditLogError(TxFirewallError):
+    """The audit log (``txfirewall.proxy.audit``) cannot be opened, written, read or continued: an
+    unwritable directory, a full disk, another writer holding it, a record that is not JSON, or
+    damage a crash cannot explain. Damage *found* by ``verify_audit`` is a report, never this error."""
+
+    hint = (
+        "check that the log's directory is writable and has free space; "
+        "`txfirewall audit verify PATH` says what is wrong with an existing log"
+    )
 
 
 class ConfigError(TxFirewallError, ValueError):

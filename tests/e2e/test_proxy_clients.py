@@ -35,6 +35,7 @@ CHAIN_ID = 7357
 
 @dataclass
 class Proxy:
+    audit_log: Path
     url: str
     node_url: str
     control_url: str
@@ -85,7 +86,7 @@ def proxy(chain: AnvilNode, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
             time.sleep(0.05)
         data = json.loads(control_file.read_text())
-        yield Proxy(f"http://127.0.0.1:{port}", chain.url, data["url"], data["token"], process)
+        yield Proxy(tmp / "audit.jsonl", f"http://127.0.0.1:{port}", chain.url, data["url"], data["token"], process)
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -218,3 +219,21 @@ def test_cast_send_to_the_drainer_is_refused(
     assert sent.returncode != 0
     assert "4001" in sent.stderr and "txfirewall blocked this request" in sent.stderr
     assert w3.eth.get_transaction_count(alice) == nonce
+
+
+# --- the audit log (runs last: it reads what the tests above decided) ------------------------------
+
+
+def test_the_audit_log_holds_every_decision_and_verifies(proxy: Proxy) -> None:
+    lines = [json.loads(line) for line in proxy.audit_log.read_text().splitlines()]
+    records = [line["record"] for line in lines if "record" in line]
+    choices = {r["choice"] for r in records}
+    assert {"blocked", "forwarded", "rejected", "confirmed"} <= choices, choices
+    blocked = next(r for r in records if r["choice"] == "blocked")
+    assert blocked["verdict"] == "block" and blocked["findings"] and blocked["method"] == "eth_sendRawTransaction"
+    verify = subprocess.run(
+        [sys.executable, "-m", "txfirewall.cli.main", "audit", "verify", str(proxy.audit_log)],
+        capture_output=True,
+        text=True,
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -1,5 +1,5 @@
 """The command line: ``txfirewall check REQUEST ...``, ``txfirewall demo``, ``txfirewall setup``, and the
-``intel``, ``graph`` and ``signatures`` groups.
+``intel``, ``graph``, ``signatures`` and ``audit`` groups.
 
 Exit codes (stable) are in ``txfirewall.cli.exit_codes``. This module imports only argparse and the
 small error module; each command imports what it needs when it runs, so ``--help`` and argument
@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from txfirewall.cli.audit import register as register_audit
 from txfirewall.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_ENVIRONMENT
 from txfirewall.cli.graph import register as register_graph
 from txfirewall.cli.intel import register as register_intel
@@ -69,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     register_graph(sub)
     register_signatures(sub)
     register_proxy(sub)
+    register_audit(sub)
     return parser
 
 
@@ -111,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
         from txfirewall.cli.signatures import run as run_signatures
 
         return run_signatures(args)
+    if args.command == "audit":
+        from txfirewall.cli.audit import run as run_audit
+
+        return run_audit(args)
     if args.command == "demo":
         from txfirewall.cli.demo import run_demo
 

@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         )
         knowledge = knowledge_config(argparse.Namespace(**vars(args), no_simulate=False))
         firewall_config = FirewallConfig(rpc_url=args.upstream, chain_id=args.chain_id, **knowledge)
-        audit = None if args.no_audit else _audit_sink(args.audit_log)
+        audit = None if args.no_audit else _open_audit_log(args.audit_log)
     except (InputFileError, TxFirewallError, ValueError, argparse.ArgumentTypeError) as exc:
         emit_error(args, "usage", exc)
         return EXIT_USAGE
@@ -121,11 +121,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _audit_sink(path: Path | None) -> Any:
-    """The audit log's append, or None while the audit module is not there yet."""
-    try:
-        from txfirewall.proxy import audit as audit_module  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    log = audit_module.AuditLog(path or audit_module.default_audit_path())
-    return log.append
+def _open_audit_log(path: Path | None) -> Any:
+    """The audit log; ``AuditLogError`` (another proxy writes it, an unreadable file) is
+    a usage error at start, never a proxy that runs without its log."""
+    from txfirewall.proxy.audit import AuditLog, default_audit_path
+
+    return AuditLog(path or default_audit_path())

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 SEND_METHODS = frozenset({"eth_sendTransaction", "eth_sendRawTransaction"})
 """Forwarded sends whose transaction hash is reported to the Firewall (``note_sent``)."""
 
-AuditSink = Callable[[dict[str, JsonValue]], None]
+AuditSink = Callable[[dict[str, JsonValue]], object]
 """Appends one audit record (may block on fsync: it is called in a worker thread)."""
 
 Subscriber = Callable[[Call], Awaitable[dict[str, Any] | None]]

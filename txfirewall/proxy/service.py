@@ -17,7 +17,6 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -26,7 +25,7 @@ from aiohttp import web
 from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.errors import TxFirewallError
 from txfirewall.firewall import Firewall, FirewallConfig
-from txfirewall.model.json_values import JsonValue
+from txfirewall.proxy.audit import AuditLog
 from txfirewall.proxy.config import ProxyConfig, is_loopback
 from txfirewall.proxy.control import build_control_app, default_control_file, new_token, write_control_file
 from txfirewall.proxy.gate import Gate
@@ -44,7 +43,7 @@ class ProxyServer:
         config: ProxyConfig,
         firewall_config: FirewallConfig,
         *,
-        audit: Callable[[dict[str, JsonValue]], None] | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         self.config = config
         self.firewall = Firewall(firewall_config)
@@ -77,7 +76,8 @@ class ProxyServer:
             self.accounts = await self._upstream_accounts()
         if not self.accounts:
             log.warning("no signing account known (--from, or the node's eth_accounts): the account check is off")
-        self.gate = Gate(cfg, self.firewall, self.upstream, self.holds, accounts=self.accounts, audit=self.audit)
+        sink = self.audit.append if self.audit is not None else None
+        self.gate = Gate(cfg, self.firewall, self.upstream, self.holds, accounts=self.accounts, audit=sink)
         self._starting = asyncio.create_task(self._start_firewall())
         api = await self._serve(build_app(cfg, self.gate), cfg.listen_host, cfg.listen_port, keepalive=cfg.idle_timeout)
         self.url = f"http://{_url_host(cfg.listen_host)}:{api}"
@@ -122,6 +122,8 @@ class ProxyServer:
             self._starting.cancel()
         await self.firewall.close()
         await self.upstream.aclose()
+        if self.audit is not None:
+            self.audit.close()
         if self.control_file.exists():
             try:
                 if _owner_pid(self.control_file) == os.getpid():

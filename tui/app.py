@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from txfirewall.decide.policy import Policy
@@ -64,7 +64,10 @@ class TxFirewallApp(App[int]):
     """See what you sign. ``options`` says what to analyse and which proxy to follow."""
 
     TITLE = "txfirewall"
-    BINDINGS = [Binding("q", "quit", "quit"), Binding("ctrl+q", "quit", "quit", show=False, priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "quit"),
+        Binding("ctrl+q", "quit", "quit", show=False, priority=True),
+    ]
     ENABLE_COMMAND_PALETTE = False
 
     def __init__(self, options: TuiOptions, *, clock: Callable[[], float] = time.time) -> None:
@@ -77,7 +80,7 @@ class TxFirewallApp(App[int]):
         self.analyser: Analyser | None = Analyser(config) if config is not None else None
         self.control: ControlClient | None = None
         self.proxy_connected = False
-        self.fork_state = "idle" if config is not None else ("no rpc" if options.simulate else "off")
+        self.fork_state = "no rpc" if config is None else ("idle" if config.simulate else "off")
         self._pending: asyncio.Queue[tuple[str, dict[str, Any] | str, str | None, str | None]] | None = None
         self._serial = 0
         self._closed = False
@@ -87,7 +90,8 @@ class TxFirewallApp(App[int]):
 
     # --- start ------------------------------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    def main_ready(self) -> None:
+        """The main screen is up: show the queue and start the workers."""
         self._pending = asyncio.Queue()
         now = self.clock()
         for item in self.queue.values():
@@ -116,12 +120,19 @@ class TxFirewallApp(App[int]):
                 block=latest.block_number if latest else None,
                 block_age_s=latest.block_age_s if latest else None,
                 fork=self.fork_state,
-                proxy=self.control.url.removeprefix("http://") if self.control else None,
+                proxy=self._proxy_name(),
                 proxy_connected=self.proxy_connected,
                 held=sum(1 for i in self.queue.values() if i.state is ItemState.HELD),
                 subtitle=self.options.subtitle,
             )
         )
+
+    def _proxy_name(self) -> str | None:
+        if self.options.proxy is None:
+            return None
+        if self.control is not None and self.proxy_connected:
+            return self.control.url.removeprefix("http://")
+        return self.options.proxy.describe()
 
     def _changed(self, item: QueueItem) -> None:
         self.main.item_changed(item, now=self.clock())
@@ -485,10 +496,10 @@ class TxFirewallApp(App[int]):
                 self.run_worker(old.close(), group="config", exit_on_error=False)
         elif self.analyser is None:
             self.analyser = Analyser(config)
-            self.fork_state = "idle"
+            self.fork_state = "idle" if config.simulate else "off"
         else:
             self.run_worker(self.analyser.reconfigure(config), group="config", exit_on_error=False)
-            self.fork_state = "idle"
+            self.fork_state = "idle" if config.simulate else "off"
         self._status()
 
     # --- quit ---------------------------------------------------------------------------------------

@@ -4,31 +4,26 @@ Each line the proxy's audit log holds is ``{"seq", "time", "prev", "hash", "reco
 an ``event`` the log writes itself: file starts, recoveries), ``record`` being what the proxy
 appended: ``method``, ``origin``, ``request``, ``choice`` (forwarded, blocked, confirmed, rejected,
 timeout, refused), ``reason``, ``verdict``, ``score``, ``sender``, ``findings``. Rotated files
-(``audit.jsonl.1`` newest ... ``.N`` oldest) are read too. The reading is defensive: a line that is
-not an entry is counted and skipped (``txfirewall audit verify`` is where a broken chain is
-judged), and every string in a record is untrusted (the request's origin, its bytes).
+(``audit.jsonl.1`` newest ... ``.N`` oldest) are read too (``tail_audit``). The reading is
+defensive: a line that is not an entry is counted and skipped (``txfirewall audit verify`` is
+where a broken chain is judged), and every string in a record is untrusted (the request's origin,
+its bytes).
 """
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from txfirewall.errors import AuditLogError
+from txfirewall.proxy.audit import default_audit_path, tail_audit
+
+__all__ = ["AuditRow", "default_audit_path", "read_history", "row_from_entry"]
+
 MAX_ROWS = 20_000
 """Newest rows kept for the screen; older ones stay in the file."""
-
-
-def default_audit_path() -> Path:
-    """``$TXFIREWALL_AUDIT_LOG``, else ``$XDG_STATE_HOME/txfirewall/audit.jsonl`` (~/.local/state):
-    where ``txfirewall proxy`` keeps its audit log by default."""
-    if os.environ.get("TXFIREWALL_AUDIT_LOG"):
-        return Path(os.environ["TXFIREWALL_AUDIT_LOG"])
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "txfirewall" / "audit.jsonl"
 
 
 @dataclass(frozen=True)
@@ -92,36 +87,21 @@ def row_from_entry(entry: Mapping[str, Any]) -> AuditRow | None:
     )
 
 
-def audit_files(path: Path) -> list[Path]:
-    """The log's files, oldest first: ``path.N`` ... ``path.1``, then ``path``."""
-    rotated = []
-    for candidate in path.parent.glob(path.name + ".*") if path.parent.is_dir() else []:
-        suffix = candidate.name[len(path.name) + 1 :]
-        if suffix.isdigit():
-            rotated.append((int(suffix), candidate))
-    return [p for _, p in sorted(rotated, reverse=True)] + ([path] if path.exists() else [])
-
-
-def read_history(path: Path) -> tuple[list[AuditRow], int]:
-    """The rows, newest first, and how many lines could not be read as entries."""
+def read_history(path: Path) -> tuple[list[AuditRow], int, str | None]:
+    """The rows, newest first; how many lines could not be read as entries; why the log could not
+    be read at all (None when it could, or when there is none yet)."""
+    try:
+        lines = tail_audit(path, last=MAX_ROWS)
+    except AuditLogError as exc:
+        return [], 0, str(exc)
     rows: list[AuditRow] = []
     bad = 0
-    for file in audit_files(path):
-        try:
-            with file.open("rb") as lines:
-                for raw in lines:
-                    try:
-                        entry = json.loads(raw)
-                    except ValueError:
-                        bad += 1
-                        continue
-                    if not isinstance(entry, Mapping):
-                        bad += 1
-                        continue
-                    row = row_from_entry(entry)
-                    if row is not None:
-                        rows.append(row)
-        except OSError:
+    for line in lines:
+        if line.entry is None:
             bad += 1
+            continue
+        row = row_from_entry(line.entry)
+        if row is not None:
+            rows.append(row)
     rows.reverse()
-    return rows[:MAX_ROWS], bad
+    return rows, bad, None

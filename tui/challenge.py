@@ -81,7 +81,7 @@ def mark_differences(friend: str, this: str) -> Text:
     marks = "".join(
         "^" if a.lower() != b.lower() else " " for a, b in zip(friend.ljust(width), this.ljust(width), strict=True)
     )
-    out = Text(end="")
+    out = Text()
     out.append("  you paid  ", style="dim")
     out.append(friend + "\n", style="bold")
     out.append("  this      ", style="dim")

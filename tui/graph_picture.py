@@ -48,7 +48,7 @@ def draw_trail(doc: VerdictDoc, facts: AddressView, prox: ProximityView, *, widt
     nodes = [_node(doc, a, i == len(path) - 1, prox) for i, a in enumerate(path)]
     arrow = " ──▶ " if towards else " ◀── "
     role = "/".join(facts.roles[:2]) or "counterparty"
-    line = Text(f" you ─({role})─▶ ", style="dim", end="")
+    line = Text(f" you ─({role})─▶ ", style="dim")
     for i, node in enumerate(nodes):
         if i:
             line.append(arrow, style="bold")
@@ -60,7 +60,7 @@ def draw_trail(doc: VerdictDoc, facts: AddressView, prox: ProximityView, *, widt
 
 
 def _vertical(nodes: list[Text], role: str, towards: bool) -> Text:
-    out = Text(f" you ─({role})─▶\n", style="dim", end="")
+    out = Text(f" you ─({role})─▶\n", style="dim")
     for i, node in enumerate(nodes):
         if i:
             out.append("   │\n" if towards else "   ▲\n", style="bold")
@@ -85,7 +85,7 @@ def _caption(prox: ProximityView, towards: bool) -> Text:
             cluster += f" ({prox.cluster_size} addresses"
             cluster += f": {', '.join(prox.cluster_categories[:3])})" if prox.cluster_categories else ")"
         bits.append(cluster)
-    out = Text(" ", style="dim", end="")
+    out = Text(" ", style="dim")
     out.append_text(untrusted(" · ".join(bits), limit=200, note=False, style="dim"))
     return out
 

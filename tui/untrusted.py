@@ -35,7 +35,7 @@ def _escape(ch: str) -> str:
 def untrusted(value: str | None, *, limit: int = 64, style: str = "", empty: str = "(none)", note: bool = True) -> Text:
     """``value`` shown literally and safely (see the module doc). ``note`` appends the
     non-ASCII note; turn it off where a column has no room and the flags are shown elsewhere."""
-    out = Text(style=style, end="")
+    out = Text(style=style)
     if value is None or value == "":
         out.append(empty, style="dim")
         return out
@@ -65,7 +65,7 @@ def lookalike_note(value: str, code_points: list[str] | None = None) -> Text:
     flags = [f for f in text_flags(value) if f != "non-ascii"]
     shown = ", ".join(unique[:3]) + (f" +{len(unique) - 3}" if len(unique) > 3 else "")
     extra = f"; {', '.join(flags)}" if flags else ""
-    return Text(f" ⚠ non-ASCII {shown}{extra}", style="bold", end="")
+    return Text(f" ⚠ non-ASCII {shown}{extra}", style="bold")
 
 
 def claim(value: str | None, *, limit: int = 64, empty: str = "(none)", note: bool = True) -> Text:
@@ -82,9 +82,9 @@ def address_text(address: str | None, *, label: str | None = None, full: bool = 
     """An address as ``0xAbCd…1234`` (or whole), with a label after it. Addresses come from the
     analysis (checksummed hex), but a malformed one is still shown inertly."""
     if not address:
-        return Text("(none)", style="dim", end="")
+        return Text("(none)", style="dim")
     is_hex = address.startswith("0x") and len(address) == 42 and all(c in "0123456789abcdefABCDEF" for c in address[2:])
-    out = Text(end="")
+    out = Text()
     if is_hex:
         out.append(address if full else short_address(address), style="bold")
     else:

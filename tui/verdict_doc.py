@@ -339,9 +339,10 @@ def read_verdict(data: Mapping[str, Any]) -> VerdictDoc:
         for c in _ds(sim, "asset_changes")
     )
     delegations = tuple((_s(x, "authority") or "", _s(x, "delegate") or "") for x in _ds(intent, "delegations"))
+    decision = _s(data, "verdict")
     return VerdictDoc(
         data=data,
-        decision=_s(data, "verdict") or "block",
+        decision=decision if decision in ("allow", "warn", "block") else "block",
         score=_i(data, "score") or 0,
         method=_s(data, "method") or "?",
         sender=_s(data, "sender"),

@@ -30,25 +30,27 @@ LOSS, GAIN = "red", "green"
 
 def heading(title: str, note: str = "") -> Text:
     """A section title; ``note`` (right of it) says where its facts come from."""
-    out = Text(title, style="bold underline", end="")
+    out = Text(title, style="bold underline")
     if note:
         out.append(f"   {note}", style="dim italic")
     return out
 
 
-def banner(doc: VerdictDoc) -> Text:
+def banner(doc: VerdictDoc, *, method: bool = True) -> Text:
     """``BLOCK  score 85  eth_sendTransaction``: the word carries the meaning, colour repeats it."""
-    out = Text(end="")
+    out = Text()
     out.append(f" {doc.decision.upper()} ", style=DECISION_STYLE.get(doc.decision, "bold reverse"))
-    out.append(f"  score {doc.score}", style="bold")
-    out.append(f"  {doc.method}", style="dim")
+    out.append(f"  score {doc.score} ", style="bold")
+    if method:
+        out.append(" ")
+        out.append_text(untrusted(doc.method, limit=40, note=False, style="dim"))
     return out
 
 
 def headline(doc: VerdictDoc) -> Text:
     """The plain-words sentence (the intent summary: its token symbols are escaped already)."""
     if doc.error:
-        out = Text("txfirewall could not read this request (", end="")
+        out = Text("txfirewall could not read this request (")
         out.append_text(untrusted(doc.error, limit=60))
         out.append("): it is refused.")
         return out
@@ -62,7 +64,7 @@ def headline(doc: VerdictDoc) -> Text:
 
 def _who(doc: VerdictDoc, address: str) -> Text:
     if doc.sender and address == doc.sender:
-        return Text("you", style="bold", end="")
+        return Text("you", style="bold")
     facts = doc.facts(address)
     return address_text(address, label=facts.label if facts else None)
 
@@ -70,7 +72,7 @@ def _who(doc: VerdictDoc, address: str) -> Text:
 def asset_text(doc: VerdictDoc, kind: str, token: str | None, token_id: int | None = None) -> Text:
     """``ETH``, the token's symbol (a claim: italic, escaped), or its short address."""
     if kind == "native":
-        return Text(NATIVE_SYMBOL, end="")
+        return Text(NATIVE_SYMBOL)
     info = doc.token(token)
     out = claim(info.symbol, limit=20) if info and info.symbol else address_text(token)
     if token_id is not None:
@@ -91,14 +93,14 @@ def amount_text(doc: VerdictDoc, kind: str, token: str | None, amount: int, *, s
     else:
         number = f"{magnitude:,}"
     style = "" if not signed else (GAIN if amount > 0 else LOSS)
-    return Text(sign + number, style=style, end="")
+    return Text(sign + number, style=style)
 
 
 def changes_section(doc: VerdictDoc) -> RenderableType:
     """What changes, per address (the user first); losses red, gains green, signs for no colour."""
     if doc.sim_status != "success":
         why = untrusted(doc.sim_detail, limit=200, note=False, empty="") if doc.sim_detail else Text("")
-        line = Text(f"Not simulated ({doc.sim_status})", style="bold", end="")
+        line = Text(f"Not simulated ({doc.sim_status})", style="bold")
         if why.plain:
             line.append(": ")
             line.append_text(why)
@@ -129,7 +131,7 @@ def _change_cells(doc: VerdictDoc, change: ChangeView) -> tuple[Text, Text]:
 
 
 def _approval_line(doc: VerdictDoc, a: ApprovalView) -> Text:
-    out = Text("  ", end="")
+    out = Text("  ")
     out.append_text(asset_text(doc, a.kind, a.token, a.token_id))
     if a.kind in ("erc721", "erc1155") and a.approved is not None:
         out.append(" operator " + ("ALL tokens" if a.approved else "revoked"), style="bold" if a.approved else "")
@@ -145,8 +147,9 @@ def _approval_line(doc: VerdictDoc, a: ApprovalView) -> Text:
     if facts is not None:
         out.append_text(_describe_party(facts.is_contract, facts.label, facts.interacted))
     if a.via:
+        via = doc.facts(a.via)
         out.append("  via ")
-        out.append_text(address_text(a.via, label=doc.facts(a.via).label if doc.facts(a.via) else None))
+        out.append_text(address_text(a.via, label=via.label if via else None))
     out.append(f"  [{a.source}]" if a.source != "simulation" else "", style="dim")
     return out
 
@@ -162,8 +165,8 @@ def _describe_party(is_contract: bool | None, label: str | None, interacted: boo
     if interacted is False:
         bits.append("never used")
     if not bits:
-        return Text("", end="")
-    out = Text("  (", style="dim", end="")
+        return Text("")
+    out = Text("  (", style="dim")
     out.append_text(untrusted("; ".join(bits), limit=80, note=False))
     out.append(")")
     return out
@@ -173,7 +176,7 @@ def approvals_section(doc: VerdictDoc) -> RenderableType | None:
     """Allowances, operator approvals and EIP-7702 delegations the request grants."""
     lines: list[Text] = [_approval_line(doc, a) for a in doc.approvals]
     for authority, delegate in doc.delegations:
-        line = Text("  code of ", end="")
+        line = Text("  code of ")
         line.append_text(_who(doc, authority))
         line.append(" delegated to ")
         line.append_text(address_text(delegate))
@@ -181,7 +184,7 @@ def approvals_section(doc: VerdictDoc) -> RenderableType | None:
     for change in doc.code_changes:
         kind = str(change.get("kind", ""))
         if kind in ("delegation-set", "delegation-cleared", "implementation-changed", "admin-changed", "owner-changed"):
-            line = Text(f"  {kind} ", end="")
+            line = Text(f"  {kind} ")
             line.append_text(address_text(str(change.get("address") or "")))
             line.append(" → ")
             line.append_text(address_text(str(change.get("after") or "")))
@@ -191,22 +194,30 @@ def approvals_section(doc: VerdictDoc) -> RenderableType | None:
     return Group(heading("Approvals and delegations granted"), *lines)
 
 
-def finding_lines(finding: FindingView, *, details: bool) -> list[Text]:
-    """``■ critical  Title`` then ``rule-id · message``; with ``details``, the evidence whole."""
-    head = Text("■ ", style=SEVERITY_STYLE.get(finding.severity, ""), end="")
-    head.append(f"{finding.severity:<8} ", style=SEVERITY_STYLE.get(finding.severity, ""))
-    head.append_text(untrusted(finding.title, limit=120, note=False))
-    body = Text("  ", end="")
+def finding_rows(finding: FindingView, *, details: bool) -> tuple[Text, Text]:
+    """(``■ critical``, the title, ``rule-id · message`` and, with ``details``, the evidence whole):
+    two cells, so that the message wraps under itself."""
+    mark = Text("■ " + finding.severity, style=SEVERITY_STYLE.get(finding.severity, ""))
+    body = untrusted(finding.title, limit=120, note=False)
+    body.stylize("bold")
+    body.append("\n")
     body.append(finding.rule, style="dim")
     body.append(" · ", style="dim")
     body.append_text(untrusted(finding.message, limit=600 if details else 240, note=False))
-    lines = [head, body]
     if details:
         for key, value in finding.evidence.items():
-            line = Text(f"    {key}: ", style="dim", end="")
-            line.append_text(evidence_value(value))
-            lines.append(line)
-    return lines
+            body.append(f"\n  {key}: ", style="dim")
+            body.append_text(evidence_value(value))
+    return mark, body
+
+
+def findings_table(findings: Iterable[FindingView], *, details: bool) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True, width=10)
+    table.add_column(ratio=1)
+    for finding in findings:
+        table.add_row(*finding_rows(finding, details=details))
+    return table
 
 
 def evidence_value(value: object) -> Text:
@@ -214,7 +225,7 @@ def evidence_value(value: object) -> Text:
     if isinstance(value, str):
         return untrusted(value, limit=200)
     if isinstance(value, list):
-        out = Text("[", end="")
+        out = Text("[")
         for i, item in enumerate(value[:8]):
             if i:
                 out.append(", ")
@@ -222,7 +233,7 @@ def evidence_value(value: object) -> Text:
         out.append(", …]" if len(value) > 8 else "]")
         return out
     if isinstance(value, dict):
-        out = Text("{", end="")
+        out = Text("{")
         for i, (k, v) in enumerate(list(value.items())[:8]):
             out.append(", " if i else "")
             out.append_text(untrusted(str(k), limit=40, note=False))
@@ -230,17 +241,14 @@ def evidence_value(value: object) -> Text:
             out.append_text(evidence_value(v))
         out.append("}")
         return out
-    return Text(str(value), end="")
+    return Text(str(value))
 
 
 def findings_section(doc: VerdictDoc, *, details: bool) -> RenderableType:
     if not doc.findings:
         return Group(heading("Findings"), Text("  none: no rule fired", style="dim"))
-    lines: list[Text] = []
-    for finding in doc.findings_by_severity():
-        lines.extend(finding_lines(finding, details=details))
     hint = "" if details else "d: evidence"
-    return Group(heading("Findings", hint), *lines)
+    return Group(heading("Findings", hint), findings_table(doc.findings_by_severity(), details=details))
 
 
 def argument_text(doc: VerdictDoc, type_: str, value: object) -> Text:
@@ -250,11 +258,11 @@ def argument_text(doc: VerdictDoc, type_: str, value: object) -> Text:
         return address_text(value, label=facts.label if facts else None)
     if isinstance(value, str) and type_.startswith("uint") and value.isdigit() and len(value) < 100:
         number = int(value)
-        return Text("2²⁵⁶-1 (UNLIMITED)" if number == MAX_UINT256 else f"{number:,}", end="")
+        return Text("2²⁵⁶-1 (UNLIMITED)" if number == MAX_UINT256 else f"{number:,}")
     if isinstance(value, str) and value.startswith("0x") and len(value) > 26:
-        return Text(f"{value[:18]}…({(len(value) - 2) // 2} bytes)", style="dim", end="")
+        return Text(f"{value[:18]}…({(len(value) - 2) // 2} bytes)", style="dim")
     if isinstance(value, list):
-        out = Text("[", end="")
+        out = Text("[")
         for i, item in enumerate(value[:4]):
             out.append(", " if i else "")
             out.append_text(argument_text(doc, type_.rstrip("[]"), item))
@@ -262,11 +270,11 @@ def argument_text(doc: VerdictDoc, type_: str, value: object) -> Text:
         return out
     if isinstance(value, str):
         return untrusted(value, limit=80)
-    return Text(str(value), end="")
+    return Text(str(value))
 
 
 def call_label(doc: VerdictDoc, call: CallView) -> Text:
-    out = Text(end="")
+    out = Text()
     if call.label:
         out.append(f"{call.label}: ", style="dim")
     if call.operation == "delegatecall":
@@ -288,6 +296,7 @@ def call_label(doc: VerdictDoc, call: CallView) -> Text:
     if call.value:
         out.append("  sends ")
         out.append_text(amount_text(doc, "native", None, call.value, signed=False))
+        out.append(" " + NATIVE_SYMBOL)
     for note in call.notes:
         out.append("  ")
         out.append_text(untrusted(note, limit=80, note=False))
@@ -317,11 +326,12 @@ def call_tree(doc: VerdictDoc, *, expanded: bool, budget: int = 200) -> Renderab
 
 
 def claims_section(doc: VerdictDoc) -> RenderableType:
-    """What the request and its counterparties say about themselves: nothing here is verified."""
+    """What the request and its counterparties say about themselves: nothing here is verified (the
+    pane draws it in a dashed box titled so)."""
     rows: list[Text] = []
 
     def row(label: str, value: Text) -> None:
-        line = Text(f"  {label:<10}", style="dim", end="")
+        line = Text(f"  {label:<10}", style="dim")
         line.append_text(value)
         rows.append(line)
 
@@ -343,4 +353,4 @@ def claims_section(doc: VerdictDoc) -> RenderableType:
         row("token", value)
     if doc.message:
         row("message", claim(doc.message, limit=300))
-    return Group(heading("Claims", "not verified: what the site and the tokens say"), *rows)
+    return Group(*rows)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static, TextArea
@@ -40,7 +41,10 @@ class AnalyseScreen(ModalScreen[AnalyseRequest | None]):
     AnalyseScreen #buttons { height: auto; align-horizontal: right; }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "cancel"), Binding("ctrl+s", "analyse", "analyse")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "cancel"),
+        Binding("ctrl+s", "analyse", "analyse"),
+    ]
 
     def __init__(self, *, rpc_url: str | None, account: str | None) -> None:
         super().__init__()

@@ -7,17 +7,19 @@ Dismisses with ``"approve"``, ``"reject"`` or None (back, nothing decided).
 
 from __future__ import annotations
 
-from rich.console import Group
+from typing import ClassVar
+
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Static
 
 from txfirewall.tui.challenge import lookalike_pairs, mark_differences, matches
 from txfirewall.tui.verdict_doc import VerdictDoc
-from txfirewall.tui.verdict_sections import banner, finding_lines, headline
+from txfirewall.tui.verdict_sections import banner, findings_table, headline
 
 
 class ConfirmScreen(ModalScreen[str | None]):
@@ -25,17 +27,16 @@ class ConfirmScreen(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical { width: 90%; max-width: 100; height: auto; max-height: 90%;
+    ConfirmScreen > Vertical { width: 94%; max-width: 100; height: 92%; max-height: 34;
         border: thick $warning; background: $surface; padding: 0 1; }
-    ConfirmScreen #why { height: auto; max-height: 14; }
-    ConfirmScreen #prompt { margin-top: 1; }
+    ConfirmScreen #why { height: 1fr; }
+    ConfirmScreen #prompt { height: auto; }
     ConfirmScreen #typed { width: 1fr; }
-    ConfirmScreen #wrong { color: $error; height: auto; }
-    ConfirmScreen #buttons { height: auto; }
-    ConfirmScreen Button { margin-right: 2; }
+    ConfirmScreen #wrong { height: auto; text-style: bold; }
+    ConfirmScreen Button { height: 1; min-width: 12; border: none; margin-right: 2; }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "back"),
         Binding("ctrl+r", "reject", "reject"),
     ]
@@ -54,24 +55,22 @@ class ConfirmScreen(ModalScreen[str | None]):
             box.border_title = title
             with VerticalScroll(id="why"):
                 yield Static(self._reasons())
-            prompt = Text("Type ", end="")
+            prompt = Text("Type ")
             prompt.append(f" {self.phrase} ", style="bold reverse")
             prompt.append(" and press Enter to approve; ctrl+r or the button rejects; Escape goes back.")
             yield Static(prompt, id="prompt")
             yield Input(placeholder=f"type: {self.phrase}", id="typed", max_length=40)
             yield Static("", id="wrong")
-            with Vertical(id="buttons"):
-                yield Button("Reject", id="reject", variant="error")
+            yield Button("Reject (ctrl+r)", id="reject", variant="error")
         yield Footer()
 
     def _reasons(self) -> Group:
-        parts: list[Text] = [banner(self.doc), headline(self.doc), Text("")]
+        parts: list[RenderableType] = [banner(self.doc), headline(self.doc), Text("")]
         for friend, this in lookalike_pairs(self.doc):
             parts.append(Text("It looks like an address you really paid; the ^ mark what differs:", style="bold"))
             parts.append(mark_differences(friend, this))
             parts.append(Text(""))
-        for finding in self.doc.findings_by_severity()[:4]:
-            parts.extend(finding_lines(finding, details=False))
+        parts.append(findings_table(self.doc.findings_by_severity()[:4], details=False))
         return Group(*parts)
 
     def on_mount(self) -> None:

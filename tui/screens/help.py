@@ -57,7 +57,7 @@ LEGEND = (
 
 
 def help_text() -> Text:
-    out = Text(end="")
+    out = Text()
     for title, keys in SECTIONS:
         out.append(f"{title}\n", style="bold underline")
         for key, what in keys:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from rich.console import Group
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
@@ -35,19 +36,19 @@ def _cells(row: AuditRow) -> tuple[Text, ...]:
 
 def row_details(row: AuditRow) -> Group:
     """The selected row in full: who, why, each finding."""
-    head = Text(f"#{row.seq if row.seq is not None else '?'}  {row.time}  ", end="")
+    head = Text(f"#{row.seq if row.seq is not None else '?'}  {row.time}  ")
     head.append(row.choice, style="bold")
     if row.reason:
         head.append("  (")
         head.append_text(untrusted(row.reason, limit=200, note=False))
         head.append(")")
-    who = Text("  sender ", style="dim", end="")
+    who = Text("  sender ", style="dim")
     who.append_text(address_text(row.sender, full=True))
     who.append("   origin ", style="dim")
     who.append_text(claim(row.origin, limit=80, empty="(none)"))
     lines = [head, who]
     for rule, severity, message in row.findings:
-        line = Text("  ■ ", style=SEVERITY_STYLE.get(severity, ""), end="")
+        line = Text("  ■ ", style=SEVERITY_STYLE.get(severity, ""))
         line.append(f"{severity:<8} {rule}: ", style=SEVERITY_STYLE.get(severity, ""))
         line.append_text(untrusted(message, limit=300, note=False))
         lines.append(line)
@@ -62,7 +63,7 @@ class HistoryScreen(Screen[None]):
     HistoryScreen #detail { height: auto; max-height: 8; border-top: solid $secondary; }
     """
 
-    BINDINGS = [Binding("escape", "back", "back"), Binding("ctrl+l", "reload", "reload")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "back"), Binding("ctrl+l", "reload", "reload")]
 
     def __init__(self, path: Path) -> None:
         super().__init__()
@@ -70,6 +71,7 @@ class HistoryScreen(Screen[None]):
         self.rows: list[AuditRow] = []
         self.shown: list[AuditRow] = []
         self.unreadable = 0
+        self.error: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="search: origin, method, rule, choice, address…", id="search")
@@ -86,7 +88,7 @@ class HistoryScreen(Screen[None]):
         self.query_one("#search", Input).focus()
 
     def action_reload(self) -> None:
-        self.rows, self.unreadable = read_history(self.path)
+        self.rows, self.unreadable, self.error = read_history(self.path)
         self._fill(self.query_one("#search", Input).value)
 
     def _fill(self, query: str) -> None:
@@ -95,11 +97,14 @@ class HistoryScreen(Screen[None]):
         table.clear()
         for i, row in enumerate(self.shown[:SHOWN]):
             table.add_row(*_cells(row), key=str(i))
-        summary = Text(end="")
+        summary = Text()
         summary.append(f" {len(self.shown)} of {len(self.rows)} decisions in ")
         summary.append_text(untrusted(str(self.path), limit=80, note=False))
         if not self.rows and not self.path.exists():
             summary.append("  (no audit log yet: txfirewall proxy writes it)")
+        if self.error:
+            summary.append("  cannot read it: ", style="bold")
+            summary.append_text(untrusted(self.error, limit=200, note=False))
         if self.unreadable:
             summary.append(f"  {self.unreadable} unreadable line(s) skipped", style="bold")
         self.query_one("#summary", Static).update(summary)

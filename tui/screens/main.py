@@ -3,13 +3,13 @@ status line on top and the keys at the bottom (at 80 columns the queue narrows).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.events import Resize
 from textual.screen import Screen
@@ -28,10 +28,10 @@ if TYPE_CHECKING:
 
 
 class MainScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "approve", "approve"),
         Binding("r", "reject", "reject"),
-        Binding("o", "open", "open/paste"),
+        Binding("o", "open", "open"),
         Binding("d", "details", "details"),
         Binding("g", "graph", "graph"),
         Binding("c", "calls", "calls", show=False),
@@ -64,9 +64,17 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(QueueList).border_title = "Queue"
         self.query_one(QueueList).focus()
+        self.tui.main_ready()
 
     def on_resize(self, event: Resize) -> None:
         self.query_one(QueueList).styles.width = 26 if event.size.width >= 100 else 21
+        self.call_after_refresh(self._redraw_queue)
+
+    def _redraw_queue(self) -> None:
+        now = self.tui.clock()
+        queue = self.query_one(QueueList)
+        for item in self.tui.queue.values():
+            queue.upsert(item, now=now)
 
     # --- what the app tells the screen -------------------------------------------------------------
 
@@ -159,7 +167,7 @@ class MainScreen(Screen[None]):
         import json
 
         # ensure_ascii: every non-ASCII and control character becomes an inert \\u escape.
-        text = Text(json.dumps(item.doc.data, indent=2, ensure_ascii=True), end="")
+        text = Text(json.dumps(item.doc.data, indent=2, ensure_ascii=True))
         self.app.push_screen(MessageBox("Verdict JSON", text))
 
     def action_history(self) -> None:

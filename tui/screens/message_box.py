@@ -3,9 +3,11 @@ scroll it, close it with Escape or q."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.console import RenderableType
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
@@ -19,7 +21,10 @@ class MessageBox(ModalScreen[None]):
     MessageBox.error > VerticalScroll { border: thick $error; }
     """
 
-    BINDINGS = [Binding("escape", "close", "close"), Binding("q", "close", "close", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "close"),
+        Binding("q", "close", "close", show=False),
+    ]
 
     def __init__(self, title: str, body: RenderableType, *, error: bool = False) -> None:
         super().__init__(classes="error" if error else "")

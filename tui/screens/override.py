@@ -3,17 +3,19 @@ verdict's worst finding is shown once more. Dismisses with ``"approve"`` or None
 
 from __future__ import annotations
 
-from rich.console import Group
+from typing import ClassVar
+
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
 from txfirewall.tui.challenge import SECOND_CONFIRMATION, matches
 from txfirewall.tui.verdict_doc import VerdictDoc
-from txfirewall.tui.verdict_sections import finding_lines
+from txfirewall.tui.verdict_sections import findings_table
 
 
 class OverrideScreen(ModalScreen[str | None]):
@@ -24,7 +26,7 @@ class OverrideScreen(ModalScreen[str | None]):
     OverrideScreen #wrong { height: auto; }
     """
 
-    BINDINGS = [Binding("escape", "back", "back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "back")]
 
     def __init__(self, key: str, doc: VerdictDoc) -> None:
         super().__init__()
@@ -32,13 +34,11 @@ class OverrideScreen(ModalScreen[str | None]):
         self.doc = doc
 
     def compose(self) -> ComposeResult:
-        worst = self.doc.findings_by_severity()[:1]
-        lines: list[Text] = [
-            Text("txfirewall BLOCKED this request. You are about to let it through anyway.", style="bold")
+        lines: list[RenderableType] = [
+            Text("txfirewall BLOCKED this request. You are about to let it through anyway.", style="bold"),
+            findings_table(self.doc.findings_by_severity()[:1], details=False),
         ]
-        for finding in worst:
-            lines.extend(finding_lines(finding, details=False))
-        prompt = Text("\nSecond confirmation: type ", end="")
+        prompt = Text("\nSecond confirmation: type ")
         prompt.append(f" {SECOND_CONFIRMATION} ", style="bold reverse")
         prompt.append(" and press Enter. Escape cancels.")
         lines.append(prompt)

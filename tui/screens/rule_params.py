@@ -4,11 +4,11 @@ it. Dismisses with the overrides (only the values that differ from the default) 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
@@ -29,7 +29,7 @@ class RuleParamsScreen(ModalScreen[dict[str, Any] | None]):
     RuleParamsScreen #error { color: $error; height: auto; }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "cancel"), Binding("ctrl+s", "done", "done")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel"), Binding("ctrl+s", "done", "done")]
 
     def __init__(self, rule: RuleInfo, current: Mapping[str, Any]) -> None:
         super().__init__()

@@ -4,11 +4,11 @@ first, only the changed rule's table rewritten) and used from the next analysis.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 def _params_text(rule: RuleInfo, setting: RuleSetting) -> Text:
     overrides = setting.params or {}
-    out = Text(end="")
+    out = Text()
     for i, param in enumerate(rule.params):
         out.append(", " if i else "")
         if param.name in overrides:
@@ -42,8 +42,8 @@ class RulesScreen(Screen[None]):
     RulesScreen #detail { height: auto; max-height: 6; border-top: solid $secondary; }
     """
 
-    BINDINGS = [
-        Binding("space", "toggle", "on/off"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "switch", "on/off"),
         Binding("e", "edit", "parameters"),
         Binding("ctrl+s", "save", "save"),
         Binding("escape", "back", "back"),
@@ -103,7 +103,7 @@ class RulesScreen(Screen[None]):
         self._summary()
 
     def _summary(self) -> None:
-        out = Text(f" {len(self.rules)} rules · policy ", end="")
+        out = Text(f" {len(self.rules)} rules · policy ")
         out.append_text(untrusted(str(self.path), limit=80, note=False))
         out.append(" (unsaved changes: ctrl+s)" if self.dirty else "", style="bold")
         out.append("\n ! unconditional: blocks whatever the thresholds (only this file changes that)", style="dim")
@@ -136,7 +136,7 @@ class RulesScreen(Screen[None]):
         self.dirty = True
         self._fill()
 
-    def action_toggle(self) -> None:
+    def action_switch(self) -> None:
         rule = self._selected()
         if rule is not None:
             setting = self._setting(rule.id)

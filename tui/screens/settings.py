@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
@@ -34,7 +35,7 @@ class SettingsScreen(Screen[SettingsValues | None]):
     SettingsScreen #buttons { height: auto; margin-top: 1; }
     """
 
-    BINDINGS = [Binding("ctrl+s", "apply", "apply"), Binding("escape", "back", "back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+s", "apply", "apply"), Binding("escape", "back", "back")]
 
     def __init__(self, current: SettingsValues) -> None:
         super().__init__()

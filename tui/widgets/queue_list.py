@@ -15,29 +15,37 @@ from txfirewall.tui.untrusted import claim, untrusted
 from txfirewall.tui.verdict_sections import DECISION_STYLE
 
 
-def item_prompt(item: QueueItem, now: float) -> Text:
-    """The item's three lines; no colour needed: the verdict word and the state are words."""
-    out = Text(no_wrap=True, overflow="ellipsis", end="")
-    out.append(datetime.fromtimestamp(item.created).strftime("%H:%M") + " ", style="dim")
+def item_prompt(item: QueueItem, now: float, width: int = 22) -> Text:
+    """The item's three lines, each cut to ``width``; no colour needed: the verdict word and the
+    state are words."""
+    first = Text()
     if item.source is Source.PROXY:
-        out.append_text(claim(item.origin, limit=40, empty="(no origin)", note=False))
+        first.append_text(claim(item.origin, limit=80, empty="(no origin)", note=False))
     else:
-        out.append_text(untrusted(item.title, limit=40, note=False))
-    out.append("\n ")
-    out.append_text(untrusted(item.method, limit=40, note=False))
-    out.append("\n ")
+        first.append_text(untrusted(item.title, limit=80, note=False))
+    second = Text(" ")
+    second.append_text(untrusted(item.method, limit=40, note=False))
+    third = Text(" ")
     if item.doc is not None:
-        out.append(f"{item.doc.decision.upper():<5}", style=DECISION_STYLE.get(item.doc.decision, "bold"))
-        out.append(f" {item.doc.score:>3}")
+        third.append(item.doc.decision.upper(), style=DECISION_STYLE.get(item.doc.decision, "bold"))
+        third.append(f" {item.doc.score}")
     elif item.state is ItemState.FAILED:
-        out.append("ERROR", style="bold red")
+        third.append("ERROR", style="bold red")
     else:
-        out.append("… " + (item.stages[-1] if item.stages else "queued"), style="italic")
+        third.append("… " + (item.stages[-1] if item.stages else "queued"), style="italic")
     if item.state is ItemState.HELD:
         left = max(0, int((item.expires or now) - now))
-        out.append(f" held {left}s", style="bold")
+        third.append(f" held {left}s", style="bold")
     elif item.state in (ItemState.APPROVED, ItemState.REJECTED, ItemState.EXPIRED):
-        out.append(f" {item.state.value}", style="bold")
+        third.append(f" {item.state.value}", style="bold")
+    else:
+        third.append(" " + datetime.fromtimestamp(item.created).strftime("%H:%M"), style="dim")
+    out = Text()
+    for i, line in enumerate((first, second, third)):
+        line.truncate(width, overflow="ellipsis")
+        out.append_text(line)
+        if i < 2:
+            out.append("\n")
     return out
 
 
@@ -50,7 +58,8 @@ class QueueList(OptionList):
     """
 
     def upsert(self, item: QueueItem, *, now: float | None = None) -> None:
-        prompt = item_prompt(item, now if now is not None else time.time())
+        width = self.scrollable_content_region.width - 2 if self.scrollable_content_region.width > 8 else 20
+        prompt = item_prompt(item, now if now is not None else time.time(), width)
         try:
             self.get_option(item.key)
         except OptionDoesNotExist:

@@ -35,7 +35,7 @@ def _age(seconds: float) -> str:
 
 
 def status_text(status: Status) -> Text:
-    out = Text(" txfirewall", style="bold", end="", no_wrap=True, overflow="ellipsis")
+    out = Text(" txfirewall", style="bold", no_wrap=True, overflow="ellipsis")
     sep = " ─ "
     if status.subtitle:
         out.append(sep)

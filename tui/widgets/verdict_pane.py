@@ -29,7 +29,7 @@ STAGES = ("parse", "fork", "decode", "simulate", "enrich", "evaluate", "decide")
 
 def stage_text(item: QueueItem) -> Text:
     """``✓ parse  ✓ fork  ▶ simulate  · enrich ...``: where the analysis is (✓ done, ▶ running)."""
-    out = Text("Analysing ", style="bold", end="")
+    out = Text("Analysing ", style="bold")
     out.append_text(untrusted(item.title or item.method, limit=60, note=False))
     out.append("\n\n")
     seen = item.stages
@@ -48,7 +48,7 @@ def stage_text(item: QueueItem) -> Text:
 def status_line(item: QueueItem) -> Text:
     """Where the request stands and what the keys do now, in words."""
     doc = item.doc
-    out = Text(end="")
+    out = Text()
     if item.state is ItemState.HELD:
         out.append("Held by the proxy: the wallet waits for you.", style="bold")
     elif item.state is ItemState.READY:
@@ -103,6 +103,7 @@ class VerdictPane(VerticalScroll):
         widget.update(content if content is not None else "")
 
     def show(self, item: QueueItem | None, *, details: bool = False, expanded: bool = False) -> None:
+        self.border_subtitle = None
         if item is None:
             self.border_title = "Verdict"
             self._set("top", Text("Nothing to show yet: press o to open or paste a request.", style="dim"))
@@ -115,7 +116,7 @@ class VerdictPane(VerticalScroll):
             top: RenderableType = stage_text(item)
             if item.state is ItemState.FAILED:
                 self.border_title = "Error"
-                failed = Text("The analysis could not run\n\n", style="bold red", end="")
+                failed = Text("The analysis could not run\n\n", style="bold red")
                 failed.append_text(untrusted(item.error, limit=600, note=False))
                 failed.append("\n\nCheck the RPC (s: settings), then o to try again.", style="dim")
                 top = failed
@@ -123,9 +124,11 @@ class VerdictPane(VerticalScroll):
             for section in ("changes", "approvals", "findings", "graph", "call", "claims"):
                 self._set(section, None)
             return
-        self.border_title = f"{doc.decision.upper()}  score {doc.score}"
-        self.border_subtitle = "proxy hold" if item.source is Source.PROXY else "analysed here"
-        self._set("top", Group(banner(doc), headline(doc), status_line(item)))
+        self.border_title = banner(doc, method=False)
+        subtitle = untrusted(doc.method, limit=40, note=False)
+        subtitle.append(" · proxy hold" if item.source is Source.PROXY else " · analysed here")
+        self.border_subtitle = subtitle
+        self._set("top", Group(headline(doc), status_line(item)))
         self._set("changes", changes_section(doc))
         self._set("approvals", approvals_section(doc))
         self._set("findings", findings_section(doc, details=details))

@@ -1,0 +1,133 @@
+"""Helpers for the terminal app's tests: the screen as text, waiting for the app, verdicts made
+deterministic for snapshots, and a verdict with hostile token text."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from txfirewall.tui.app import TxFirewallApp
+from txfirewall.tui.verdict_doc import VerdictDoc, read_verdict
+from txfirewall.tui.widgets.verdict_pane import VerdictPane
+
+ALICE = "0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4"
+BOB = "0x79482941438f16cC093e6Fb410BaA77A9823026F"
+FIXED_TIME = 1_790_000_000.0
+"""2026-09-21 14:13:20 UTC: the clock of the snapshot apps."""
+
+
+def screen_text(app: TxFirewallApp) -> str:
+    """What the terminal shows now (the top screen), as plain text."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def rendered(renderable: Any, width: int = 100) -> str:
+    console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def pane_text(app: TxFirewallApp, width: int = 100) -> str:
+    """Everything the verdict pane holds (also what is scrolled out of view)."""
+    pane = app.main.query_one(VerdictPane)
+    parts = [rendered(pane.border_title or "", width)]
+    for static in pane.query(Static):
+        if static.display:
+            parts += [rendered(static.border_title or "", width), rendered(static.content, width)]
+    return "\n".join(parts)
+
+
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], *, timeout: float = 30.0, what: str = "") -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        await pilot.pause(0.05)
+
+
+def deterministic(data: dict[str, Any]) -> dict[str, Any]:
+    """A verdict JSON with what varies between runs fixed: the block's age, the timings."""
+    data = json.loads(json.dumps(data))
+    if data.get("block"):
+        data["block"].update({"age_s": 12.0, "confirmed_s_ago": 0.0, "number": 64, "hash": "0x" + "ab" * 32})
+        data["block"]["timestamp"] = 1_790_000_000
+    data["timings_ms"] = {"total": 1.0}
+    return data
+
+
+HOSTILE_SYMBOL = "[@click=app.quit]OK[/]"
+HOSTILE_NAME = "[red]Tether[/red] \u202eUSD\x1b[31m\u200b"
+HOSTILE_TOKEN = "0x1111111111111111111111111111111111111111"
+
+
+def hostile_token_doc() -> VerdictDoc:
+    """A verdict whose token symbol is live Textual markup and whose name hides bidi, ANSI and
+    zero-width characters: what a malicious token contract can return from symbol() and name()."""
+    data: dict[str, Any] = {
+        "schema": 1,
+        "verdict": "warn",
+        "score": 40,
+        "method": "eth_sendTransaction",
+        "sender": ALICE,
+        "chain_id": 7357,
+        "origin": "https://[b]uniswap[/b].org",
+        "findings": [
+            {
+                "rule": "lookalike-token-symbol",
+                "severity": "medium",
+                "confidence": "high",
+                "title": "Token symbol [@click=app.quit]imitates[/] another",
+                "message": "The symbol [@click=app.quit]OK[/] is untrusted.",
+                "evidence": {"token": HOSTILE_TOKEN, "symbol": HOSTILE_SYMBOL},
+            }
+        ],
+        "intent": {
+            "kind": "token-transfer",
+            "summary": f"Send 5 {HOSTILE_SYMBOL} to 0x7948…026F",
+            "target": HOSTILE_TOKEN,
+            "token": HOSTILE_TOKEN,
+            "amount": "5000000",
+            "counterparty": BOB,
+            "value": "0",
+            "call": {
+                "selector": "0xa9059cbb",
+                "signature": "transfer(address,uint256)",
+                "name": "transfer",
+                "arguments": [
+                    {"name": "to", "type": "address", "value": BOB},
+                    {"name": "amount", "type": "uint256", "value": "5000000"},
+                ],
+                "source": "txfirewall-core",
+                "candidates": [],
+            },
+            "notes": [],
+            "allowances": [],
+            "children": [],
+            "delegations": [],
+        },
+        "simulation": {
+            "status": "success",
+            "block_number": 65,
+            "gas_used": 34000,
+            "approvals": [],
+            "asset_changes": [
+                {"address": ALICE, "kind": "erc20", "token": HOSTILE_TOKEN, "delta": "-5000000", "token_id": None},
+                {"address": BOB, "kind": "erc20", "token": HOSTILE_TOKEN, "delta": "5000000", "token_id": None},
+            ],
+            "code_changes": [],
+            "signature_effect": False,
+        },
+        "addresses": [],
+        "tokens": {HOSTILE_TOKEN: {"symbol": HOSTILE_SYMBOL, "name": HOSTILE_NAME, "decimals": 6}},
+        "block": {"number": 64, "age_s": 12.0, "confirmed_s_ago": 0.0},
+        "error": None,
+    }
+    return read_verdict(data)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -74,7 +75,7 @@ def asset_text(doc: VerdictDoc, kind: str, token: str | None, token_id: int | No
     if kind == "native":
         return Text(NATIVE_SYMBOL)
     info = doc.token(token)
-    out = claim(info.symbol, limit=20) if info and info.symbol else address_text(token)
+    out = claim(info.symbol, limit=24) if info and info.symbol else address_text(token)
     if token_id is not None:
         out.append(f" #{token_id}")
     return out
@@ -117,8 +118,10 @@ def changes_section(doc: VerdictDoc) -> RenderableType:
         table.add_row(_who(doc, change.address), *_change_cells(doc, change))
     if not doc.changes:
         table.add_row(Text("you"), Text("no asset changes", style="dim"), Text(""))
-    gas = Text(f"gas {doc.sim_gas:,}", style="dim") if doc.sim_gas and not doc.signature_effect else Text("")
-    return Group(heading("What changes", note + block), table, gas)
+    parts: list[RenderableType] = [heading("What changes", note + block), table]
+    if doc.sim_gas and not doc.signature_effect:
+        parts.append(Text(f"gas {doc.sim_gas:,}", style="dim"))
+    return Group(*parts)
 
 
 def _change_cells(doc: VerdictDoc, change: ChangeView) -> tuple[Text, Text]:
@@ -131,7 +134,7 @@ def _change_cells(doc: VerdictDoc, change: ChangeView) -> tuple[Text, Text]:
 
 
 def _approval_line(doc: VerdictDoc, a: ApprovalView) -> Text:
-    out = Text("  ")
+    out = Text()
     out.append_text(asset_text(doc, a.kind, a.token, a.token_id))
     if a.kind in ("erc721", "erc1155") and a.approved is not None:
         out.append(" operator " + ("ALL tokens" if a.approved else "revoked"), style="bold" if a.approved else "")
@@ -176,7 +179,7 @@ def approvals_section(doc: VerdictDoc) -> RenderableType | None:
     """Allowances, operator approvals and EIP-7702 delegations the request grants."""
     lines: list[Text] = [_approval_line(doc, a) for a in doc.approvals]
     for authority, delegate in doc.delegations:
-        line = Text("  code of ")
+        line = Text("code of ")
         line.append_text(_who(doc, authority))
         line.append(" delegated to ")
         line.append_text(address_text(delegate))
@@ -184,14 +187,14 @@ def approvals_section(doc: VerdictDoc) -> RenderableType | None:
     for change in doc.code_changes:
         kind = str(change.get("kind", ""))
         if kind in ("delegation-set", "delegation-cleared", "implementation-changed", "admin-changed", "owner-changed"):
-            line = Text(f"  {kind} ")
+            line = Text(f"{kind} ")
             line.append_text(address_text(str(change.get("address") or "")))
             line.append(" → ")
             line.append_text(address_text(str(change.get("after") or "")))
             lines.append(line)
     if not lines:
         return None
-    return Group(heading("Approvals and delegations granted"), *lines)
+    return Group(heading("Approvals and delegations granted"), *(Padding(line, (0, 0, 0, 2)) for line in lines))
 
 
 def finding_rows(finding: FindingView, *, details: bool) -> tuple[Text, Text]:
@@ -251,21 +254,44 @@ def findings_section(doc: VerdictDoc, *, details: bool) -> RenderableType:
     return Group(heading("Findings", hint), findings_table(doc.findings_by_severity(), details=details))
 
 
-def argument_text(doc: VerdictDoc, type_: str, value: object) -> Text:
-    """A decoded argument: addresses short with their label, uint256 max named, bytes cut."""
+def _integer(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) < 100:
+        return int(value)
+    return None
+
+
+def argument_text(doc: VerdictDoc, type_: str, value: object, *, token: str | None = None, name: str = "") -> Text:
+    """A decoded argument: addresses short with their label, uint256 max named, token amounts
+    also in units (``250,000,000 (250 USDX)``), bytes cut."""
     if isinstance(value, str) and type_ == "address":
         facts = doc.facts(value)
         return address_text(value, label=facts.label if facts else None)
-    if isinstance(value, str) and type_.startswith("uint") and value.isdigit() and len(value) < 100:
-        number = int(value)
-        return Text("2²⁵⁶-1 (UNLIMITED)" if number == MAX_UINT256 else f"{number:,}")
+    number = _integer(value) if type_.startswith(("uint", "int")) else None
+    if number is not None:
+        if number == MAX_UINT256:
+            return Text("2²⁵⁶-1 (UNLIMITED)")
+        out = Text(f"{number:,}")
+        info = doc.token(token)
+        if (
+            info is not None
+            and info.decimals is not None
+            and any(w in name.lower() for w in ("amount", "value", "wad"))
+        ):
+            out.append(" (" + format_units(number, info.decimals) + " ")
+            out.append_text(claim(info.symbol, limit=24, note=False, empty="units"))
+            out.append(")")
+        return out
     if isinstance(value, str) and value.startswith("0x") and len(value) > 26:
         return Text(f"{value[:18]}…({(len(value) - 2) // 2} bytes)", style="dim")
     if isinstance(value, list):
         out = Text("[")
         for i, item in enumerate(value[:4]):
             out.append(", " if i else "")
-            out.append_text(argument_text(doc, type_.rstrip("[]"), item))
+            out.append_text(argument_text(doc, type_.removesuffix("[]"), item))
         out.append(f", … {len(value)} items]" if len(value) > 4 else "]")
         return out
     if isinstance(value, str):
@@ -282,7 +308,7 @@ def call_label(doc: VerdictDoc, call: CallView) -> Text:
     target = doc.facts(call.target)
     token = doc.token(call.target)
     if token and token.symbol:
-        out.append_text(claim(token.symbol, limit=20))
+        out.append_text(claim(token.symbol, limit=24))
     else:
         out.append_text(address_text(call.target, label=target.label if target else None))
     out.append(".")
@@ -291,7 +317,7 @@ def call_label(doc: VerdictDoc, call: CallView) -> Text:
     for i, (name, type_, value) in enumerate(call.arguments[:8]):
         out.append(", " if i else "")
         out.append(f"{name}=" if name else "")
-        out.append_text(argument_text(doc, type_, value))
+        out.append_text(argument_text(doc, type_, value, token=call.target, name=name))
     out.append(", …)" if len(call.arguments) > 8 else ")")
     if call.value:
         out.append("  sends ")

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from txfirewall.tui.challenge import lookalike_pairs, mark_differences, matches
 from txfirewall.tui.verdict_doc import VerdictDoc
@@ -33,7 +33,6 @@ class ConfirmScreen(ModalScreen[str | None]):
     ConfirmScreen #prompt { height: auto; }
     ConfirmScreen #typed { width: 1fr; }
     ConfirmScreen #wrong { height: auto; text-style: bold; }
-    ConfirmScreen Button { height: 1; min-width: 12; border: none; margin-right: 2; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -57,11 +56,10 @@ class ConfirmScreen(ModalScreen[str | None]):
                 yield Static(self._reasons())
             prompt = Text("Type ")
             prompt.append(f" {self.phrase} ", style="bold reverse")
-            prompt.append(" and press Enter to approve; ctrl+r or the button rejects; Escape goes back.")
+            prompt.append(" and press Enter to approve; ctrl+r rejects; Escape goes back.")
             yield Static(prompt, id="prompt")
             yield Input(placeholder=f"type: {self.phrase}", id="typed", max_length=40)
             yield Static("", id="wrong")
-            yield Button("Reject (ctrl+r)", id="reject", variant="error")
         yield Footer()
 
     def _reasons(self) -> Group:
@@ -88,10 +86,6 @@ class ConfirmScreen(ModalScreen[str | None]):
         else:
             wrong.update(Text(f"Enter alone does not approve: type  {self.phrase}  first.", style="bold"))
         event.input.value = ""
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "reject":
-            self.dismiss("reject")
 
     def action_reject(self) -> None:
         self.dismiss("reject")

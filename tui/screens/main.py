@@ -33,7 +33,7 @@ class MainScreen(Screen[None]):
         Binding("r", "reject", "reject"),
         Binding("o", "open", "open"),
         Binding("d", "details", "details"),
-        Binding("g", "graph", "graph"),
+        Binding("g", "graph", "graph", show=False),
         Binding("c", "calls", "calls", show=False),
         Binding("j", "json", "json", show=False),
         Binding("h", "history", "history"),

@@ -52,7 +52,8 @@ def status_text(status: Status) -> Text:
         out.append("proxy ")
         out.append_text(untrusted(status.proxy, limit=40, note=False))
         out.append(" ok" if status.proxy_connected else " LOST", style="" if status.proxy_connected else "bold red")
-    out.append(f"{sep}{status.held} held", style="bold" if status.held else "")
+    if status.proxy is not None or status.held:
+        out.append(f"{sep}{status.held} held", style="bold" if status.held else "")
     out.append("   ? help", style="dim")
     return out
 

@@ -100,29 +100,37 @@ def summary_table(results: list[tuple[Sample, Verdict]]) -> str:
     return "\n".join(lines)
 
 
-def run_demo_tui(fixtures: Path | None = None) -> int:
-    """The samples in the terminal app, on the fixture chain (started here, stopped on quit)."""
+def demo_options(fixtures: Path, rpc_url: str, chain_id: int) -> Any:
+    """The terminal app's options for the demo: the fixture chain, alice's history, every sample queued."""
     from types import MappingProxyType
 
-    from txfirewall.tui.app import TxFirewallApp
     from txfirewall.tui.options import StartRequest, TuiOptions
+
+    labels_path = fixtures / "labels.csv"
+    return TuiOptions(
+        rpc_url=rpc_url,
+        chain_id=chain_id,
+        knowledge=MappingProxyType(
+            {
+                "history": load_history(fixtures / "history.jsonl"),
+                "labels": load_labels(labels_path) if labels_path.exists() else {},
+            }
+        ),
+        requests=tuple(StartRequest(s.file, s.title) for s in load_samples(fixtures)),
+        subtitle="demo",
+    )
+
+
+def run_demo_tui(fixtures: Path | None = None) -> int:
+    """The samples in the terminal app, on the fixture chain (started here, stopped on quit)."""
+    from txfirewall.tui.app import TxFirewallApp
 
     fixtures = fixtures or bundled_fixtures()
     chain_id = _chain_id(fixtures)
-    samples = load_samples(fixtures)
-    history = load_history(fixtures / "history.jsonl")
-    labels_path = fixtures / "labels.csv"
-    labels = load_labels(labels_path) if labels_path.exists() else {}
+    options = AnvilOptions(load_state=fixtures / "state.json", chain_id=chain_id, accounts=0)
     print(f"txfirewall demo: starting the fixture chain (chain id {chain_id})", file=sys.stderr)
-    with AnvilNode.start(AnvilOptions(load_state=fixtures / "state.json", chain_id=chain_id, accounts=0)) as mainnet:
-        options = TuiOptions(
-            rpc_url=mainnet.url,
-            chain_id=chain_id,
-            knowledge=MappingProxyType({"history": history, "labels": labels}),
-            requests=tuple(StartRequest(s.file, s.title) for s in samples),
-            subtitle="demo",
-        )
-        app = TxFirewallApp(options)
+    with AnvilNode.start(options) as mainnet:
+        app = TxFirewallApp(demo_options(fixtures, mainnet.url, chain_id))
         app.run()
     return app.return_code or 0
 

@@ -14,11 +14,10 @@ from typing import Any
 
 from txfirewall.decide.policy import Policy
 from txfirewall.errors import InputFileError, InvalidRequestError
-from txfirewall.firewall import Firewall, FirewallConfig
+from txfirewall.firewall import Firewall, FirewallConfig, stage_listener
 from txfirewall.model.request import Request
 from txfirewall.model.verdict import Decision, Verdict
 from txfirewall.parse.request import parse_request
-from txfirewall.pipeline import stage_listener
 
 CLOSE_TIMEOUT = 2.0
 """Seconds the app waits for analyses in flight when it quits (the fork is stopped after)."""

@@ -1,9 +1,10 @@
 """``TxFirewallApp``: the queue, the workers that fill it, and the user's choices.
 
 Slow work runs in workers that report only by posting messages (``messages.py``): one analysis
-worker takes requests one at a time from a queue and posts each stage and the verdict; one proxy
-worker follows the control channel's event socket (reconnecting when it drops) and posts every
-hold and resolution; a choice on a proxy hold is sent by a short worker. The handlers below update
+worker (``analysis_worker.py``) takes requests one at a time from a queue and posts each stage and
+the verdict; one proxy worker (``proxy_feed.py``) follows the control channel's event socket
+(reconnecting when it drops) and posts every hold and resolution; a choice on a proxy hold is
+sent by a short worker. The handlers below update
 the queue and the screen; nothing else touches widgets.
 """
 
@@ -22,9 +23,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from txfirewall.decide.policy import Policy
-from txfirewall.errors import ControlChannelError, EnvironmentFailure, InputFileError, TxFirewallError
-from txfirewall.proxy.control_client import ControlClient
-from txfirewall.tui.analyser import Analyser, overridable
+from txfirewall.errors import ControlChannelError, InputFileError, TxFirewallError
+from txfirewall.tui.analyser import Analyser
+from txfirewall.tui.analysis_worker import Pending, analyse_forever
 from txfirewall.tui.challenge import challenge_for
 from txfirewall.tui.messages import (
     AnalysisFailed,
@@ -36,9 +37,10 @@ from txfirewall.tui.messages import (
     StageStarted,
     VerdictReady,
 )
-from txfirewall.tui.options import ProxyAddress, TuiOptions
-from txfirewall.tui.policy_file import PolicyFile, editable_policy_path
-from txfirewall.tui.queue_model import ItemState, QueueItem, Source
+from txfirewall.tui.options import ProxyAddress, SettingsValues, TuiOptions
+from txfirewall.tui.policy_file import editable_policy_path
+from txfirewall.tui.proxy_feed import ProxyFeed
+from txfirewall.tui.queue_model import ItemState, QueueItem, Source, held_item
 from txfirewall.tui.request_input import read_request_file, to_request
 from txfirewall.tui.screens.analyse import AnalyseRequest, AnalyseScreen
 from txfirewall.tui.screens.confirm import ConfirmScreen
@@ -48,16 +50,9 @@ from txfirewall.tui.screens.main import MainScreen
 from txfirewall.tui.screens.message_box import MessageBox
 from txfirewall.tui.screens.override import OverrideScreen
 from txfirewall.tui.screens.rules import RulesScreen
-from txfirewall.tui.screens.settings import SettingsScreen, SettingsValues
-from txfirewall.tui.verdict_doc import VerdictDoc, read_verdict
+from txfirewall.tui.screens.settings import SettingsScreen
+from txfirewall.tui.verdict_doc import VerdictDoc
 from txfirewall.tui.widgets.status_bar import Status
-
-OUTCOMES = {
-    "confirmed": "Approved: the proxy sent it on to the node.",
-    "rejected": "Rejected: the wallet was told 4001 (user rejected).",
-    "timeout": "Expired: not confirmed in time; the wallet was told 4001.",
-    "closed": "The proxy closed before a choice; the wallet was told 4001.",
-}
 
 
 class TxFirewallApp(App[int]):
@@ -78,10 +73,10 @@ class TxFirewallApp(App[int]):
         self.main = MainScreen()
         config = options.firewall_config()
         self.analyser: Analyser | None = Analyser(config) if config is not None else None
-        self.control: ControlClient | None = None
+        self.feed: ProxyFeed | None = None
         self.proxy_connected = False
         self.fork_state = "no rpc" if config is None else ("idle" if config.simulate else "off")
-        self._pending: asyncio.Queue[tuple[str, dict[str, Any] | str, str | None, str | None]] | None = None
+        self._pending: asyncio.Queue[Pending] | None = None
         self._serial = 0
         self._closed = False
 
@@ -96,7 +91,11 @@ class TxFirewallApp(App[int]):
         now = self.clock()
         for item in self.queue.values():
             self.main.item_changed(item, now=now)
-        self.run_worker(self._analysis_loop(), group="analysis", exit_on_error=False)
+        self.run_worker(
+            analyse_forever(self._pending, lambda: self.analyser, self.post_message),
+            group="analysis",
+            exit_on_error=False,
+        )
         for start in self.options.requests:
             self.queue_file(start.path, start.title, origin=self.options.origin, account=self.options.account)
         if self.options.proxy is not None:
@@ -130,8 +129,9 @@ class TxFirewallApp(App[int]):
     def _proxy_name(self) -> str | None:
         if self.options.proxy is None:
             return None
-        if self.control is not None and self.proxy_connected:
-            return self.control.url.removeprefix("http://")
+        client = self.feed.client if self.feed is not None else None
+        if client is not None and self.proxy_connected:
+            return client.url.removeprefix("http://")
         return self.options.proxy.describe()
 
     def _changed(self, item: QueueItem) -> None:
@@ -203,41 +203,6 @@ class TxFirewallApp(App[int]):
         item.state, item.error = ItemState.FAILED, error
         return self.add_item(item).key
 
-    async def _analysis_loop(self) -> None:
-        assert self._pending is not None
-        while True:
-            key, request, origin, account = await self._pending.get()
-            await self._analyse(key, request, origin, account)
-
-    async def _analyse(self, key: str, request: dict[str, Any] | str, origin: str | None, account: str | None) -> None:
-        analyser = self.analyser
-        if analyser is None:
-            self.post_message(
-                AnalysisFailed(
-                    key, "No RPC", "No chain to simulate on: give --rpc URL (or s: settings), or --no-simulate."
-                )
-            )
-            return
-        finished = False
-
-        def on_stage(stage: str) -> None:
-            if not finished:  # the Firewall's background warm-up re-runs stages after the verdict
-                self.post_message(StageStarted(key, stage))
-
-        try:
-            verdict = await analyser.analyse(request, origin=origin, account=account, on_stage=on_stage)
-        except TxFirewallError as exc:
-            self.post_message(
-                AnalysisFailed(key, type(exc).__name__, str(exc), environment=isinstance(exc, EnvironmentFailure))
-            )
-            return
-        except Exception as exc:  # noqa: BLE001 - a bug must show as an error, not end the app
-            self.post_message(AnalysisFailed(key, "Unexpected error", f"{type(exc).__name__}: {exc}"))
-            return
-        finally:
-            finished = True
-        self.post_message(VerdictReady(key, read_verdict(verdict.to_json()), overridable(verdict, analyser.policy)))
-
     def on_stage_started(self, message: StageStarted) -> None:
         item = self.queue.get(message.key)
         if item is None or item.state is not ItemState.ANALYSING:
@@ -269,37 +234,15 @@ class TxFirewallApp(App[int]):
 
     # --- the proxy ------------------------------------------------------------------------------------
 
-    def follow_proxy(self, address: ProxyAddress) -> None:
+    def follow_proxy(self, address: ProxyAddress | None) -> None:
+        """Follow ``address`` (None: stop following any proxy)."""
         self.workers.cancel_group(self, "proxy")
-        self.run_worker(self._follow(address), group="proxy", exit_on_error=False)
-
-    async def _follow(self, address: ProxyAddress) -> None:
-        delay = 0.5
-        while True:
-            try:
-                client = address.client()
-                if self.control is not None:
-                    await self.control.close()
-                self.control = client
-                async for event in client.events():
-                    kind = event.get("type")
-                    if kind == "snapshot":
-                        held = event.get("held")
-                        self.post_message(ProxyStatusChanged(True))
-                        self.post_message(
-                            HoldsSnapshot([h for h in held if isinstance(h, dict)] if isinstance(held, list) else [])
-                        )
-                        delay = 0.5
-                    elif kind == "held":
-                        self.post_message(HoldArrived(event))
-                    elif kind == "resolved":
-                        self.post_message(
-                            HoldResolved(str(event.get("id")), bool(event.get("approved")), str(event.get("reason")))
-                        )
-            except ControlChannelError as exc:
-                self.post_message(ProxyStatusChanged(False, str(exc)))
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+        old, self.feed = self.feed, ProxyFeed(address) if address is not None else None
+        if old is not None:
+            self.run_worker(old.close(), group="config", exit_on_error=False)
+        self.proxy_connected = False
+        if self.feed is not None:
+            self.run_worker(self.feed.run(self.post_message), group="proxy", exit_on_error=False)
 
     def on_proxy_status_changed(self, message: ProxyStatusChanged) -> None:
         was = self.proxy_connected
@@ -320,41 +263,19 @@ class TxFirewallApp(App[int]):
             self.on_hold_arrived(HoldArrived(held))
 
     def on_hold_arrived(self, message: HoldArrived) -> None:
-        held = message.held
-        held_id = str(held.get("id") or "")
-        verdict = held.get("verdict")
-        if not held_id or not isinstance(verdict, dict):
-            return
-        key = f"p-{held_id}"
-        doc = read_verdict(verdict)
-        item = self.queue.get(key) or QueueItem(
-            key=key,
-            source=Source.PROXY,
-            title="",
-            method=str(held.get("method") or doc.method),
-            origin=held.get("origin") if isinstance(held.get("origin"), str) else None,
-            created=float(held.get("created") or self.clock()),
-        )
-        item.doc, item.held_id, item.state = doc, held_id, ItemState.HELD
-        item.expires = float(held["expires"]) if isinstance(held.get("expires"), int | float) else None
-        # A block reaches the queue only from a proxy whose policy lets the user override it.
-        item.overridable = doc.decision == "block" and held.get("override") is True
-        self.add_item(item)
+        item = held_item(message.held, self.queue, now=self.clock())
+        if item is not None:
+            self.add_item(item)
 
     def on_hold_resolved(self, message: HoldResolved) -> None:
         item = self.queue.get(f"p-{message.held_id}")
         if item is None:
             return
-        item.state = (
-            ItemState.APPROVED
-            if message.approved
-            else (ItemState.REJECTED if message.reason == "rejected" else ItemState.EXPIRED)
-        )
-        item.outcome = OUTCOMES.get(message.reason, f"Ended: {message.reason}.")
+        item.resolve(message.approved, message.reason)
         screen = self.screen
         if isinstance(screen, ConfirmScreen | OverrideScreen) and screen.key == item.key:
             screen.dismiss(None)
-            self.notify(item.outcome, title="This request is no longer held", markup=False)
+            self.notify(item.outcome or "", title="This request is no longer held", markup=False)
         self._changed(item)
 
     def on_choice_failed(self, message: ChoiceFailed) -> None:
@@ -362,11 +283,12 @@ class TxFirewallApp(App[int]):
 
     async def _send_choice(self, key: str, approve: bool) -> None:
         item = self.queue.get(key)
-        if item is None or item.held_id is None or self.control is None:
+        client = self.feed.client if self.feed is not None else None
+        if item is None or item.held_id is None or client is None:
             self.post_message(ChoiceFailed(key, "not connected to the proxy"))
             return
         try:
-            done = await (self.control.confirm(item.held_id) if approve else self.control.reject(item.held_id))
+            done = await (client.confirm(item.held_id) if approve else client.reject(item.held_id))
         except ControlChannelError as exc:
             self.post_message(ChoiceFailed(key, str(exc)))
             return
@@ -453,38 +375,23 @@ class TxFirewallApp(App[int]):
         self.push_screen(AnalyseScreen(rpc_url=self.options.rpc_url, account=self.options.account), done)
 
     def open_settings(self) -> None:
-        o = self.options
-        current = SettingsValues(
-            o.rpc_url, o.chain_id, o.policy_path, o.proxy.describe() if o.proxy else None, o.audit_path
-        )
+        current = self.options
 
         def done(values: SettingsValues | None) -> None:
             if values is None:
                 return
-            simulate = (values.rpc_url is not None) if values.rpc_url != o.rpc_url else o.simulate
-            options = replace(
-                o, rpc_url=values.rpc_url, chain_id=values.chain_id, audit_path=values.audit_path, simulate=simulate
-            )
-            if values.policy_path != o.policy_path and values.policy_path is not None:
-                try:
-                    options = replace(options, policy_path=values.policy_path).with_policy(
-                        PolicyFile.load(values.policy_path).policy
-                    )
-                except InputFileError as exc:
-                    self.push_screen(MessageBox("Policy not loaded", Text(str(exc)), error=True))
-                    return
-            proxy = ProxyAddress.parse(values.proxy) if values.proxy else None
-            options = replace(options, proxy=proxy)
+            try:
+                options = current.with_settings(values)
+            except InputFileError as exc:
+                self.push_screen(MessageBox("Settings not applied", Text(str(exc)), error=True))
+                return
             self._reconfigure(options)
-            if proxy != o.proxy:
-                self.workers.cancel_group(self, "proxy")
-                self.proxy_connected = False
-                if proxy is not None:
-                    self.follow_proxy(proxy)
+            if options.proxy != current.proxy:
+                self.follow_proxy(options.proxy)
             self.notify("Settings applied to this session.", markup=False)
             self._status()
 
-        self.push_screen(SettingsScreen(current), done)
+        self.push_screen(SettingsScreen(current.settings()), done)
 
     def _reconfigure(self, options: TuiOptions) -> None:
         self.options = options
@@ -516,8 +423,8 @@ class TxFirewallApp(App[int]):
         self.workers.cancel_all()
         if self.analyser is not None:
             await self.analyser.close()
-        if self.control is not None:
-            await self.control.close()
+        if self.feed is not None:
+            await self.feed.close()
 
     async def on_unmount(self) -> None:
         await self.shutdown()

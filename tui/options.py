@@ -57,6 +57,18 @@ class ProxyAddress:
 
 
 @dataclass(frozen=True)
+class SettingsValues:
+    """What the Settings screen edits."""
+
+    rpc_url: str | None
+    chain_id: int | None
+    policy_path: Path | None
+    proxy: str | None
+    """A control file path, or a control URL (its token from ``$TXFIREWALL_PROXY_TOKEN``)."""
+    audit_path: Path
+
+
+@dataclass(frozen=True)
 class TuiOptions:
     """Everything ``TxFirewallApp`` needs; every field has a safe default."""
 
@@ -90,3 +102,27 @@ class TuiOptions:
 
     def with_policy(self, policy: Policy) -> TuiOptions:
         return replace(self, knowledge=MappingProxyType({**self.knowledge, "policy": policy}))
+
+    def settings(self) -> SettingsValues:
+        proxy = self.proxy.describe() if self.proxy is not None else None
+        return SettingsValues(self.rpc_url, self.chain_id, self.policy_path, proxy, self.audit_path)
+
+    def with_settings(self, values: SettingsValues) -> TuiOptions:
+        """These options with the Settings screen's values: a new RPC turns simulation on (none:
+        offline), a new policy file is loaded and checked (``InputFileError``)."""
+        from txfirewall.tui.policy_file import PolicyFile
+
+        simulate = (values.rpc_url is not None) if values.rpc_url != self.rpc_url else self.simulate
+        options = replace(
+            self,
+            rpc_url=values.rpc_url,
+            chain_id=values.chain_id,
+            audit_path=values.audit_path,
+            simulate=simulate,
+            proxy=ProxyAddress.parse(values.proxy) if values.proxy else None,
+        )
+        if values.policy_path is not None and values.policy_path != self.policy_path:
+            options = replace(options, policy_path=values.policy_path).with_policy(
+                PolicyFile.load(values.policy_path).policy
+            )
+        return options

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
-from txfirewall.tui.verdict_doc import VerdictDoc
+from txfirewall.tui.verdict_doc import VerdictDoc, read_verdict
+
+OUTCOMES = {
+    "confirmed": "Approved: the proxy sent it on to the node.",
+    "rejected": "Rejected: the wallet was told 4001 (user rejected).",
+    "timeout": "Expired: not confirmed in time; the wallet was told 4001.",
+    "closed": "The proxy closed before a choice; the wallet was told 4001.",
+}
+"""How a proxy hold ended (the control channel's ``reason``), in words."""
 
 
 class ItemState(StrEnum):
@@ -61,3 +71,38 @@ class QueueItem:
     @property
     def decision(self) -> str | None:
         return self.doc.decision if self.doc is not None else None
+
+    def resolve(self, approved: bool, reason: str) -> None:
+        """The proxy ended the hold (``confirmed``, ``rejected``, ``timeout``, ``closed``)."""
+        if approved:
+            self.state = ItemState.APPROVED
+        else:
+            self.state = ItemState.REJECTED if reason == "rejected" else ItemState.EXPIRED
+        self.outcome = OUTCOMES.get(reason, f"Ended: {reason}.")
+
+
+def held_item(held: Mapping[str, Any], queue: Mapping[str, QueueItem], *, now: float) -> QueueItem | None:
+    """The queue item of a held request (``/v1/held`` entry), new or updated; None when the entry
+    is not one (no id, no verdict)."""
+    held_id = str(held.get("id") or "")
+    verdict = held.get("verdict")
+    if not held_id or not isinstance(verdict, Mapping):
+        return None
+    key = f"p-{held_id}"
+    doc = read_verdict(verdict)
+    origin = held.get("origin")
+    created = held.get("created")
+    item = queue.get(key) or QueueItem(
+        key=key,
+        source=Source.PROXY,
+        title="",
+        method=str(held.get("method") or doc.method),
+        origin=origin if isinstance(origin, str) else None,
+        created=float(created) if isinstance(created, int | float) else now,
+    )
+    expires = held.get("expires")
+    item.doc, item.held_id, item.state = doc, held_id, ItemState.HELD
+    item.expires = float(expires) if isinstance(expires, int | float) else None
+    # A block reaches the queue only from a proxy whose policy lets the user override it, marked so.
+    item.overridable = doc.decision == "block" and held.get("override") is True
+    return item

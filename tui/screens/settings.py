@@ -3,7 +3,6 @@ Applied to this session (the next analysis forks the new node; the queue follows
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -14,15 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
-
-@dataclass(frozen=True)
-class SettingsValues:
-    rpc_url: str | None
-    chain_id: int | None
-    policy_path: Path | None
-    proxy: str | None
-    """A control file path, or a control URL (its token from ``$TXFIREWALL_PROXY_TOKEN``)."""
-    audit_path: Path
+from txfirewall.tui.options import SettingsValues
 
 
 class SettingsScreen(Screen[SettingsValues | None]):

@@ -28,6 +28,31 @@ def screen_text(app: TxFirewallApp) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
+async def shown(pilot: Pilot[Any]) -> str:
+    """The screen as text once the app has caught up (layout and refresh after the last event)."""
+    await pilot.pause()
+    app = pilot.app
+    assert isinstance(app, TxFirewallApp)
+    return screen_text(app)
+
+
+async def showing(pilot: Pilot[Any], *texts: str, timeout: float = 10.0) -> str:
+    """Wait until the screen shows every one of ``texts`` and return it; fail with what it shows
+    instead. A condition, not a delay: under load the refresh after an event can come late."""
+    app = pilot.app
+    assert isinstance(app, TxFirewallApp)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        screen = await shown(pilot)
+        if all(text in screen for text in texts):
+            return screen
+        if loop.time() > deadline:
+            missing = [text for text in texts if text not in screen]
+            raise AssertionError(f"the screen does not show {missing} after {timeout} s:\n{screen}")
+        await pilot.pause(0.05)
+
+
 def rendered(renderable: Any, width: int = 100) -> str:
     console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
     console.print(renderable)
@@ -51,6 +76,7 @@ async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], *, timeout:
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what or condition}")
         await pilot.pause(0.05)
+    await pilot.pause()
 
 
 def deterministic(data: dict[str, Any]) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from txfirewall.tui.screens.override import OverrideScreen
 from txfirewall.tui.verdict_doc import VerdictDoc
 
 from ..conftest import FIXTURES, load_request
-from .support import HOSTILE_NAME, HOSTILE_SYMBOL, hostile_token_doc, pane_text, rendered, screen_text, wait_for
+from .support import HOSTILE_NAME, HOSTILE_SYMBOL, hostile_token_doc, pane_text, rendered, showing, shown, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -68,9 +68,7 @@ async def test_a_fixture_request_is_analysed_stage_by_stage_and_its_verdict_show
         (item,) = app.queue.values()
         assert item.state is ItemState.READY, item.error
         assert item.stages[:3] == ["parse", "fork", "decode"] and {"simulate", "enrich", "evaluate"} <= set(item.stages)
-        screen = screen_text(app)
-        assert "BLOCK" in screen and "score" in screen
-        assert "Call Claim() on 0x3Da5…f8e0, sending 1 ETH" in screen
+        await showing(pilot, "BLOCK", "score", "Call Claim() on 0x3Da5…f8e0, sending 1 ETH")
         text = pane_text(app)
         assert "-1 ETH" in text.replace("  ", " ") and "value-to-scam-selector" in text
         assert "verified by simulation" in text and "Claims" in text
@@ -91,7 +89,7 @@ async def test_a_pasted_request_is_analysed(mainnet: AnvilNode) -> None:
         await wait_for(pilot, lambda: any(i.doc is not None for i in app.queue.values()), what="the verdict")
         (item,) = app.queue.values()
         assert item.doc is not None and item.doc.decision == "allow" and item.title == "pasted request"
-        assert "Send 0.5 ETH to 0x7948…026F" in screen_text(app)
+        await showing(pilot, "Send 0.5 ETH to 0x7948…026F")
 
 
 # --- the proxy's queue ------------------------------------------------------------------------
@@ -128,18 +126,18 @@ async def test_a_held_request_appears_and_is_released_only_by_the_typed_confirma
         await wait_for(pilot, lambda: any(i.state is ItemState.HELD for i in app.queue.values()), what="the hold")
         (item,) = app.queue.values()
         assert item.doc is not None and item.doc.decision == "warn" and item.method == "eth_sendTransaction"
-        assert "WARN" in screen_text(app) and "1 held" in screen_text(app)
+        await showing(pilot, "WARN", "1 held")
         phrase = challenge_for(item.doc)
         assert phrase == "approve f8e0", "the word comes from the spender's address"
 
         await pilot.press("a")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("enter")  # a stray Enter
-        await pilot.pause(0.3)
-        assert isinstance(app.screen, ConfirmScreen) and "Enter alone does not approve" in screen_text(app)
+        await showing(pilot, "Enter alone does not approve")  # it was read, and refused
+        assert isinstance(app.screen, ConfirmScreen)
         await pilot.press(*"approve", "enter")  # not the whole word
-        await pilot.pause(0.3)
-        assert isinstance(app.screen, ConfirmScreen) and "That is not it" in screen_text(app)
+        await showing(pilot, "That is not it")
+        assert isinstance(app.screen, ConfirmScreen)
         assert len(await _held_now(proxy)) == 1 and not sent.done(), "still held: nothing confirmed it"
 
         await pilot.press(*phrase, "enter")
@@ -172,8 +170,8 @@ async def test_reject_on_a_held_request_refuses_it_to_the_wallet(proxy: ProxySer
 async def test_a_proxy_that_is_not_running_is_shown_as_lost(tmp_path: Path) -> None:
     app = local_app(proxy=ProxyAddress(control_file=tmp_path / "nothing.json"))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.3)
-        assert "LOST" in screen_text(app) and not app.proxy_connected
+        await showing(pilot, "LOST")
+        assert not app.proxy_connected
 
 
 # --- warn and block, locally ---------------------------------------------------------------------
@@ -229,15 +227,15 @@ async def test_markup_in_a_token_name_shows_literally_and_controls_are_escaped()
         assert "\\u202e" in text and "\\x1b" in text and "\\u200b" in text
         assert not {"\u202e", "\x1b", "\u200b"} & set(text), "no raw control or bidi character reaches the screen"
         # Click right on the symbol: had it been parsed, [@click=app.quit] would quit the app.
-        lines = screen_text(app).splitlines()
+        lines = (await shown(pilot)).splitlines()
         y = next(i for i, line in enumerate(lines) if "[@click=app.quit]" in line)
         await pilot.click(offset=(lines[y].index("[@click=app.quit]") + 2, y))
         await pilot.pause(0.2)
         assert app.is_running and app.return_code is None, "clicking the symbol ran nothing"
         await pilot.press("j")  # the JSON view escapes everything outside ASCII
         assert isinstance(app.screen, MessageBox)
-        shown = rendered(app.screen.body, 140)
-        assert "\\u202e" in shown and "[@click=app.quit]OK[/]" in shown and "\u202e" not in shown
+        as_json = rendered(app.screen.body, 140)
+        assert "\\u202e" in as_json and "[@click=app.quit]OK[/]" in as_json and "\u202e" not in as_json
         await pilot.press("escape")
     assert HOSTILE_NAME not in text
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from typing import Any
 
 from txfirewall.errors import MalformedJsonError, NonCanonicalKeyError
@@ -18,6 +19,9 @@ MAX_JSON_RECURSION = 2_000
 """json's C scanner recurses per nesting level; py_ecc (imported by eth-account) raises the
 interpreter's recursion limit to 100,000, past what the C stack holds, so "[" * 100_000 would
 crash the process instead of raising RecursionError. The limit is lowered around parsing."""
+
+
+_LIMIT_LOCK = threading.Lock()
 
 
 def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -42,15 +46,18 @@ def _reject_constant(name: str) -> Any:
 def loads_bounded(text: str | bytes, **kwargs: Any) -> Any:
     """``json.loads`` for untrusted text (requests, RPC replies, user files), under a nesting
     bound: too deep raises ``json.JSONDecodeError`` ("nested too deeply"), never a crash."""
-    previous = sys.getrecursionlimit()
-    try:
-        sys.setrecursionlimit(min(previous, MAX_JSON_RECURSION))
-        return json.loads(text, **kwargs)
-    except RecursionError:
-        doc = text if isinstance(text, str) else ""
-        raise json.JSONDecodeError("nested too deeply", doc, 0) from None
-    finally:
-        sys.setrecursionlimit(previous)
+    # The limit is process-wide: two threads lowering and restoring it at once could leave it
+    # stuck low, so the change is serialised (parsing holds the GIL anyway).
+    with _LIMIT_LOCK:
+        previous = sys.getrecursionlimit()
+        try:
+            sys.setrecursionlimit(min(previous, MAX_JSON_RECURSION))
+            return json.loads(text, **kwargs)
+        except RecursionError:
+            doc = text if isinstance(text, str) else ""
+            raise json.JSONDecodeError("nested too deeply", doc, 0) from None
+        finally:
+            sys.setrecursionlimit(previous)
 
 
 def loads_strict(text: str | bytes) -> Any:

@@ -10,7 +10,10 @@ from typing import Any
 from txfirewall.tui.verdict_doc import VerdictDoc, read_verdict
 
 OUTCOMES = {
-    "confirmed": "Approved: the proxy sent it on to the node.",
+    "confirmed": (
+        "Approved: the proxy checks it once more and sends it on to the node, unless the chain changed"
+        " while it was held (then the wallet is told 4001 and the audit log says why)."
+    ),
     "rejected": "Rejected: the wallet was told 4001 (user rejected).",
     "timeout": "Expired: not confirmed in time; the wallet was told 4001.",
     "closed": "The proxy closed before a choice; the wallet was told 4001.",

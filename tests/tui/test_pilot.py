@@ -144,7 +144,7 @@ async def test_a_held_request_appears_and_is_released_only_by_the_typed_confirma
         reply = (await asyncio.wait_for(sent, 60)).json()
         assert reply["error"]["message"] == "No Signer available", "forwarded to the node: the proxy released it"
         await wait_for(pilot, lambda: item.state is ItemState.APPROVED, what="the resolution")
-        assert "Approved: the proxy sent it on" in pane_text(app)
+        assert "Approved: the proxy checks it once more and sends it on" in pane_text(app)
         assert await _held_now(proxy) == []
 
 

@@ -8,13 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from txfirewall.decide.policy import Policy
 from txfirewall.errors import ControlChannelError
 from txfirewall.firewall import FirewallConfig
-from txfirewall.proxy.control_client import ControlClient
 from txfirewall.tui.audit_history import default_audit_path
+
+if TYPE_CHECKING:
+    from txfirewall.proxy.control_client import ControlClient
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class ProxyAddress:
         return cls(control_file=Path(text).expanduser())
 
     def client(self) -> ControlClient:
+        # Imported here: aiohttp costs a fifth of the app's start, and only a followed proxy needs it.
+        from txfirewall.proxy.control_client import ControlClient
+
         if self.control_file is not None:
             return ControlClient.from_control_file(self.control_file)
         if self.url is None or not self.token:

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from txfirewall.errors import ControlChannelError
-from txfirewall.proxy.control_client import ControlClient
 from txfirewall.tui.messages import HoldArrived, HoldResolved, HoldsSnapshot, ProxyStatusChanged
 from txfirewall.tui.options import ProxyAddress
+
+if TYPE_CHECKING:
+    from txfirewall.proxy.control_client import ControlClient  # aiohttp: loaded when a proxy is followed
 
 FIRST_RETRY_S = 0.5
 LAST_RETRY_S = 5.0

@@ -46,6 +46,8 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.details = False
         self.expanded = False
+        self._keys_for: tuple[object, ...] | None = None
+        """What approve and reject were last checked against (``_refresh_keys``)."""
 
     @property
     def tui(self) -> TxFirewallApp:
@@ -82,7 +84,17 @@ class MainScreen(Screen[None]):
         self.query_one(QueueList).upsert(item, now=now)
         if self.selected_key in (None, item.key):
             self.show_selected()
-        self.refresh_bindings()
+            self._refresh_keys()
+
+    def _refresh_keys(self) -> None:
+        """Grey out or enable approve and reject when what they depend on changed (the selected
+        item's state and verdict): refreshing the key bar restyles it, too slow for every stage
+        of every request in a long queue."""
+        item = self.tui.queue.get(self.selected_key or "")
+        keys = (item.key, item.state, item.decision, item.overridable) if item is not None else None
+        if keys != self._keys_for:
+            self._keys_for = keys
+            self.refresh_bindings()
 
     def status_changed(self, status: Status) -> None:
         self.query_one(StatusBar).show(status)
@@ -103,7 +115,7 @@ class MainScreen(Screen[None]):
     @on(OptionList.OptionHighlighted, "#queue")
     def _highlighted(self) -> None:
         self.show_selected()
-        self.refresh_bindings()
+        self._refresh_keys()
 
     @on(OptionList.OptionSelected, "#queue")
     def _selected(self) -> None:

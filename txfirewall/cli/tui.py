@@ -52,12 +52,13 @@ def build_options(args: argparse.Namespace) -> Any:
     from txfirewall.cli.check import knowledge_config
     from txfirewall.decide.policy import default_policy_path
     from txfirewall.proxy.audit import default_audit_path
-    from txfirewall.proxy.control import default_control_file
     from txfirewall.tui.options import ProxyAddress, StartRequest, TuiOptions
 
     knowledge = knowledge_config(args)
     proxy = None
     if args.proxy is not None:
+        from txfirewall.proxy.control import default_control_file  # aiohttp: only when following a proxy
+
         proxy = (
             ProxyAddress(control_file=default_control_file())
             if args.proxy == DEFAULT_PROXY

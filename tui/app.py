@@ -17,7 +17,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -51,6 +50,7 @@ from txfirewall.tui.screens.message_box import MessageBox
 from txfirewall.tui.screens.override import OverrideScreen
 from txfirewall.tui.screens.rules import RulesScreen
 from txfirewall.tui.screens.settings import SettingsScreen
+from txfirewall.tui.untrusted import untrusted_lines
 from txfirewall.tui.verdict_doc import VerdictDoc
 from txfirewall.tui.widgets.status_bar import Status
 
@@ -230,7 +230,7 @@ class TxFirewallApp(App[int]):
         if message.environment:
             self.fork_state = "failed"
         self._changed(item)
-        self.push_screen(MessageBox(f"Analysis failed: {message.title}", Text(message.error), error=True))
+        self.push_screen(MessageBox(f"Analysis failed: {message.title}", untrusted_lines(message.error), error=True))
 
     # --- the proxy ------------------------------------------------------------------------------------
 
@@ -383,7 +383,7 @@ class TxFirewallApp(App[int]):
             try:
                 options = current.with_settings(values)
             except InputFileError as exc:
-                self.push_screen(MessageBox("Settings not applied", Text(str(exc)), error=True))
+                self.push_screen(MessageBox("Settings not applied", untrusted_lines(str(exc)), error=True))
                 return
             self._reconfigure(options)
             if options.proxy != current.proxy:

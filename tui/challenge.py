@@ -17,8 +17,12 @@ SECOND_CONFIRMATION = "override"
 """What the second confirmation of a block override asks for."""
 
 
+HEX = frozenset("0123456789abcdefABCDEF")
+
+
 def _tail(address: str | None) -> str | None:
-    if address and address.startswith("0x") and len(address) == 42:
+    """The last four hex digits of a well-formed address (anything else gives no word)."""
+    if address and address.startswith("0x") and len(address) == 42 and set(address[2:]) <= HEX:
         return address[-4:].lower()
     return None
 

@@ -47,8 +47,8 @@ def draw_trail(doc: VerdictDoc, facts: AddressView, prox: ProximityView, *, widt
         path.reverse()  # draw from the counterparty outwards either way; arrows say the direction
     nodes = [_node(doc, a, i == len(path) - 1, prox) for i, a in enumerate(path)]
     arrow = " ──▶ " if towards else " ◀── "
-    role = "/".join(facts.roles[:2]) or "counterparty"
-    line = Text(f" you ─({role})─▶ ", style="dim")
+    role = untrusted("/".join(facts.roles[:2]) or "counterparty", limit=40, note=False)
+    line = Text.assemble(" you ─(", role, ")─▶ ", style="dim")
     for i, node in enumerate(nodes):
         if i:
             line.append(arrow, style="bold")
@@ -59,8 +59,8 @@ def draw_trail(doc: VerdictDoc, facts: AddressView, prox: ProximityView, *, widt
     return out
 
 
-def _vertical(nodes: list[Text], role: str, towards: bool) -> Text:
-    out = Text(f" you ─({role})─▶\n", style="dim")
+def _vertical(nodes: list[Text], role: Text, towards: bool) -> Text:
+    out = Text.assemble(" you ─(", role, ")─▶\n", style="dim")
     for i, node in enumerate(nodes):
         if i:
             out.append("   │\n" if towards else "   ▲\n", style="bold")

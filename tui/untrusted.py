@@ -10,6 +10,12 @@ notifications); everything the app shows is built here as ``Text`` pieces instea
 * characters outside ASCII are underlined and the value is followed by a note naming their code
   points and the look-alike flags of ``model.text.text_flags`` (readable without colour);
 * long values are cut, with ``…``.
+
+Every character escape the app shows is decided here, by ``_needs_escape`` and ``_escape`` (the
+JSON view alone escapes with ``json.dumps(ensure_ascii=True)``): the same set and the same form
+(``\\xHH``, ``\\uHHHH``, ``\\UHHHHHHHH``) as ``terminal_safe``'s contract on the rel-fixes branch,
+so that the two can be switched to that one function once it is in main. What the app adds on top
+(a backslash doubled, the escapes in reverse video, the look-alike note) stays here.
 """
 
 from __future__ import annotations
@@ -27,9 +33,15 @@ LOOKALIKE_STYLE = "underline"
 CLAIM_STYLE = "italic"
 
 
+def _needs_escape(ch: str) -> bool:
+    """Controls (C0, DEL, C1), format characters (bidi, zero-width), surrogates, private-use and
+    unassigned code points, line and paragraph separators."""
+    return unicodedata.category(ch) in ESCAPED_CATEGORIES
+
+
 def _escape(ch: str) -> str:
     code = ord(ch)
-    return f"\\u{code:04x}" if code > 0xFF else f"\\x{code:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else (f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
 
 
 def untrusted(value: str | None, *, limit: int = 64, style: str = "", empty: str = "(none)", note: bool = True) -> Text:
@@ -43,7 +55,7 @@ def untrusted(value: str | None, *, limit: int = 64, style: str = "", empty: str
     for ch in value[:limit]:
         if ch == "\\":
             out.append("\\\\")
-        elif unicodedata.category(ch) in ESCAPED_CATEGORIES:
+        elif _needs_escape(ch):
             out.append(_escape(ch), style=ESCAPE_STYLE)
             odd.append(f"U+{ord(ch):04X}")
         elif ord(ch) > 0x7E:
@@ -55,6 +67,18 @@ def untrusted(value: str | None, *, limit: int = 64, style: str = "", empty: str
         out.append("…", style="dim")
     if note and odd:
         out.append_text(lookalike_note(value, odd))
+    return out
+
+
+def untrusted_lines(value: str, *, limit: int = 2000) -> Text:
+    """A multi-line message (an error and its hint): its line breaks kept, each line as ``untrusted``."""
+    out = Text()
+    for i, line in enumerate(value[:limit].split("\n")):
+        if i:
+            out.append("\n")
+        out.append_text(untrusted(line, limit=limit, note=False, empty=""))
+    if len(value) > limit:
+        out.append("…", style="dim")
     return out
 
 
@@ -75,7 +99,7 @@ def claim(value: str | None, *, limit: int = 64, empty: str = "(none)", note: bo
 
 def has_oddities(value: str | None) -> bool:
     """True when ``untrusted`` would escape or mark something in ``value``."""
-    return bool(value) and any(ord(c) > 0x7E or unicodedata.category(c) in ESCAPED_CATEGORIES for c in value or "")
+    return bool(value) and any(ord(c) > 0x7E or _needs_escape(c) for c in value or "")
 
 
 def address_text(address: str | None, *, label: str | None = None, full: bool = False) -> Text:

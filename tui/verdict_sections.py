@@ -40,7 +40,8 @@ def heading(title: str, note: str = "") -> Text:
 def banner(doc: VerdictDoc, *, method: bool = True) -> Text:
     """``BLOCK  score 85  eth_sendTransaction``: the word carries the meaning, colour repeats it."""
     out = Text()
-    out.append(f" {doc.decision.upper()} ", style=DECISION_STYLE.get(doc.decision, "bold reverse"))
+    word = untrusted(doc.decision.upper(), limit=12, note=False, empty="?")
+    out.append_text(Text.assemble(" ", word, " ", style=DECISION_STYLE.get(doc.decision, "bold reverse")))
     out.append(f"  score {doc.score} ", style="bold")
     if method:
         out.append(" ")
@@ -101,7 +102,9 @@ def changes_section(doc: VerdictDoc) -> RenderableType:
     """What changes, per address (the user first); losses red, gains green, signs for no colour."""
     if doc.sim_status != "success":
         why = untrusted(doc.sim_detail, limit=200, note=False, empty="") if doc.sim_detail else Text("")
-        line = Text(f"Not simulated ({doc.sim_status})", style="bold")
+        line = Text("Not simulated (", style="bold")
+        line.append_text(untrusted(doc.sim_status, limit=40, note=False))
+        line.append(")")
         if why.plain:
             line.append(": ")
             line.append_text(why)
@@ -153,7 +156,8 @@ def _approval_line(doc: VerdictDoc, a: ApprovalView) -> Text:
         via = doc.facts(a.via)
         out.append("  via ")
         out.append_text(address_text(a.via, label=via.label if via else None))
-    out.append(f"  [{a.source}]" if a.source != "simulation" else "", style="dim")
+    if a.source != "simulation":
+        out.append_text(Text.assemble("  [", untrusted(a.source, limit=40, note=False), "]", style="dim"))
     return out
 
 
@@ -200,16 +204,20 @@ def approvals_section(doc: VerdictDoc) -> RenderableType | None:
 def finding_rows(finding: FindingView, *, details: bool) -> tuple[Text, Text]:
     """(``■ critical``, the title, ``rule-id · message`` and, with ``details``, the evidence whole):
     two cells, so that the message wraps under itself."""
-    mark = Text("■ " + finding.severity, style=SEVERITY_STYLE.get(finding.severity, ""))
+    mark = Text.assemble(
+        "■ ", untrusted(finding.severity, limit=8, note=False), style=SEVERITY_STYLE.get(finding.severity, "")
+    )
     body = untrusted(finding.title, limit=120, note=False)
     body.stylize("bold")
     body.append("\n")
-    body.append(finding.rule, style="dim")
+    body.append_text(untrusted(finding.rule, limit=60, note=False, style="dim"))
     body.append(" · ", style="dim")
     body.append_text(untrusted(finding.message, limit=600 if details else 240, note=False))
     if details:
         for key, value in finding.evidence.items():
-            body.append(f"\n  {key}: ", style="dim")
+            body.append("\n  ", style="dim")
+            body.append_text(untrusted(str(key), limit=40, note=False, style="dim"))
+            body.append(": ", style="dim")
             body.append_text(evidence_value(value))
     return mark, body
 
@@ -302,7 +310,8 @@ def argument_text(doc: VerdictDoc, type_: str, value: object, *, token: str | No
 def call_label(doc: VerdictDoc, call: CallView) -> Text:
     out = Text()
     if call.label:
-        out.append(f"{call.label}: ", style="dim")
+        out.append_text(untrusted(call.label, limit=40, note=False, style="dim"))
+        out.append(": ", style="dim")
     if call.operation == "delegatecall":
         out.append("DELEGATECALL ", style="bold red")
     target = doc.facts(call.target)
@@ -312,11 +321,13 @@ def call_label(doc: VerdictDoc, call: CallView) -> Text:
     else:
         out.append_text(address_text(call.target, label=target.label if target else None))
     out.append(".")
-    out.append(call.name or "(undecoded)", style="bold")
+    out.append_text(untrusted(call.name, limit=60, note=False, style="bold", empty="(undecoded)"))
     out.append("(")
     for i, (name, type_, value) in enumerate(call.arguments[:8]):
         out.append(", " if i else "")
-        out.append(f"{name}=" if name else "")
+        if name:
+            out.append_text(untrusted(name, limit=40, note=False))
+            out.append("=")
         out.append_text(argument_text(doc, type_, value, token=call.target, name=name))
     out.append(", …)" if len(call.arguments) > 8 else ")")
     if call.value:
@@ -364,7 +375,8 @@ def claims_section(doc: VerdictDoc) -> RenderableType:
     origin = claim(doc.origin, limit=80, empty="(not given)")
     origin_findings = [f for f in doc.findings if f.rule.startswith("origin-") or f.rule == "siwe-domain-mismatch"]
     for f in origin_findings:
-        origin.append(f"  ⚠ {f.rule}", style="bold")
+        origin.append("  ⚠ ", style="bold")
+        origin.append_text(untrusted(f.rule, limit=60, note=False, style="bold"))
     row("origin", origin)
     if doc.clear_owner:
         row("dapp", claim(doc.clear_owner, limit=60))

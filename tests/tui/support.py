@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rich.console import Console
@@ -157,3 +157,24 @@ def hostile_token_doc() -> VerdictDoc:
         "error": None,
     }
     return read_verdict(data)
+
+
+def with_trail(verdict: Mapping[str, Any]) -> dict[str, Any]:
+    """The block sample's verdict JSON with an address graph's answer for its spender (what
+    ``--graph`` adds): two hops to a drainer cluster."""
+    data: dict[str, Any] = json.loads(json.dumps(dict(verdict)))
+    spender, seed = "0x16a0029531043bC55d2185ea1d0B69B5095139EB", "0xB38E7814ce3321bD42971365d0e72d5e3Db5a63B"
+    for facts in data["addresses"]:
+        if facts["address"] == spender:
+            facts["proximity"] = {
+                "hops": 2,
+                "hops_from_illicit": None,
+                "hops_to_illicit": 2,
+                "score": 0.42,
+                "path": [spender, "0x7a1c4F3a9B2d0E1f5C6b8A9d0e1F2a3B4c5D0d2e", seed],
+                "cluster": {"id": 17, "size": 9, "labels": ["Fake_Phishing1"], "categories": ["drainer", "phishing"]},
+            }
+    data["addresses"].append(
+        {"address": seed, "roles": [], "labels": [{"label": "drainer", "source": "forta", "category": "drainer"}]}
+    )
+    return data

@@ -21,7 +21,7 @@ from txfirewall.tui.options import TuiOptions
 from txfirewall.tui.queue_model import ItemState, QueueItem, Source
 from txfirewall.tui.verdict_doc import VerdictDoc, read_verdict
 
-from .support import ALICE, FIXED_TIME
+from .support import ALICE, FIXED_TIME, with_trail
 
 pytestmark = pytest.mark.usefixtures("utc")
 
@@ -58,21 +58,7 @@ def test_verdict_with_details(snap_compare: Snap, sample_docs: dict[str, Verdict
 
 def test_verdict_with_a_trail_to_illicit_funds(snap_compare: Snap, sample_docs: dict[str, VerdictDoc]) -> None:
     """The block sample with an address graph's answer for its spender (what --graph adds)."""
-    data = json.loads(json.dumps(dict(sample_docs["block"].data)))
-    spender, seed = "0x16a0029531043bC55d2185ea1d0B69B5095139EB", "0xB38E7814ce3321bD42971365d0e72d5e3Db5a63B"
-    for facts in data["addresses"]:
-        if facts["address"] == spender:
-            facts["proximity"] = {
-                "hops": 2,
-                "hops_from_illicit": None,
-                "hops_to_illicit": 2,
-                "score": 0.42,
-                "path": [spender, "0x7a1c4F3a9B2d0E1f5C6b8A9d0e1F2a3B4c5D0d2e", seed],
-                "cluster": {"id": 17, "size": 9, "labels": ["Fake_Phishing1"], "categories": ["drainer", "phishing"]},
-            }
-    data["addresses"].append(
-        {"address": seed, "roles": [], "labels": [{"label": "drainer", "source": "forta", "category": "drainer"}]}
-    )
+    data = with_trail(sample_docs["block"].data)
     app = app_with([("approve max", read_verdict(data))])
     assert snap_compare(app, press=["tab", "end"], terminal_size=(100, 30))
 
@@ -183,3 +169,11 @@ def test_rules(snap_compare: Snap, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     )
     app = app_with([], policy_path=Path("policy.toml"))
     assert snap_compare(app, press=["u"], terminal_size=(100, 30))
+
+
+def test_verdict_block_without_colour(
+    snap_compare: Snap, sample_docs: dict[str, VerdictDoc], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NO_COLOR at 80x24: greys only; the verdict word, the signs and the severity words remain."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(app_with([("approve max", sample_docs["block"])]), terminal_size=(80, 24))

@@ -9,7 +9,9 @@ import sys
 import pytest
 from rich.text import Text
 
-from txfirewall.tui.untrusted import address_text, claim, has_oddities, untrusted
+from txfirewall.tui.audit_history import row_from_entry
+from txfirewall.tui.screens.history import _cells, row_details
+from txfirewall.tui.untrusted import address_text, claim, has_oddities, untrusted, untrusted_lines
 from txfirewall.tui.verdict_sections import call_tree, changes_section, claims_section
 
 from .support import HOSTILE_SYMBOL, hostile_token_doc, rendered
@@ -76,3 +78,35 @@ def test_the_cli_does_not_load_textual_for_help() -> None:
     code = "import sys; from txfirewall.cli.main import _parser; _parser(); print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_escapes_take_the_form_of_terminal_safe() -> None:
+    """``\\xHH`` to U+00FF, ``\\uHHHH`` to U+FFFF, ``\\UHHHHHHHH`` above: an escape never runs
+    into the digits after it (``terminal_safe``'s contract on the rel-fixes branch)."""
+    assert untrusted("a\x7f\x85\u2066\U000f0000" + "0").plain.startswith("a\\x7f\\x85\\u2066\\U000f00000")
+    assert not has_oddities("plain ascii") and has_oddities("\U000f0000")
+
+
+def test_a_multi_line_error_keeps_its_lines_and_escapes_the_rest() -> None:
+    shown = untrusted_lines("cannot read it\nhint: \x1b[31m[@click=app.quit]x[/]")
+    assert shown.plain == "cannot read it\nhint: \\x1b[31m[@click=app.quit]x[/]"
+
+
+def test_history_shows_a_doctored_audit_log_inertly() -> None:
+    """The audit log is a file anyone with the user's rights can edit: its strings are untrusted."""
+    row = row_from_entry(
+        {
+            "seq": 1,
+            "time": "2026-09-21T14:13:20\x1b[2J",
+            "record": {
+                "method": "eth_sign\u202e",
+                "origin": "[@click=app.quit]x[/]",
+                "choice": "confirmed\x1b[31m",
+                "findings": [{"rule": "r\u200b", "severity": "high\x07", "message": "m"}],
+            },
+        }
+    )
+    assert row is not None
+    text = "\n".join(rendered(cell) for cell in _cells(row)) + rendered(row_details(row), 200)
+    assert not {"\x1b", "\u202e", "\u200b", "\x07"} & set(text)
+    assert "[@click=app.quit]x[/]" in text and "confirmed\\x1b[31m" in text and "high\\x07" in text

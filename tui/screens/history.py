@@ -24,8 +24,8 @@ SHOWN = 500
 def _cells(row: AuditRow) -> tuple[Text, ...]:
     verdict = Text((row.verdict or "-").upper(), style=DECISION_STYLE.get(row.verdict or "", ""))
     return (
-        Text(row.time[:19].replace("T", " ")),
-        Text(row.choice, style="bold"),
+        untrusted(row.time[:19].replace("T", " "), limit=19, note=False),
+        untrusted(row.choice, limit=12, note=False, style="bold"),
         verdict,
         Text(str(row.score) if row.score is not None else "-"),
         untrusted(row.method, limit=28, note=False),
@@ -36,8 +36,10 @@ def _cells(row: AuditRow) -> tuple[Text, ...]:
 
 def row_details(row: AuditRow) -> Group:
     """The selected row in full: who, why, each finding."""
-    head = Text(f"#{row.seq if row.seq is not None else '?'}  {row.time}  ")
-    head.append(row.choice, style="bold")
+    head = Text(f"#{row.seq if row.seq is not None else '?'}  ")
+    head.append_text(untrusted(row.time, limit=40, note=False))
+    head.append("  ")
+    head.append_text(untrusted(row.choice, limit=20, note=False, style="bold"))
     if row.reason:
         head.append("  (")
         head.append_text(untrusted(row.reason, limit=200, note=False))
@@ -49,7 +51,10 @@ def row_details(row: AuditRow) -> Group:
     lines = [head, who]
     for rule, severity, message in row.findings:
         line = Text("  ■ ", style=SEVERITY_STYLE.get(severity, ""))
-        line.append(f"{severity:<8} {rule}: ", style=SEVERITY_STYLE.get(severity, ""))
+        line.append_text(
+            untrusted(f"{severity:<8} {rule}", limit=80, note=False, style=SEVERITY_STYLE.get(severity, ""))
+        )
+        line.append(": ")
         line.append_text(untrusted(message, limit=300, note=False))
         lines.append(line)
     return Group(*lines)

@@ -18,7 +18,7 @@ from textual.widgets import Footer, OptionList
 from txfirewall.tui.graph_picture import draw_trail, trails
 from txfirewall.tui.queue_model import QueueItem
 from txfirewall.tui.screens.message_box import MessageBox
-from txfirewall.tui.untrusted import address_text
+from txfirewall.tui.untrusted import address_text, untrusted
 from txfirewall.tui.widgets.queue_list import QueueList
 from txfirewall.tui.widgets.status_bar import Status, StatusBar
 from txfirewall.tui.widgets.verdict_pane import VerdictPane
@@ -167,7 +167,9 @@ class MainScreen(Screen[None]):
             for facts, prox in found:
                 parts.append(address_text(facts.address, full=True))
                 parts.append(draw_trail(item.doc, facts, prox, width=self.size.width - 8))
-                parts.append(Text("   path: " + " → ".join(prox.path), style="dim"))
+                parts.append(
+                    Text.assemble("   path: ", untrusted(" → ".join(prox.path), limit=2000, note=False), style="dim")
+                )
                 parts.append(Text(""))
             body = Group(*parts)
         self.app.push_screen(MessageBox("Trail to illicit funds", body))

@@ -27,7 +27,11 @@ def item_prompt(item: QueueItem, now: float, width: int = 22) -> Text:
     second.append_text(untrusted(item.method, limit=40, note=False))
     third = Text(" ")
     if item.doc is not None:
-        third.append(item.doc.decision.upper(), style=DECISION_STYLE.get(item.doc.decision, "bold"))
+        third.append_text(
+            untrusted(
+                item.doc.decision.upper(), limit=8, note=False, style=DECISION_STYLE.get(item.doc.decision, "bold")
+            )
+        )
         third.append(f" {item.doc.score}")
     elif item.state is ItemState.FAILED:
         third.append("ERROR", style="bold red")

@@ -2,7 +2,8 @@
 
 * a fixture request analysed by the app shows its stages, then its verdict;
 * a request held by a running ``ProxyServer`` appears in the queue and is released only by the
-  typed confirmation (a single Enter, a wrong word do nothing);
+  typed confirmation (a single Enter, a wrong word do nothing); the choice is in the proxy's
+  audit log, listed by History;
 * a block is final unless the policy allows an override, and then needs two confirmations;
 * markup in a token's symbol shows literally; control and bidi characters show as escapes.
 """
@@ -18,11 +19,13 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from textual.pilot import Pilot
 
 from txfirewall.chain.anvil_node import AnvilNode
 from txfirewall.decide.policy import Policy
 from txfirewall.enrich.history_file import load_history
 from txfirewall.firewall import FirewallConfig
+from txfirewall.proxy.audit import AuditLog
 from txfirewall.proxy.config import ProxyConfig
 from txfirewall.proxy.control import read_control_file
 from txfirewall.proxy.service import ProxyServer
@@ -31,6 +34,7 @@ from txfirewall.tui.challenge import SECOND_CONFIRMATION, challenge_for
 from txfirewall.tui.options import ProxyAddress, StartRequest, TuiOptions
 from txfirewall.tui.queue_model import ItemState
 from txfirewall.tui.screens.confirm import ConfirmScreen
+from txfirewall.tui.screens.history import HistoryScreen
 from txfirewall.tui.screens.message_box import MessageBox
 from txfirewall.tui.screens.override import OverrideScreen
 from txfirewall.tui.verdict_doc import VerdictDoc
@@ -101,7 +105,8 @@ async def proxy(mainnet: AnvilNode, tmp_path: Path) -> AsyncIterator[ProxyServer
         upstream=mainnet.url, listen_port=0, control_file=tmp_path / "control.json", hold_timeout=60, rate_burst=1000
     )
     firewall = FirewallConfig(rpc_url=mainnet.url, chain_id=CHAIN_ID, history=load_history(HISTORY))
-    async with ProxyServer(config, firewall) as server:
+    audit = AuditLog(tmp_path / "audit.jsonl", durable=False)
+    async with ProxyServer(config, firewall, audit=audit) as server:
         await server.firewall.start()
         yield server
 
@@ -112,8 +117,18 @@ async def _held_now(server: ProxyServer) -> list[dict[str, Any]]:
         return list((await client.get(f"{url}/v1/held", headers={"Authorization": f"Bearer {token}"})).json()["held"])
 
 
+async def _choices_in_history(pilot: Pilot[Any], app: TxFirewallApp) -> list[str]:
+    """The choices the History screen lists (newest first): what the proxy's audit log holds."""
+    await pilot.press("h")
+    assert isinstance(app.screen, HistoryScreen)
+    choices = [row.choice for row in app.screen.shown]
+    await pilot.press("escape")
+    return choices
+
+
 async def test_a_held_request_appears_and_is_released_only_by_the_typed_confirmation(proxy: ProxyServer) -> None:
-    app = local_app(proxy=ProxyAddress(control_file=proxy.control_file))
+    assert proxy.audit is not None
+    app = local_app(proxy=ProxyAddress(control_file=proxy.control_file), audit_path=proxy.audit.path)
     async with httpx.AsyncClient(timeout=90) as wallet, app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.proxy_connected, what="the control channel")
         sent = asyncio.create_task(
@@ -146,10 +161,12 @@ async def test_a_held_request_appears_and_is_released_only_by_the_typed_confirma
         await wait_for(pilot, lambda: item.state is ItemState.APPROVED, what="the resolution")
         assert "Approved: the proxy checks it once more and sends it on" in pane_text(app)
         assert await _held_now(proxy) == []
+        assert await _choices_in_history(pilot, app) == ["confirmed"], "the choice is in the audit log"
 
 
 async def test_reject_on_a_held_request_refuses_it_to_the_wallet(proxy: ProxyServer) -> None:
-    app = local_app(proxy=ProxyAddress(control_file=proxy.control_file))
+    assert proxy.audit is not None
+    app = local_app(proxy=ProxyAddress(control_file=proxy.control_file), audit_path=proxy.audit.path)
     async with httpx.AsyncClient(timeout=90) as wallet, app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.proxy_connected, what="the control channel")
         sent = asyncio.create_task(
@@ -165,6 +182,7 @@ async def test_reject_on_a_held_request_refuses_it_to_the_wallet(proxy: ProxySer
         assert reply["error"]["code"] == 4001 and "rejected by the user" in reply["error"]["message"]
         (item,) = app.queue.values()
         await wait_for(pilot, lambda: item.state is ItemState.REJECTED, what="the resolution")
+        assert await _choices_in_history(pilot, app) == ["rejected"], "the choice is in the audit log"
 
 
 async def test_a_proxy_that_is_not_running_is_shown_as_lost(tmp_path: Path) -> None:

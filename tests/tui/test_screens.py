@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input
+from textual.widgets._footer import FooterKey
 
 from txfirewall.chain.anvil_node import AnvilNode
 from txfirewall.cli.demo import demo_options, load_samples
@@ -19,9 +20,10 @@ from txfirewall.tui.screens.history import HistoryScreen
 from txfirewall.tui.screens.message_box import MessageBox
 from txfirewall.tui.screens.rules import RulesScreen
 from txfirewall.tui.screens.settings import SettingsScreen
+from txfirewall.tui.verdict_doc import VerdictDoc
 
 from ..conftest import FIXTURES
-from .support import ALICE, rendered, showing, wait_for
+from .support import ALICE, pane_text, rendered, showing, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -119,3 +121,41 @@ async def test_help_lists_the_keys() -> None:
         await showing(pilot, "Keys and marks")
         text = rendered(app.screen.body, 100)
         assert "Enter alone never does" in text and "claims nobody verified" in text
+
+
+async def test_without_colour_the_words_carry_the_meaning(
+    sample_docs: dict[str, VerdictDoc], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NO_COLOR: every colour on screen is a grey, and the verdict, the loss and the severity are
+    still there as words and signs."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = TxFirewallApp(TuiOptions(simulate=False))
+    app.add_verdict("drainer claim", sample_docs["drainer"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await showing(pilot, "BLOCK", "-1", "ETH")
+        assert app.no_color and "■ high" in pane_text(app), "the severity as a word, further down"
+        colours = {
+            colour.triplet
+            for strip in app.screen._compositor.render_strips()
+            for segment in strip
+            if segment.style is not None
+            for colour in (segment.style.color, segment.style.bgcolor)
+            if colour is not None and colour.triplet is not None
+        }
+        assert colours and all(r == g == b for r, g, b in colours), f"not grey: {colours}"
+
+
+async def test_the_mouse_chooses_a_request_and_presses_keys(sample_docs: dict[str, VerdictDoc]) -> None:
+    """A click on a queue entry shows its verdict; a click on the key bar does what the key does."""
+    app = TxFirewallApp(TuiOptions(simulate=False))
+    app.add_verdict("USDX to carol", sample_docs["allow"])
+    second = app.add_verdict("approve max", sample_docs["block"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await showing(pilot, "ALLOW")
+        await pilot.click("#queue", offset=(3, 4))  # the second entry's first line (border, 3 lines each)
+        await wait_for(pilot, lambda: app.main.selected_key == second, what="the second entry selected")
+        await showing(pilot, "BLOCK   score")
+        key = next(k for k in app.screen.query(FooterKey) if k.key == "question_mark")
+        await pilot.click(key)
+        await wait_for(pilot, lambda: isinstance(app.screen, MessageBox), what="help from a click")
+        await showing(pilot, "Keys and marks")

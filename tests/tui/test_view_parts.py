@@ -1,12 +1,16 @@
 """The app's pieces that need no screen: the confirmation words, the look-alike marks, the graph
-picture, reading requests, editing the policy file, reading the audit log."""
+picture, reading requests, editing the policy file, reading the audit log; the help and the
+README name every key."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.binding import Binding
+from textual.screen import Screen
 
 from txfirewall.errors import InputFileError, InvalidRequestError
 from txfirewall.proxy.audit import AuditLog
@@ -15,6 +19,16 @@ from txfirewall.tui.challenge import challenge_for, mark_differences, matches
 from txfirewall.tui.graph_picture import draw_trail, trails
 from txfirewall.tui.policy_file import PolicyFile, RuleSetting, editable_policy_path
 from txfirewall.tui.request_input import to_request
+from txfirewall.tui.screens.analyse import AnalyseScreen
+from txfirewall.tui.screens.confirm import ConfirmScreen
+from txfirewall.tui.screens.help import SECTIONS
+from txfirewall.tui.screens.history import HistoryScreen
+from txfirewall.tui.screens.main import MainScreen
+from txfirewall.tui.screens.message_box import MessageBox
+from txfirewall.tui.screens.override import OverrideScreen
+from txfirewall.tui.screens.rule_params import RuleParamsScreen
+from txfirewall.tui.screens.rules import RulesScreen
+from txfirewall.tui.screens.settings import SettingsScreen
 from txfirewall.tui.verdict_doc import VerdictDoc, read_verdict
 
 from .support import ALICE, BOB, hostile_token_doc, rendered
@@ -208,3 +222,43 @@ def test_history_reads_the_proxy_audit_log_newest_first(tmp_path: Path) -> None:
     assert [r.choice for r in rows] == ["confirmed", "blocked", "forwarded"] and unreadable == 1 and error is None
     assert [r.choice for r in rows if r.matches("BLOCKED x.example")] == ["blocked"]
     assert read_history(tmp_path / "none.jsonl")[:2] == ([], 0)
+
+
+def _key_name(key: str) -> str:
+    return {"question_mark": "?", "space": "space"}.get(key, key)
+
+
+HELP_SECTION = {
+    MainScreen: "Queue and verdict",
+    ConfirmScreen: "Confirming",
+    OverrideScreen: "Confirming",
+    AnalyseScreen: "Open or paste",
+    HistoryScreen: "History",
+    RulesScreen: "Rules",
+    RuleParamsScreen: "Rules",
+    SettingsScreen: "Settings",
+    MessageBox: "Boxes",
+}
+
+
+@pytest.mark.parametrize("screen", list(HELP_SECTION), ids=lambda s: s.__name__)
+def test_help_names_every_key_of_every_screen(screen: type[Screen[Any]]) -> None:
+    section = next(keys for title, keys in SECTIONS if title.startswith(HELP_SECTION[screen]))
+    shown = " ".join(key for key, _ in section)
+    for binding in screen.BINDINGS:
+        assert isinstance(binding, Binding)
+        assert _key_name(binding.key) in shown, f"{screen.__name__}: {binding.key} is not in the help"
+    assert "q" in " ".join(k for k, _ in SECTIONS[0][1]), "quit, from every screen"
+
+
+def test_the_readme_names_the_keys_and_screens() -> None:
+    """The README's terminal-app section: every key of the main screen, every screen's keys."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Terminal app") : readme.index("## JSON-RPC proxy")]
+    for binding in MainScreen.BINDINGS:
+        assert isinstance(binding, Binding)
+        assert f"`{_key_name(binding.key)}`" in section, f"the README does not name {binding.key}"
+    for key in ("space", "e", "ctrl+s", "ctrl+r", "ctrl+l", "override", "Escape"):
+        assert key in section, key
+    for screen in ("History", "Rules", "Settings"):
+        assert f"{screen}" in section

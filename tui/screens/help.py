@@ -22,28 +22,38 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("g", "the trail from a counterparty to illicit funds, full size"),
             ("j", "the verdict as JSON (every non-ASCII character escaped)"),
             ("h / u / s", "history (audit log) / rules / settings"),
+            ("?", "this help (every screen's keys are also in its bottom bar)"),
             ("q, ctrl+q", "quit"),
         ),
     ),
     (
-        "Confirming",
+        "Confirming (and the second step of a block override)",
         (
-            ("type + Enter", "the exact word shown approves; Enter alone never does"),
+            ("type + Enter", "the exact word shown approves (override: type override); Enter alone never does"),
             ("ctrl+r", "reject, from the confirmation"),
             ("escape", "back, nothing decided"),
         ),
     ),
-    ("History", (("type", "search (every word must match)"), ("escape", "back"))),
+    (
+        "Open or paste (o)",
+        (
+            ("tab", "move between the text, the file, the RPC, your address and the origin"),
+            ("ctrl+s", "analyse (Enter in a field does too)"),
+            ("escape", "cancel"),
+        ),
+    ),
+    ("History", (("type", "search (every word must match)"), ("ctrl+l", "read the log again"), ("escape", "back"))),
     (
         "Rules",
         (
             ("space", "turn the selected rule on or off"),
-            ("e / enter", "edit its parameters"),
+            ("e / enter", "edit its parameters (ctrl+s keeps them, escape drops them)"),
             ("ctrl+s", "save to the policy file (checked first)"),
             ("escape", "back (unsaved changes are dropped)"),
         ),
     ),
     ("Settings", (("ctrl+s", "apply"), ("escape", "back"))),
+    ("Boxes (help, JSON, graph, errors)", (("↑ ↓ PgUp PgDn", "scroll"), ("escape, q", "close"))),
 )
 
 LEGEND = (

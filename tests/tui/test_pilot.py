@@ -120,8 +120,10 @@ async def _held_now(server: ProxyServer) -> list[dict[str, Any]]:
 async def _choices_in_history(pilot: Pilot[Any], app: TxFirewallApp) -> list[str]:
     """The choices the History screen lists (newest first): what the proxy's audit log holds."""
     await pilot.press("h")
-    assert isinstance(app.screen, HistoryScreen)
-    choices = [row.choice for row in app.screen.shown]
+    screen = app.screen
+    assert isinstance(screen, HistoryScreen)
+    await wait_for(pilot, lambda: screen.loaded, what="the audit log read")
+    choices = [row.choice for row in screen.shown]
     await pilot.press("escape")
     return choices
 

@@ -53,8 +53,10 @@ async def test_history_lists_the_audit_log_and_searches_it(tmp_path: Path) -> No
     app = TxFirewallApp(TuiOptions(simulate=False, audit_path=path))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("h")
-        assert isinstance(app.screen, HistoryScreen)
-        table = app.screen.query_one(DataTable)
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen)
+        await wait_for(pilot, lambda: screen.loaded, what="the audit log read")
+        table = screen.query_one(DataTable)
         assert table.row_count == 3
         await pilot.press(*"claim")
         await wait_for(pilot, lambda: table.row_count == 1, what="the search")

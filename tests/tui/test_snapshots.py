@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from txfirewall.tui.app import TxFirewallApp
 from txfirewall.tui.options import TuiOptions
 from txfirewall.tui.queue_model import ItemState, QueueItem, Source
+from txfirewall.tui.screens.history import HistoryScreen
 from txfirewall.tui.verdict_doc import VerdictDoc, read_verdict
 
-from .support import ALICE, FIXED_TIME, with_trail
+from .support import ALICE, FIXED_TIME, wait_for, with_trail
 
 pytestmark = pytest.mark.usefixtures("utc")
 
@@ -150,16 +152,24 @@ def _audit_log(path: Path) -> Path:
     return path
 
 
+async def _open_history(pilot: Pilot[Any]) -> None:
+    """h, then wait until the log has been read (in a thread)."""
+    await pilot.press("h")
+    screen = pilot.app.screen
+    assert isinstance(screen, HistoryScreen)
+    await wait_for(pilot, lambda: screen.loaded, what="the audit log read")
+
+
 def test_history(snap_compare: Snap, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # the screen names the log's path: a relative one is the same every run
     app = app_with([], audit_path=Path(_audit_log(tmp_path / "audit.jsonl").name))
-    assert snap_compare(app, press=["h"], terminal_size=(100, 30))
+    assert snap_compare(app, run_before=_open_history, terminal_size=(100, 30))
 
 
 def test_history_search(snap_compare: Snap, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     app = app_with([], audit_path=Path(_audit_log(tmp_path / "audit.jsonl").name))
-    assert snap_compare(app, press=["h", *"warn opensea"], terminal_size=(100, 30))
+    assert snap_compare(app, run_before=_open_history, press=[*"warn opensea"], terminal_size=(100, 30))
 
 
 def test_rules(snap_compare: Snap, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,7 @@ from txfirewall.tui.audit_history import read_history
 from txfirewall.tui.challenge import challenge_for, mark_differences, matches
 from txfirewall.tui.graph_picture import draw_trail, trails
 from txfirewall.tui.policy_file import PolicyFile, RuleSetting, editable_policy_path
+from txfirewall.tui.queue_model import ItemState, held_item
 from txfirewall.tui.request_input import to_request
 from txfirewall.tui.screens.analyse import AnalyseScreen
 from txfirewall.tui.screens.confirm import ConfirmScreen
@@ -262,3 +263,19 @@ def test_the_readme_names_the_keys_and_screens() -> None:
         assert key in section, key
     for screen in ("History", "Rules", "Settings"):
         assert f"{screen}" in section
+
+
+# --- proxy holds ---------------------------------------------------------------------------------
+
+
+def test_a_held_block_is_overridable_only_when_the_proxy_marks_it_so(sample_docs: dict[str, VerdictDoc]) -> None:
+    """Today's proxy refuses every block at once (it holds warnings only); a proxy that holds a
+    block must say ``"override": true`` for the app to offer the two confirmations."""
+    block = dict(sample_docs["block"].data)
+    held = {"id": "h1", "method": "eth_sendTransaction", "origin": "https://x.example", "verdict": block}
+    assert (item := held_item(held, {}, now=0.0)) is not None and not item.overridable
+    assert (item := held_item({**held, "override": "yes"}, {}, now=0.0)) is not None and not item.overridable
+    assert (item := held_item({**held, "override": True}, {}, now=0.0)) is not None and item.overridable
+    warn = {**held, "verdict": dict(sample_docs["warn"].data), "override": True}
+    assert (item := held_item(warn, {}, now=0.0)) is not None and not item.overridable and item.state is ItemState.HELD
+    assert held_item({"verdict": block}, {}, now=0.0) is None, "no id: not a hold"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import ClassVar
 
@@ -77,6 +78,8 @@ class HistoryScreen(Screen[None]):
         self.shown: list[AuditRow] = []
         self.unreadable = 0
         self.error: str | None = None
+        self.loaded = False
+        """True once the log has been read (and after each ctrl+l)."""
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="search: origin, method, rule, choice, address…", id="search")
@@ -93,8 +96,15 @@ class HistoryScreen(Screen[None]):
         self.query_one("#search", Input).focus()
 
     def action_reload(self) -> None:
-        self.rows, self.unreadable, self.error = read_history(self.path)
+        """Read the log in a thread (20,000 entries take most of a second): the screen stays live."""
+        self.loaded = False
+        self.query_one("#summary", Static).update(Text(" reading the audit log…", style="dim"))
+        self.run_worker(self._read(), group="history", exclusive=True, exit_on_error=False)
+
+    async def _read(self) -> None:
+        self.rows, self.unreadable, self.error = await asyncio.to_thread(read_history, self.path)
         self._fill(self.query_one("#search", Input).value)
+        self.loaded = True
 
     def _fill(self, query: str) -> None:
         self.shown = [r for r in self.rows if r.matches(query)] if query.strip() else list(self.rows)

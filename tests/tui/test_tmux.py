@@ -1,6 +1,7 @@
 """``txfirewall tui REQUEST --rpc URL`` in a real terminal (tmux): the verdict within 5 s of the
 start, and a clean exit (status 0) on ``q``, at 100x30 and at 80x24; ``txfirewall demo`` on a
-terminal opens the app with every sample queued.
+terminal opens the app with every sample queued; ``txfirewall tui --proxy`` follows a running
+``txfirewall proxy`` and releases a held request only on the typed word.
 
 tmux is on the machines this suite runs on (``which tmux``); on one without it these tests are
 skipped, saying so (``apt-get install tmux``). Each run uses its own tmux server (``-L``), so the
@@ -20,11 +21,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 
-from txfirewall.chain.anvil_node import AnvilNode
+from txfirewall.chain.anvil_node import AnvilNode, free_port
 from txfirewall.cli.demo import load_samples
 
 from ..conftest import FIXTURES
@@ -160,3 +163,54 @@ def test_the_demo_on_a_terminal_opens_the_app_with_the_samples_queued(terminal: 
     screen = terminal.wait_for("ALLOW 0", "BLOCK", timeout=60)  # the first samples analysed
     assert "Send 0.5 ETH to 0x7948…026F" in screen, "the first sample's verdict is shown"
     terminal.quit_cleanly(status_file)
+
+
+def test_tui_follows_a_running_proxy_and_releases_a_hold_on_the_typed_word(
+    terminal: Terminal, mainnet: AnvilNode, tmp_path: Path
+) -> None:
+    """``txfirewall proxy`` and ``txfirewall tui --proxy CONTROL_FILE``, each its own process: a
+    wallet's request held by the proxy shows in the app with its origin, method and verdict; a
+    single Enter does nothing; the typed word releases it to the node; q quits."""
+    control_file, audit = tmp_path / "control.json", tmp_path / "audit.jsonl"
+    port = free_port()
+    argv = [
+        str(CLI), "proxy", "--upstream", mainnet.url, "--listen", f"127.0.0.1:{port}", "--chain-id", "7357",
+        "--history", str(FIXTURES / "history.jsonl"), "--hold-timeout", "90", "--control-file", str(control_file),
+        "--audit-log", str(audit), "--allow-origin", "https://app.example",
+    ]  # fmt: skip
+    with subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proxy:
+        try:
+            deadline = time.monotonic() + 30
+            while not control_file.exists():
+                assert proxy.poll() is None, proxy.stderr.read().decode() if proxy.stderr else ""
+                assert time.monotonic() < deadline, "the proxy did not start"
+                time.sleep(0.05)
+            status_file = tmp_path / "exit-status"
+            terminal.start(
+                [str(CLI), "tui", "--proxy", str(control_file), "--audit-log", str(audit)], (100, 30), status_file
+            )
+            terminal.wait_for("proxy 127.0.0.1", " ok", "0 held")
+            with ThreadPoolExecutor(1) as pool:
+                sent = pool.submit(
+                    httpx.post,
+                    f"http://127.0.0.1:{port}",
+                    content=(FIXTURES / "requests" / "j_nft_approval_for_all_drainer.json").read_bytes(),
+                    headers={"content-type": "application/json", "origin": "https://app.example"},
+                    timeout=90,
+                )
+                screen = terminal.wait_for("1 held", "https://app.example", "WARN", "eth_sendTransaction")
+                assert "Held by the proxy" in screen
+                terminal("send-keys", "-t", "app", "a")
+                terminal.wait_for("approve f8e0")
+                terminal("send-keys", "-t", "app", "Enter")
+                terminal.wait_for("Enter alone does not approve")
+                assert not sent.done(), "a single Enter released nothing"
+                terminal("send-keys", "-t", "app", "-l", "approve f8e0")
+                terminal("send-keys", "-t", "app", "Enter")
+                reply = sent.result(timeout=60).json()
+            assert reply["error"]["message"] == "No Signer available", "forwarded: the node answered"
+            terminal.wait_for("0 held", "approved")
+            terminal.quit_cleanly(status_file)
+        finally:
+            proxy.terminate()
+            proxy.wait(timeout=20)

@@ -31,6 +31,7 @@ from txfirewall.tui.screens.rule_params import RuleParamsScreen
 from txfirewall.tui.screens.rules import RulesScreen
 from txfirewall.tui.screens.settings import SettingsScreen
 from txfirewall.tui.verdict_doc import VerdictDoc, read_verdict
+from txfirewall.tui.verdict_sections import amount_text, approvals_section, changes_section
 
 from .support import ALICE, BOB, hostile_token_doc, rendered
 
@@ -279,3 +280,37 @@ def test_a_held_block_is_overridable_only_when_the_proxy_marks_it_so(sample_docs
     warn = {**held, "verdict": dict(sample_docs["warn"].data), "override": True}
     assert (item := held_item(warn, {}, now=0.0)) is not None and not item.overridable and item.state is ItemState.HELD
     assert held_item({"verdict": block}, {}, now=0.0) is None, "no id: not a hold"
+
+
+# --- the verdict's sections ----------------------------------------------------------------------
+
+
+def test_changes_show_signs_colours_units_and_nft_ids_and_delegations_are_listed() -> None:
+    nft, usd = "0x2222222222222222222222222222222222222222", "0x3333333333333333333333333333333333333333"
+    doc = read_verdict(
+        {
+            "verdict": "warn",
+            "method": "eth_sendTransaction",
+            "sender": ALICE,
+            "simulation": {
+                "status": "success",
+                "asset_changes": [
+                    {"address": ALICE, "kind": "erc721", "token": nft, "delta": "-1", "token_id": "42"},
+                    {"address": BOB, "kind": "erc721", "token": nft, "delta": "1", "token_id": "42"},
+                    {"address": ALICE, "kind": "erc20", "token": usd, "delta": "-2500000"},
+                    {"address": BOB, "kind": "native", "token": None, "delta": str(10**17)},
+                ],
+            },
+            "tokens": {nft: {"symbol": "TNFT", "decimals": 0}, usd: {"symbol": "USDX", "decimals": 6}},
+            "intent": {"delegations": [{"authority": ALICE, "delegate": BOB}]},
+        }
+    )
+    text = rendered(changes_section(doc), 100)
+    assert "verified by simulation" in text
+    assert "-1 NFT  TNFT #42" in text and "+1 NFT  TNFT #42" in text
+    assert "-2.5  USDX" in text and "+0.1  ETH" in text
+    assert text.index("you") < text.index("0x7948…026F"), "the user's own changes first"
+    loss, gain = amount_text(doc, "erc20", usd, -2_500_000), amount_text(doc, "native", None, 10**17)
+    assert (loss.plain, loss.style, gain.plain, gain.style) == ("-2.5", "red", "+0.1", "green")
+    granted = approvals_section(doc)
+    assert granted is not None and "code of you delegated to 0x7948…026F" in rendered(granted, 100)

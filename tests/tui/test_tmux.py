@@ -4,8 +4,9 @@ terminal opens the app with every sample queued; ``txfirewall tui --proxy`` foll
 ``txfirewall proxy`` and releases a held request only on the typed word.
 
 tmux is on the machines this suite runs on (``which tmux``); on one without it these tests are
-skipped, saying so (``apt-get install tmux``). Each run uses its own tmux server (``-L``), so the
-developer's sessions are never touched and the environment (PYTHONPATH) is this test's.
+skipped, saying so (``apt-get install tmux``). Each run uses its own tmux server (``-S``: a
+socket in a folder of its own, removed after), so the developer's sessions are never touched and
+the environment (PYTHONPATH) is this test's.
 
 The 5 s are the app's: on a machine shared with other work the app's main thread can wait
 seconds for a CPU. The kernel counts that wait (``/proc/PID/task/PID/schedstat``, run-queue
@@ -19,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -47,7 +49,7 @@ def tmux() -> str:
 
 
 class Terminal:
-    def __init__(self, tmux: str, socket: str) -> None:
+    def __init__(self, tmux: str, socket: Path) -> None:
         self.tmux = tmux
         self.socket = socket
 
@@ -56,7 +58,7 @@ class Terminal:
         # process's C-level environment, where a library (readline, loaded by pytest) may have set
         # COLUMNS=80 and LINES=24 behind os.environ's back: the app would then draw 80x24 in any pane.
         done = subprocess.run(
-            [self.tmux, "-L", self.socket, *args], capture_output=True, text=True, timeout=10, env=dict(os.environ)
+            [self.tmux, "-S", str(self.socket), *args], capture_output=True, text=True, timeout=10, env=dict(os.environ)
         )
         if done.returncode != 0:
             raise AssertionError(f"tmux {' '.join(args)} failed: {done.stderr}")
@@ -124,9 +126,13 @@ def waited_for_cpu(pid: int | None) -> float:
 
 @pytest.fixture
 def terminal(tmux: str) -> Iterator[Terminal]:
-    socket = f"txfirewall-test-{os.getpid()}-{time.monotonic_ns()}"
+    # The server's socket in a directory of this test's own (tmux leaves the file behind when its
+    # last session ends); short, for the 108-byte limit of a socket's path.
+    folder = Path(tempfile.mkdtemp(prefix="txfw-tmux-"))
+    socket = folder / "s"
     yield Terminal(tmux, socket)
-    subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True, timeout=10)
+    subprocess.run([tmux, "-S", str(socket), "kill-server"], capture_output=True, timeout=10)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])

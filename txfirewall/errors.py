@@ -29,6 +29,7 @@ exceptions (httpx, eth-abi, rlp, json) are translated once, where they enter, wi
         │   └── CastNotFoundError    no cast binary (used by the tests) and no npm to install one
         ├── AnvilStartError          anvil did not start or did not answer in time
         ├── ChainMismatchError       --chain-id names another chain than the node serves
+        ├── ControlChannelError      a proxy's control channel is unreachable or refused us
         └── UpstreamError            the RPC node failed, answered garbage or an RPC error
             ├── UpstreamTimeoutError the RPC node did not answer in time
             └── RpcCallError         the node answered a JSON-RPC error object
@@ -179,6 +180,13 @@ class ChainMismatchError(EnvironmentFailure):
     """--chain-id names a different chain than the node serves."""
 
     hint = "pass the --rpc of the chain you mean, or drop --chain-id"
+
+
+class ControlChannelError(EnvironmentFailure):
+    """A running proxy's control channel could not be reached, refused the token, or answered
+    something that is not its API (the terminal app's queue)."""
+
+    hint = "start `txfirewall proxy`, and pass --proxy its control file (or its URL with $TXFIREWALL_PROXY_TOKEN)"
 
 
 class UpstreamError(EnvironmentFailure):

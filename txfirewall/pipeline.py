@@ -12,8 +12,10 @@ enrich, when token symbols are known.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -156,9 +158,24 @@ class Services:
 
 Stage = Callable[[AnalysisContext], Awaitable[AnalysisContext]]
 
+stage_listener: ContextVar[Callable[[str], None] | None] = ContextVar("txfirewall_stage_listener", default=None)
+"""Set it to be told each stage's name as it starts (``decode``, ``simulate``, ``enrich``,
+``evaluate``, ``decide``): the terminal app shows an analysis's progress with it. It is read in
+the task that runs the analysis (``Firewall.analyze`` copies the caller's context into it); the
+callable must be quick and must not block. What it raises is ignored: progress never costs a
+verdict."""
+
+
+def _announce(stage: str) -> None:
+    listener = stage_listener.get()
+    if listener is not None:
+        with contextlib.suppress(Exception):
+            listener(stage)
+
 
 async def _timed(name: str, stage: Stage, ctx: AnalysisContext, timeout: float) -> tuple[AnalysisContext, float]:
     """Run one stage under its timeout; returns the new context and the milliseconds it took."""
+    _announce(name)
     start = time.perf_counter()
     try:
         async with asyncio.timeout(timeout):
@@ -260,9 +277,11 @@ async def run_pipeline(request: Request, services: Services) -> Verdict:
         except TimeoutError:
             pass
 
+    _announce("evaluate")
     start = time.perf_counter()
     evaluation = evaluate(ctx, services.rules, services.policy, budget_seconds=timeouts.evaluate)
     timings["evaluate"] = (time.perf_counter() - start) * 1000
+    _announce("decide")
     start = time.perf_counter()
     decision = decide(evaluation.findings, services.policy)
     risk = score(evaluation.findings)

@@ -35,9 +35,11 @@ EXIT_FOR = {"allow": 0, "warn": 10, "block": 20}
 
 def _invoke(argv: tuple[str, ...], stdin: bytes | None, timeout: float) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "TXFIREWALL_RPC"}
+    # No terminal on either side (stdin from /dev/null when not given): as in CI, and what
+    # `demo` and `tui` decide their mode on.
     proc = subprocess.run(
         [str(CLI), *argv],
-        input=stdin,
+        **({"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}),
         capture_output=True,
         cwd=REPO,
         env=env,
@@ -587,6 +589,8 @@ def test_closed_rpc_port_exits_4() -> None:
 
 
 def test_demo_prints_a_summary_with_every_sample() -> None:
+    """``demo`` (what ``make demo`` runs) with no terminal (stdin /dev/null, stdout a pipe: CI):
+    the analyses the terminal app would show, as text, and exit 0."""
     index = json.loads((REQUESTS / "index.json").read_text())
     proc = run("demo", "--fixtures", "anvil_fixtures", timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]

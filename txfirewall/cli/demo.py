@@ -1,6 +1,8 @@
 """``txfirewall demo``: start the bundled fixture chain and analyse its sample requests.
 
-The fixture chain (``anvil_fixtures/`` in the repository, shipped in the package as
+On a terminal the samples open in the terminal app (``txfirewall tui``), queued and analysed
+there one by one; without one (CI, a pipe), or with ``--text`` or ``--json``, every verdict is
+printed as text. The fixture chain (``anvil_fixtures/`` in the repository, shipped in the package as
 ``txfirewall/data/fixture_chain``) plays "mainnet"; the firewall forks it exactly as it would fork
 a user's node. Exit 0 when every benign sample is allowed and every malicious one is warned or
 blocked, 1 otherwise.
@@ -101,16 +103,55 @@ def summary_table(results: list[tuple[Sample, Verdict]]) -> str:
     return "\n".join(lines)
 
 
-def run_demo(fixtures: Path | None = None, *, as_json: bool = False) -> int:
+def demo_options(fixtures: Path, rpc_url: str, chain_id: int) -> Any:
+    """The terminal app's options for the demo: the fixture chain, alice's history, every sample queued."""
+    from types import MappingProxyType
+
+    from txfirewall.tui.options import StartRequest, TuiOptions
+
+    labels_path = fixtures / "labels.csv"
+    return TuiOptions(
+        rpc_url=rpc_url,
+        chain_id=chain_id,
+        knowledge=MappingProxyType(
+            {
+                "history": load_history(fixtures / "history.jsonl"),
+                "labels": load_labels(labels_path) if labels_path.exists() else {},
+            }
+        ),
+        requests=tuple(StartRequest(s.file, s.title) for s in load_samples(fixtures)),
+        subtitle="demo",
+    )
+
+
+def run_demo_tui(fixtures: Path | None = None) -> int:
+    """The samples in the terminal app, on the fixture chain (started here, stopped on quit)."""
+    from txfirewall.tui.app import TxFirewallApp
+
     fixtures = fixtures or bundled_fixtures()
+    chain_id = _chain_id(fixtures)
+    options = AnvilOptions(load_state=fixtures / "state.json", chain_id=chain_id, accounts=0)
+    print(f"txfirewall demo: starting the fixture chain (chain id {chain_id})", file=sys.stderr)
+    with AnvilNode.start(options) as mainnet:
+        app = TxFirewallApp(demo_options(fixtures, mainnet.url, chain_id))
+        app.run()
+    return app.return_code or 0
+
+
+def _chain_id(fixtures: Path) -> int:
     manifest_path = fixtures / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        return int(manifest["chain_id"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputFileError(
             f"cannot read {manifest_path}: {exc}", hint="pass --fixtures DIR with a fixture chain"
         ) from exc
-    chain_id = int(manifest["chain_id"])
+
+
+def run_demo(fixtures: Path | None = None, *, as_json: bool = False) -> int:
+    fixtures = fixtures or bundled_fixtures()
+    chain_id = _chain_id(fixtures)
     log = sys.stderr
     print(f"txfirewall demo: starting the fixture chain (chain id {chain_id}) from {fixtures / 'state.json'}", file=log)
     started = time.perf_counter()

@@ -21,6 +21,7 @@ from txfirewall.cli.proxy import register as register_proxy
 from txfirewall.cli.rules import register as register_rules
 from txfirewall.cli.scan import register as register_scan
 from txfirewall.cli.signatures import register as register_signatures
+from txfirewall.cli.tui import register as register_tui
 from txfirewall.errors import EnvironmentFailure, InputFileError
 
 
@@ -62,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the bundled sample requests on the fixture chain")
     demo.add_argument("--fixtures", type=Path, help="fixture chain folder (default: the one shipped with txfirewall)")
     demo.add_argument("--json", action="store_true", help="print every verdict as JSON lines")
+    demo.add_argument(
+        "--text", action="store_true", help="print the verdicts as text even on a terminal (no terminal app)"
+    )
 
     sub.add_parser("setup", help="make sure anvil is installed (npm @foundry-rs/anvil, pinned)")
     register_intel(sub)
@@ -71,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     register_signatures(sub)
     register_proxy(sub)
     register_audit(sub)
+    register_tui(sub)
     return parser
 
 
@@ -101,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         from txfirewall.cli.proxy import run as run_proxy
 
         return run_proxy(args)
+    if args.command == "tui":
+        from txfirewall.cli.tui import run as run_tui
+
+        return run_tui(args)
     if args.command == "rules":
         from txfirewall.cli.rules import run as run_rules
 
@@ -118,9 +127,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_audit(args)
     if args.command == "demo":
-        from txfirewall.cli.demo import run_demo
+        from txfirewall.cli.demo import run_demo, run_demo_tui
+        from txfirewall.cli.tui import has_terminal
 
         try:
+            if has_terminal() and not (args.json or args.text):
+                return run_demo_tui(args.fixtures)
             return run_demo(args.fixtures, as_json=args.json)
         except (EnvironmentFailure, InputFileError) as exc:
             return _report_environment_failure(exc, args.json)

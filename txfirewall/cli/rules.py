@@ -6,11 +6,8 @@ The README's rules table is this command's ``--markdown`` output (a test keeps t
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from typing import Any
-
-from txfirewall.model.json_values import JsonValue, to_json_value
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,31 +19,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def describe_rules() -> list[dict[str, Any]]:
     """Every loaded rule as plain data, in registry order."""
-    from txfirewall.heuristics.params import declared_types, describe_type
-    from txfirewall.heuristics.registry import load_rules
+    from txfirewall.decide.catalogue import rule_catalogue
 
-    out: list[dict[str, Any]] = []
-    for r in load_rules():
-        defaults = r.default_params()
-        types = declared_types(r.params_type)
-        params: list[JsonValue] = [
-            {"name": f.name, "type": describe_type(types[f.name]), "default": to_json_value(getattr(defaults, f.name))}
-            for f in dataclasses.fields(r.params_type)
-        ]
-        out.append(
-            {
-                "id": r.id,
-                "family": r.check.__module__.rsplit(".", 1)[-1],
-                "title": r.title,
-                "severity": r.severity.value,
-                "confidence": r.confidence.value,
-                "unconditional": r.unconditional,
-                "requires": sorted(f.value for f in r.requires),
-                "params": params,
-                "catches": r.description,
-            }
-        )
-    return out
+    return [info.to_json() for info in rule_catalogue()]
 
 
 def markdown_table(rules: list[dict[str, Any]]) -> str:

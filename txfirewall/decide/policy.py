@@ -22,9 +22,13 @@ addresses = ["0x..."]  # trusted counterparties: their non-unconditional finding
 addresses = ["0x..."]  # never deal with these: any request touching them is blocked
 spenders = ["0x..."]   # never approve these (allowances, permits, operator approvals)
 origins = ["evil.example"]  # never sign for these sites (and their subdomains)
+
+[confirm]
+allow_block_override = false  # true: the terminal app may approve a block, after two confirmations
 ```
 Findings of unconditional rules (``eth-sign-raw-hash``) always block unless the rule is disabled
-here, in the policy file, on purpose. Without ``--policy``, the CLI reads ``$TXFIREWALL_POLICY``,
+here, in the policy file, on purpose. ``[confirm] allow_block_override`` never reaches them: only
+blocks without an unconditional finding can be overridden. Without ``--policy``, the CLI reads ``$TXFIREWALL_POLICY``,
 else ``$XDG_CONFIG_HOME/txfirewall/policy.toml`` (``~/.config/...``) when it exists.
 """
 
@@ -87,6 +91,10 @@ class Policy:
     rules: Mapping[str, RuleOverride] = field(default_factory=lambda: MappingProxyType({}))
     allowlist: frozenset[Address] = frozenset()
     denylist: DenyList = DenyList()
+    allow_block_override: bool = False
+    """``[confirm] allow_block_override``: a block that no unconditional finding (rule or deny
+    list) caused may be approved by the user, with a second confirmation (the terminal app). Off
+    by default: a block is final."""
 
     def override(self, rule_id: str) -> RuleOverride:
         return self.rules.get(rule_id, NO_OVERRIDE)
@@ -114,7 +122,7 @@ def _only(table: Mapping[str, Any], allowed: tuple[str, ...], where: str, what: 
 
 
 def policy_from_mapping(data: Mapping[str, Any], *, source: str = "policy") -> Policy:
-    _only(data, ("thresholds", "rules", "allowlist", "denylist"), source, "section")
+    _only(data, ("thresholds", "rules", "allowlist", "denylist", "confirm"), source, "section")
     thresholds = _table(data.get("thresholds", {}), f"{source} [thresholds]")
     _only(thresholds, ("warn", "block"), f"{source} [thresholds]")
     warn_at = _severity(thresholds.get("warn", "medium"), f"{source} [thresholds] warn")
@@ -150,7 +158,12 @@ def policy_from_mapping(data: Mapping[str, Any], *, source: str = "policy") -> P
         spenders=_addresses(deny, "spenders", f"{source} [denylist]"),
         origins=_hosts(deny, f"{source} [denylist]"),
     )
-    return Policy(warn_at, block_at, MappingProxyType(rules), allow, denylist)
+    confirm = _table(data.get("confirm", {}), f"{source} [confirm]")
+    _only(confirm, ("allow_block_override",), f"{source} [confirm]")
+    override = confirm.get("allow_block_override", False)
+    if not isinstance(override, bool):
+        raise InputFileError(f"{source} [confirm]: allow_block_override must be true or false, not {override!r}")
+    return Policy(warn_at, block_at, MappingProxyType(rules), allow, denylist, allow_block_override=override)
 
 
 def _addresses(table: Mapping[str, Any], key: str, where: str) -> frozenset[Address]:

@@ -1,5 +1,6 @@
 """The public API: ``Firewall`` (async), ``SyncFirewall`` (blocking, thread-safe) and
-``FirewallConfig``. See ``txfirewall.firewall.core`` for the rules of use (loops, errors)."""
+``FirewallConfig``. See ``txfirewall.firewall.core`` for the rules of use (loops, errors).
+``stage_listener`` reports each stage of an analysis as it starts (the pipeline's; docs/api.md)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from txfirewall.firewall.core import Firewall, RequestInput
 from txfirewall.firewall.invalid import invalid_request_verdict
 from txfirewall.firewall.runtime import upstream_simulates
 from txfirewall.firewall.sync import SyncFirewall
+from txfirewall.pipeline import stage_listener
 
 __all__ = [
     "Firewall",
@@ -15,5 +17,6 @@ __all__ = [
     "RequestInput",
     "SyncFirewall",
     "invalid_request_verdict",
+    "stage_listener",
     "upstream_simulates",
 ]

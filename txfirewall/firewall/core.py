@@ -155,10 +155,12 @@ class Firewall:
         return rt
 
     async def _open(self, rt: Runtime) -> None:
-        await rt.open()
         if self.config.rpc_url and self.config.warm_up and not self._kernel_warmed:
+            # Alongside the fork's start, not after it: the kernel loads while anvil boots, so
+            # the first analysis (a terminal app opened on a request) does not wait for either.
             self._kernel_warmed = True
             rt.background_thread(_warm_bytecode_kernel)
+        await rt.open()
 
     async def close(self, *, timeout: float | None = None) -> None:
         """Stop taking requests, let the analyses in flight finish (up to ``timeout`` seconds,

@@ -11,37 +11,23 @@ notifications); everything the app shows is built here as ``Text`` pieces instea
   points and the look-alike flags of ``model.text.text_flags`` (readable without colour);
 * long values are cut, with ``…``.
 
-Every character escape the app shows is decided here, by ``_needs_escape`` and ``_escape`` (the
-JSON view alone escapes with ``json.dumps(ensure_ascii=True)``): the same set and the same form
-(``\\xHH``, ``\\uHHHH``, ``\\UHHHHHHHH``) as ``terminal_safe``'s contract on the rel-fixes branch,
-so that the two can be switched to that one function once it is in main. What the app adds on top
-(a backslash doubled, the escapes in reverse video, the look-alike note) stays here.
+Every character escape the app shows is decided by ``model.text.needs_escape`` and written by
+``model.text.escape_char``: the set and the form (``\\xHH``, ``\\uHHHH``, ``\\UHHHHHHHH``) of
+``terminal_safe``, the one escaping function of every terminal output (the JSON view alone escapes
+with ``json.dumps(ensure_ascii=True)``). What the app adds on top (a backslash doubled, the
+escapes in reverse video, the look-alike note) stays here.
 """
 
 from __future__ import annotations
 
-import unicodedata
-
 from rich.text import Text
 
 from txfirewall.model.primitives import short_address
-from txfirewall.model.text import text_flags
+from txfirewall.model.text import escape_char, needs_escape, text_flags
 
-ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 ESCAPE_STYLE = "reverse"
 LOOKALIKE_STYLE = "underline"
 CLAIM_STYLE = "italic"
-
-
-def _needs_escape(ch: str) -> bool:
-    """Controls (C0, DEL, C1), format characters (bidi, zero-width), surrogates, private-use and
-    unassigned code points, line and paragraph separators."""
-    return unicodedata.category(ch) in ESCAPED_CATEGORIES
-
-
-def _escape(ch: str) -> str:
-    code = ord(ch)
-    return f"\\x{code:02x}" if code <= 0xFF else (f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
 
 
 def untrusted(value: str | None, *, limit: int = 64, style: str = "", empty: str = "(none)", note: bool = True) -> Text:
@@ -55,8 +41,8 @@ def untrusted(value: str | None, *, limit: int = 64, style: str = "", empty: str
     for ch in value[:limit]:
         if ch == "\\":
             out.append("\\\\")
-        elif _needs_escape(ch):
-            out.append(_escape(ch), style=ESCAPE_STYLE)
+        elif needs_escape(ch):
+            out.append(escape_char(ch), style=ESCAPE_STYLE)
             odd.append(f"U+{ord(ch):04X}")
         elif ord(ch) > 0x7E:
             out.append(ch, style=LOOKALIKE_STYLE)
@@ -99,7 +85,7 @@ def claim(value: str | None, *, limit: int = 64, empty: str = "(none)", note: bo
 
 def has_oddities(value: str | None) -> bool:
     """True when ``untrusted`` would escape or mark something in ``value``."""
-    return bool(value) and any(ord(c) > 0x7E or _needs_escape(c) for c in value or "")
+    return bool(value) and any(ord(c) > 0x7E or needs_escape(c) for c in value or "")
 
 
 def address_text(address: str | None, *, label: str | None = None, full: bool = False) -> Text:

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from rich.console import Group
 
+from txfirewall.model.text import ESCAPED_CATEGORIES
 from txfirewall.tui.graph_picture import graph_section
 from txfirewall.tui.queue_model import ItemState, QueueItem, Source
-from txfirewall.tui.untrusted import ESCAPED_CATEGORIES
 from txfirewall.tui.verdict_doc import VerdictDoc, read_verdict
 from txfirewall.tui.verdict_sections import (
     approvals_section,

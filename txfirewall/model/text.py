@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import unicodedata
 
-_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 """Controls (C0, DEL, C1), format characters (bidi overrides and isolates, zero-width), surrogates,
 private-use and unassigned code points, line and paragraph separators."""
 
 
-def _escape(ch: str) -> str:
+def escape_char(ch: str) -> str:
+    """One character as the visible escape ``terminal_safe`` writes for it."""
     code = ord(ch)
     return f"\\x{code:02x}" if code <= 0xFF else (f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
 
 
-def _needs_escape(ch: str) -> bool:
+def needs_escape(ch: str) -> bool:
+    """Whether ``terminal_safe`` escapes this character (see its contract)."""
     code = ord(ch)
     if 0x20 <= code < 0x7F:
         return False
-    return code < 0x20 or unicodedata.category(ch) in _ESCAPED_CATEGORIES
+    return code < 0x20 or unicodedata.category(ch) in ESCAPED_CATEGORIES
 
 
 def terminal_safe(value: str) -> str:
@@ -48,7 +50,7 @@ def terminal_safe(value: str) -> str:
     """
     if value.isascii() and value.isprintable():
         return value
-    return "".join(_escape(ch) if _needs_escape(ch) else ch for ch in value)
+    return "".join(escape_char(ch) if needs_escape(ch) else ch for ch in value)
 
 
 def terminal_safe_json(text: str) -> str:
@@ -59,7 +61,7 @@ def terminal_safe_json(text: str) -> str:
         return text
     out: list[str] = []
     for ch in text:
-        if not _needs_escape(ch) or ch in "\n\t":
+        if not needs_escape(ch) or ch in "\n\t":
             out.append(ch)
             continue
         code = ord(ch)

@@ -16,19 +16,11 @@ from txfirewall.decide.policy import Policy
 from txfirewall.errors import InputFileError, InvalidRequestError
 from txfirewall.firewall import Firewall, FirewallConfig, stage_listener
 from txfirewall.model.request import Request
-from txfirewall.model.verdict import Decision, Verdict
+from txfirewall.model.verdict import Verdict
 from txfirewall.parse.request import parse_request
 
 CLOSE_TIMEOUT = 2.0
 """Seconds the app waits for analyses in flight when it quits (the fork is stopped after)."""
-
-
-def overridable(verdict: Verdict, policy: Policy) -> bool:
-    """A block the user may override: the policy allows it and no unconditional finding (an
-    unconditional rule, a deny-list entry) or unreadable request caused it."""
-    if verdict.decision is not Decision.BLOCK or not policy.allow_block_override:
-        return False
-    return verdict.error is None and not any(f.unconditional for f in verdict.findings)
 
 
 class Analyser:

@@ -9,8 +9,9 @@ from typing import Any
 
 from textual.message import Message
 
+from txfirewall.decide.decision import overridable
 from txfirewall.errors import EnvironmentFailure, TxFirewallError
-from txfirewall.tui.analyser import Analyser, overridable
+from txfirewall.tui.analyser import Analyser
 from txfirewall.tui.messages import AnalysisFailed, StageStarted, VerdictReady
 from txfirewall.tui.verdict_doc import read_verdict
 

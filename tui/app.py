@@ -288,7 +288,11 @@ class TxFirewallApp(App[int]):
             self.post_message(ChoiceFailed(key, "not connected to the proxy"))
             return
         try:
-            done = await (client.confirm(item.held_id) if approve else client.reject(item.held_id))
+            # A held block (marked override by the proxy) is released only by a confirmation that says
+            # so; the app sends it after the second confirmation (``begin_approval``).
+            done = await (
+                client.confirm(item.held_id, override=item.overridable) if approve else client.reject(item.held_id)
+            )
         except ControlChannelError as exc:
             self.post_message(ChoiceFailed(key, str(exc)))
             return

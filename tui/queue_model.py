@@ -14,6 +14,11 @@ OUTCOMES = {
         "Approved: the proxy checks it once more and sends it on to the node, unless the chain changed"
         " while it was held (then the wallet is told 4001 and the audit log says why)."
     ),
+    "overridden": (
+        "Block overridden: the proxy checks it once more and sends it on to the node, unless something new"
+        " blocks it or its effects changed while it was held (then the wallet is told 4001 and the audit log"
+        " says why)."
+    ),
     "rejected": "Rejected: the wallet was told 4001 (user rejected).",
     "timeout": "Expired: not confirmed in time; the wallet was told 4001.",
     "closed": "The proxy closed before a choice; the wallet was told 4001.",
@@ -76,7 +81,7 @@ class QueueItem:
         return self.doc.decision if self.doc is not None else None
 
     def resolve(self, approved: bool, reason: str) -> None:
-        """The proxy ended the hold (``confirmed``, ``rejected``, ``timeout``, ``closed``)."""
+        """The proxy ended the hold (``confirmed``, ``overridden``, ``rejected``, ``timeout``, ``closed``)."""
         if approved:
             self.state = ItemState.APPROVED
         else:
@@ -106,6 +111,7 @@ def held_item(held: Mapping[str, Any], queue: Mapping[str, QueueItem], *, now: f
     expires = held.get("expires")
     item.doc, item.held_id, item.state = doc, held_id, ItemState.HELD
     item.expires = float(expires) if isinstance(expires, int | float) else None
-    # A block reaches the queue only from a proxy whose policy lets the user override it, marked so.
+    # A block reaches the queue only from a proxy whose policy lets the user override it, marked so
+    # (and the proxy releases it only when the confirmation says override: ``_send_choice``).
     item.overridable = doc.decision == "block" and held.get("override") is True
     return item

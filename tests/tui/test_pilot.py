@@ -4,7 +4,8 @@
 * a request held by a running ``ProxyServer`` appears in the queue and is released only by the
   typed confirmation (a single Enter, a wrong word do nothing); the choice is in the proxy's
   audit log, listed by History;
-* a block is final unless the policy allows an override, and then needs two confirmations;
+* a block is final unless the policy allows an override, and then needs two confirmations, also
+  when a proxy holds it (the proxy releases it only for a confirmation that says override);
 * markup in a token's symbol shows literally; control and bidi characters show as escapes.
 """
 
@@ -185,6 +186,66 @@ async def test_reject_on_a_held_request_refuses_it_to_the_wallet(proxy: ProxySer
         (item,) = app.queue.values()
         await wait_for(pilot, lambda: item.state is ItemState.REJECTED, what="the resolution")
         assert await _choices_in_history(pilot, app) == ["rejected"], "the choice is in the audit log"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def overriding_proxy(mainnet: AnvilNode, tmp_path: Path) -> AsyncIterator[ProxyServer]:
+    """A proxy whose policy allows overriding a block (``[confirm] allow_block_override``)."""
+    config = ProxyConfig(
+        upstream=mainnet.url, listen_port=0, control_file=tmp_path / "control.json", hold_timeout=60, rate_burst=1000
+    )
+    firewall = FirewallConfig(
+        rpc_url=mainnet.url,
+        chain_id=CHAIN_ID,
+        history=load_history(HISTORY),
+        policy=Policy(allow_block_override=True),
+    )
+    audit = AuditLog(tmp_path / "audit.jsonl", durable=False)
+    async with ProxyServer(config, firewall, audit=audit) as server:
+        await server.firewall.start()
+        yield server
+
+
+async def test_a_held_block_is_released_only_after_the_phrase_and_the_override(overriding_proxy: ProxyServer) -> None:
+    """The drainer claim (value-to-scam-selector: a block, not unconditional), held by a proxy whose
+    policy allows overrides: a single Enter does nothing at either step, the typed phrase alone
+    releases nothing, and only then typing ``override`` sends it to the node."""
+    proxy = overriding_proxy
+    assert proxy.audit is not None
+    app = local_app(proxy=ProxyAddress(control_file=proxy.control_file), audit_path=proxy.audit.path)
+    async with httpx.AsyncClient(timeout=90) as wallet, app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.proxy_connected, what="the control channel")
+        sent = asyncio.create_task(
+            wallet.post(
+                proxy.url, content=load_request("e_drainer_claim.json"), headers={"content-type": "application/json"}
+            )
+        )
+        await wait_for(pilot, lambda: any(i.state is ItemState.HELD for i in app.queue.values()), what="the hold")
+        (item,) = app.queue.values()
+        assert item.doc is not None and item.doc.decision == "block" and item.overridable
+        await showing(pilot, "BLOCK", "1 held")
+        assert "allows an override" in pane_text(app)
+
+        await pilot.press("enter")  # a stray Enter on the queue
+        await pilot.press("a")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("enter")  # Enter alone
+        await showing(pilot, "Enter alone does not approve")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press(*challenge_for(item.doc), "enter")
+        assert isinstance(app.screen, OverrideScreen), "the phrase leads to the second confirmation, not the node"
+        await pilot.press("enter")  # Enter alone, again
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, OverrideScreen) and item.state is ItemState.HELD
+        assert len(await _held_now(proxy)) == 1 and not sent.done(), "still held: no override was confirmed"
+
+        await pilot.press(*SECOND_CONFIRMATION, "enter")
+        reply = (await asyncio.wait_for(sent, 60)).json()
+        assert reply["error"]["message"] == "No Signer available", "forwarded to the node: the proxy released it"
+        await wait_for(pilot, lambda: item.state is ItemState.APPROVED, what="the resolution")
+        assert "Block overridden" in pane_text(app)
+        assert await _held_now(proxy) == []
+        assert await _choices_in_history(pilot, app) == ["overridden"], "the override is in the audit log"
 
 
 async def test_a_proxy_that_is_not_running_is_shown_as_lost(tmp_path: Path) -> None:

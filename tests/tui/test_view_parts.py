@@ -270,8 +270,9 @@ def test_the_readme_names_the_keys_and_screens() -> None:
 
 
 def test_a_held_block_is_overridable_only_when_the_proxy_marks_it_so(sample_docs: dict[str, VerdictDoc]) -> None:
-    """Today's proxy refuses every block at once (it holds warnings only); a proxy that holds a
-    block must say ``"override": true`` for the app to offer the two confirmations."""
+    """A proxy holds a block only when its policy lets the user override it, and then says
+    ``"override": true``: only that makes the app offer the two confirmations (and send the
+    override with the confirmation)."""
     block = dict(sample_docs["block"].data)
     held = {"id": "h1", "method": "eth_sendTransaction", "origin": "https://x.example", "verdict": block}
     assert (item := held_item(held, {}, now=0.0)) is not None and not item.overridable

@@ -1,4 +1,5 @@
-"""Policy TOML parsing, and the decide stage (``decide`` and ``score``)."""
+"""Policy TOML parsing, and the decide stage (``decide``, ``score``, and which blocks the user may
+override: ``overridable``, ``blocking_rules``)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from txfirewall.decide.decision import decide, score
+from txfirewall.decide.decision import blocking_rules, decide, overridable, score
 from txfirewall.decide.policy import Policy, RuleOverride, load_policy, policy_from_mapping
 from txfirewall.errors import InputFileError
 from txfirewall.model.findings import Confidence, Finding, Severity
-from txfirewall.model.verdict import Decision
+from txfirewall.model.intent import Intent, IntentKind
+from txfirewall.model.simulation import Simulation, SimulationStatus
+from txfirewall.model.verdict import Decision, Verdict
 
 ALICE = "0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4"
 BOB = "0x79482941438f16cC093e6Fb410BaA77A9823026F"
@@ -301,3 +304,43 @@ def test_score_is_monotone_in_severity(n: int) -> None:
                 assert score([finding(s) for s in raised]) >= base, (combo, i, higher)
         for extra in SEVERITIES:
             assert score([finding(s) for s in (*combo, extra)]) >= base
+
+
+# --------------------------------------------------------------------------------------------
+# block overrides
+
+
+def verdict_of(*findings: Finding, policy: Policy, error: str | None = None) -> Verdict:
+    return Verdict(
+        decision=decide(findings, policy),
+        score=score(findings),
+        findings=findings,
+        intent=Intent(kind=IntentKind.CONTRACT_CALL, summary="a call"),
+        simulation=Simulation(status=SimulationStatus.SKIPPED),
+        method="eth_sendTransaction",
+        error=error,
+    )
+
+
+def test_a_block_is_overridable_only_when_the_policy_allows_and_nothing_unconditional_caused_it() -> None:
+    on, off = Policy(allow_block_override=True), Policy()
+    high = finding(Severity.HIGH, rule="value-to-scam-selector")
+    assert overridable(verdict_of(high, policy=on), on)
+    assert not overridable(verdict_of(high, policy=off), off), "off by default"
+    final = finding(Severity.LOW, rule="eth-sign-raw-hash", unconditional=True)
+    assert not overridable(verdict_of(high, final, policy=on), on), "an unconditional finding is final"
+    assert not overridable(verdict_of(high, policy=on, error="InvalidJsonError"), on), "an unreadable request"
+    warn = verdict_of(finding(Severity.MEDIUM), policy=on)
+    assert warn.decision is Decision.WARN and not overridable(warn, on), "only a block is overridden"
+
+
+def test_blocking_rules_are_the_unconditional_ones_and_those_at_the_block_threshold() -> None:
+    findings = [
+        finding(Severity.CRITICAL, rule="a"),
+        finding(Severity.HIGH, rule="b"),
+        finding(Severity.MEDIUM, rule="c"),
+        finding(Severity.INFO, rule="d", unconditional=True),
+    ]
+    assert blocking_rules(findings, Policy()) == {"a", "b", "d"}
+    assert blocking_rules(findings, Policy(block_at=Severity.CRITICAL)) == {"a", "d"}
+    assert blocking_rules([finding(Severity.MEDIUM)], Policy()) == frozenset()

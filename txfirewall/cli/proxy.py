@@ -3,7 +3,9 @@
 Point the wallet (MetaMask custom RPC, Rabby, Frame, a script, ``cast --rpc-url``) at the
 listen address: reads go to the upstream untouched; every signing request is analysed first;
 blocks are refused with EIP-1193 error 4001; warnings wait for you on the control channel
-(``txfirewall tui``, or its HTTP API; URL and token in the control file).
+(``txfirewall tui``, or its HTTP API; URL and token in the control file), and so do blocks no
+unconditional finding caused when the policy says ``[confirm] allow_block_override = true``
+(released only by a confirmation that says override).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def register(sub: Any) -> None:
     proxy.add_argument(
         "--allow-method", action="append", default=[], help="a read method to forward unanalysed (repeatable)"
     )
-    proxy.add_argument("--hold-timeout", type=float, default=120.0, help="seconds a warning waits for you (120)")
+    proxy.add_argument("--hold-timeout", type=float, default=120.0, help="seconds a held request waits for you (120)")
     proxy.add_argument("--analysis-timeout", type=float, default=30.0, help="seconds an analysis may take (30)")
     proxy.add_argument("--control", default="127.0.0.1:0", help="HOST:PORT of the control channel (loopback)")
     proxy.add_argument("--control-file", type=Path, help="where to write the control URL and token")
@@ -109,6 +111,12 @@ def run(args: argparse.Namespace) -> int:
         async with ProxyServer(config, firewall_config, audit=audit) as proxy:
             print(f"txfirewall proxy: listening on {proxy.url}, forwarding to {config.upstream}", flush=True)
             print(f"txfirewall proxy: control channel {proxy.control_url} (token in {proxy.control_file})", flush=True)
+            if firewall_config.policy.allow_block_override:
+                print(
+                    "txfirewall proxy: the policy allows overriding blocks: a block no unconditional finding "
+                    "caused is held for you (confirm it with override), not refused",
+                    flush=True,
+                )
             await proxy.serve_forever()
 
     try:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from txfirewall.decide.policy import Policy
 from txfirewall.model.findings import Finding, Severity
-from txfirewall.model.verdict import Decision
+from txfirewall.model.verdict import Decision, Verdict
 
 _WEIGHT = {
     Severity.INFO: 0,
@@ -37,3 +37,19 @@ def decide(findings: Sequence[Finding], policy: Policy) -> Decision:
     if worst >= policy.warn_at:
         return Decision.WARN
     return Decision.ALLOW
+
+
+def blocking_rules(findings: Sequence[Finding], policy: Policy) -> frozenset[str]:
+    """The rules whose findings block under ``policy``: unconditional ones, and those at or above
+    the block threshold. What a block rests on: an override confirms these and nothing else."""
+    return frozenset(f.rule for f in findings if f.unconditional or f.severity >= policy.block_at)
+
+
+def overridable(verdict: Verdict, policy: Policy) -> bool:
+    """A block the user may override (``[confirm] allow_block_override``): the policy allows it,
+    and no unconditional finding (an unconditional rule, a deny-list entry) nor an unreadable
+    request caused it. The one definition: the proxy holds such a block instead of refusing it,
+    and the terminal app offers the two confirmations for it."""
+    if verdict.decision is not Decision.BLOCK or not policy.allow_block_override:
+        return False
+    return verdict.error is None and not any(f.unconditional for f in verdict.findings)

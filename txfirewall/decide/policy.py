@@ -24,12 +24,13 @@ spenders = ["0x..."]   # never approve these (allowances, permits, operator appr
 origins = ["evil.example"]  # never sign for these sites (and their subdomains)
 
 [confirm]
-allow_block_override = false  # true: the terminal app may approve a block, after two confirmations
+allow_block_override = false  # true: a block may be approved (app, proxy hold) after two confirmations
 ```
 Findings of unconditional rules (``eth-sign-raw-hash``) always block unless the rule is disabled
 here, in the policy file, on purpose. ``[confirm] allow_block_override`` never reaches them: only
-blocks without an unconditional finding can be overridden. Without ``--policy``, the CLI reads ``$TXFIREWALL_POLICY``,
-else ``$XDG_CONFIG_HOME/txfirewall/policy.toml`` (``~/.config/...``) when it exists.
+blocks without an unconditional finding can be overridden (``decide.decision.overridable``).
+Without ``--policy``, the CLI reads ``$TXFIREWALL_POLICY``, else
+``$XDG_CONFIG_HOME/txfirewall/policy.toml`` (``~/.config/...``) when it exists.
 """
 
 from __future__ import annotations
@@ -93,8 +94,8 @@ class Policy:
     denylist: DenyList = DenyList()
     allow_block_override: bool = False
     """``[confirm] allow_block_override``: a block that no unconditional finding (rule or deny
-    list) caused may be approved by the user, with a second confirmation (the terminal app). Off
-    by default: a block is final."""
+    list) caused may be approved by the user, with a second confirmation (the terminal app; the
+    proxy holds such a block instead of refusing it). Off by default: a block is final."""
 
     def override(self, rule_id: str) -> RuleOverride:
         return self.rules.get(rule_id, NO_OVERRIDE)

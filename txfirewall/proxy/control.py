@@ -1,8 +1,12 @@
 """The control channel: the user's side of held requests, on loopback, behind a token.
 
-``GET /v1/held`` lists the held requests with their verdicts; ``POST /v1/held/{id}/confirm`` and
-``/reject`` decide one; ``GET /v1/events`` is a WebSocket that sends a snapshot and then every
-hold and resolution as it happens (the terminal app is its client). Every call needs
+``GET /v1/held`` lists the held requests with their verdicts (each with ``override``: true for a
+block the policy lets the user override); ``POST /v1/held/{id}/confirm`` and ``/reject`` decide
+one. Confirming a held block needs the JSON body ``{"override": true}``: without it the answer is
+409 and the hold stays, so a client that confirms everything like a warning cannot release a
+block (an empty body, or ``{}``, confirms a warning; any other body is 400). ``GET /v1/events`` is
+a WebSocket that sends a snapshot and then every hold and resolution as it happens (the terminal
+app is its client). Every call needs
 ``Authorization: Bearer <token>``; the token is random per run and written with the URL to a file
 only the user can read (mode 0600), which is how a client finds the proxy.
 """
@@ -20,7 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from txfirewall.model.json_values import JsonValue
-from txfirewall.proxy.holds import Holds
+from txfirewall.proxy.holds import Holds, OverrideNotConfirmed
 
 
 def default_control_file() -> Path:
@@ -68,7 +72,17 @@ def build_control_app(holds: Holds, token: str) -> web.Application:
     async def decide(request: web.Request) -> web.Response:
         held_id = request.match_info["id"]
         action = request.match_info["action"]
-        done = holds.confirm(held_id) if action == "confirm" else holds.reject(held_id)
+        if action == "confirm":
+            try:
+                override = _override_field(await request.read())
+            except ValueError as exc:
+                return web.json_response({"error": str(exc)}, status=400)
+            try:
+                done = holds.confirm(held_id, override=override)
+            except OverrideNotConfirmed as exc:
+                return web.json_response({"error": str(exc), "override_required": True}, status=409)
+        else:
+            done = holds.reject(held_id)
         if not done:
             return web.json_response({"error": f"no held request {held_id} (decided or expired)"}, status=404)
         return web.json_response({"id": held_id, "action": action})
@@ -106,3 +120,19 @@ def build_control_app(holds: Holds, token: str) -> web.Application:
     app.router.add_post("/v1/held/{id}/{action:confirm|reject}", decide)
     app.router.add_get("/v1/events", events)
     return app
+
+
+def _override_field(body: bytes) -> bool:
+    """The confirm call's body: empty, or a JSON object whose only key is ``override`` (a bool)."""
+    if not body.strip():
+        return False
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError('the confirm body must be JSON: {} or {"override": true}') from None
+    if not isinstance(data, dict) or set(data) - {"override"}:
+        raise ValueError("the confirm body must be a JSON object whose only key is override")
+    override = data.get("override", False)
+    if not isinstance(override, bool):
+        raise ValueError("override must be true or false")
+    return override

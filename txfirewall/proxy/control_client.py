@@ -6,6 +6,7 @@ async with ControlClient.from_control_file(default_control_file()) as control:
     async for event in control.events(): # {"type": "snapshot", "held": [...]}, then "held" / "resolved"
         ...
     await control.confirm("h1")          # False: already decided or expired
+    await control.confirm("h2", override=True)  # a held block ("override": true): overrides it
 ```
 
 The URL and token come from the control file the proxy writes (mode 0600), or are given
@@ -80,30 +81,34 @@ class ControlClient:
             raise ControlChannelError("the control channel answered /v1/held without a list of held requests")
         return held
 
-    async def confirm(self, held_id: str) -> bool:
-        """Let a held request through. False: no such hold (decided, expired or never held)."""
-        return await self._decide(held_id, "confirm")
+    async def confirm(self, held_id: str, *, override: bool = False) -> bool:
+        """Let a held request through. False: no such hold (decided, expired or never held). A held
+        block (its ``override`` is true) is released only with ``override=True``, the user's
+        explicit override; without it the proxy refuses (``ControlChannelError``) and keeps it."""
+        return await self._decide(held_id, "confirm", {"override": True} if override else None)
 
     async def reject(self, held_id: str) -> bool:
         """Refuse a held request. False: no such hold."""
         return await self._decide(held_id, "reject")
 
-    async def _decide(self, held_id: str, action: str) -> bool:
+    async def _decide(self, held_id: str, action: str, body: dict[str, Any] | None = None) -> bool:
         if not held_id or not all(c.isalnum() or c in "-_" for c in held_id):
             raise ControlChannelError(f"not a held request id: {held_id!r}")
         try:
-            await self._call("POST", f"/v1/held/{held_id}/{action}")
+            await self._call("POST", f"/v1/held/{held_id}/{action}", body)
         except _NotFound:
             return False
         return True
 
-    async def _call(self, method: str, path: str) -> dict[str, Any]:
+    async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         try:
-            async with self._http().request(method, self.url + path) as response:
+            async with self._http().request(method, self.url + path, json=body) as response:
                 if response.status == 404:
                     raise _NotFound(path)
                 if response.status == 401:
                     raise ControlChannelError("the proxy refused the control token (is it the proxy that wrote it?)")
+                if response.status in (400, 409):
+                    raise ControlChannelError(f"the proxy refused it: {await _error_of(response)}")
                 if response.status != 200:
                     raise ControlChannelError(f"the control channel answered HTTP {response.status} to {path}")
                 data = await response.json(content_type=None)
@@ -135,6 +140,16 @@ class ControlClient:
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise ControlChannelError(f"the control channel at {self.url} failed: {exc or type(exc).__name__}") from exc
         raise ControlChannelError(f"the proxy at {self.url} closed the event socket")
+
+
+async def _error_of(response: aiohttp.ClientResponse) -> str:
+    """The control channel's ``{"error": ...}`` text (the proxy's own words), or the status."""
+    try:
+        data = await response.json(content_type=None)
+    except ValueError:
+        data = None
+    error = data.get("error") if isinstance(data, dict) else None
+    return error if isinstance(error, str) else f"HTTP {response.status}"
 
 
 class _NotFound(Exception):

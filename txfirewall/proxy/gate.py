@@ -3,11 +3,14 @@
 A body is parsed once, strictly. Each call is a read (forwarded untouched), or is screened:
 analysed by the ``Firewall`` before anything is forwarded; allow forwards it, block answers
 EIP-1193 error 4001 with the verdict in ``data``, warn holds it for the user (and a confirmed one
-is analysed again before it is released: the chain may have changed meanwhile). When nothing was
-intercepted the upstream's reply goes back byte for byte; otherwise the batch is re-assembled in
-the order of the calls, each upstream reply matched to its call by id. Every failure on the
-signing path refuses the request with its reason (fail closed); a failing upstream is an error
-for reads.
+is analysed again before it is released: the chain may have changed meanwhile). A block the
+policy lets the user override (``[confirm] allow_block_override`` and no unconditional finding:
+``decide.decision.overridable``) is held too, marked ``override``; only a confirmation that says
+so releases it, and only if the check before release finds it blocked by nothing it was not
+blocked by when the user overrode it. When nothing was intercepted the upstream's reply goes back
+byte for byte; otherwise the batch is re-assembled in the order of the calls, each upstream reply
+matched to its call by id. Every failure on the signing path refuses the request with its reason
+(fail closed); a failing upstream is an error for reads.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from txfirewall.chain.rpc_client import RpcClient
+from txfirewall.decide.decision import blocking_rules, overridable
 from txfirewall.errors import TxFirewallError
 from txfirewall.firewall import Firewall
 from txfirewall.model.json_values import JsonValue
@@ -228,35 +232,46 @@ class Gate:
             )
         except TxFirewallError as exc:
             return await self._refused(call, origin, None, f"txfirewall could not analyse it: {exc}")
+        override = overridable(verdict, self.firewall.config.policy)
+        final = verdict.decision is Decision.BLOCK and not override
         sender = (verdict.sender or "").lower()
-        if self.accounts and sender and sender not in self.accounts and verdict.decision is not Decision.BLOCK:
+        if self.accounts and sender and sender not in self.accounts and not final:
             return await self._refused(
                 call, origin, verdict, f"{verdict.sender} is not an account this proxy signs for"
             )
         if verdict.decision is Decision.ALLOW:
             await self._audit(call, origin, verdict, "forwarded")
             return None
-        if verdict.decision is Decision.BLOCK:
+        if final:
             await self._audit(call, origin, verdict, "blocked")
             return RpcFailure(USER_REJECTED, _blocked_message(verdict), verdict.to_json())
         key = hashlib.sha256(encode([call.method, (call.obj or {}).get("params"), origin]).encode()).hexdigest()
-        decision = await self.holds.hold(key, call.method, origin, verdict)
-        await self._audit(call, origin, verdict, "confirmed" if decision.approved else decision.reason)
+        decision = await self.holds.hold(key, call.method, origin, verdict, override=override)
+        await self._audit(call, origin, verdict, decision.reason)  # confirmed, overridden, rejected, timeout, closed
         if decision.approved:
-            changed = await self._changed_while_held(request, origin, verdict)
+            changed = await self._changed_while_held(
+                request, origin, verdict, overridden=decision.reason == "overridden"
+            )
             return None if changed is None else await self._refused(call, origin, None, changed)
         why = {"rejected": "rejected by the user", "timeout": "not confirmed in time", "closed": "the proxy closed"}
+        what = "blocked this request and held it for an override" if override else "held this request"
         return RpcFailure(
             USER_REJECTED,
-            f"txfirewall held this request ({_rules(verdict)}) and it was {why.get(decision.reason, decision.reason)}",
+            f"txfirewall {what} ({_rules(verdict)}) and it was {why.get(decision.reason, decision.reason)}",
             verdict.to_json(),
         )
 
-    async def _changed_while_held(self, request: dict[str, Any], origin: str | None, held: Verdict) -> str | None:
+    async def _changed_while_held(
+        self, request: dict[str, Any], origin: str | None, held: Verdict, *, overridden: bool = False
+    ) -> str | None:
         """A confirmed request is analysed again right before it is released: the chain may have
         changed while the user looked (RELIABILITY A8 47 and A6.4, the 143 ETH drained ~30 s after a
         benign-looking simulation: code or an upgradeable proxy's implementation swapped between the
-        check and the send). None: release it; otherwise why it is refused (fail closed)."""
+        check and the send). None: release it; otherwise why it is refused (fail closed).
+
+        A block is released only when ``overridden`` (the user overrode that block) and the new
+        verdict is still overridable and blocked by no rule the held one was not blocked by: a new
+        unconditional finding, or another rule now blocking, is something the user never saw."""
         try:
             async with asyncio.timeout(self.config.analysis_timeout):
                 again = await self.firewall.analyze(request, origin=origin)
@@ -264,8 +279,16 @@ class Gate:
             return f"the check before release did not finish within {self.config.analysis_timeout:g}s"
         except TxFirewallError as exc:
             return f"the check before release failed: {exc}"
-        if again.decision is Decision.BLOCK:
+        if again.decision is Decision.BLOCK and not overridden:
             return f"the chain changed while it was held and it is blocked now ({_rules(again)})"
+        if again.decision is Decision.BLOCK:
+            policy = self.firewall.config.policy
+            if not overridable(again, policy):
+                final = ", ".join(dict.fromkeys(f.rule for f in again.findings if f.unconditional))
+                return f"the check before release found a block that cannot be overridden ({final or _rules(again)})"
+            new = blocking_rules(again.findings, policy) - blocking_rules(held.findings, policy)
+            if new:
+                return f"the chain changed while it was held and now other rules block it ({', '.join(sorted(new))})"
         first, now = held.simulation, again.simulation
         if now.status is SimulationStatus.FAILED and first.status is not SimulationStatus.FAILED:
             return "it could not be simulated again before release"

@@ -1,5 +1,8 @@
 """Requests held for the user's decision: a warn verdict waits here until the control channel
-confirms or rejects it, or until the timeout rejects it.
+confirms or rejects it, or until the timeout rejects it. So does a block the policy lets the user
+override (``[confirm] allow_block_override``, ``decide.decision.overridable``): its hold is marked
+``override`` and only a confirmation that says ``override`` releases it (``OverrideNotConfirmed``
+otherwise: the hold stays), so a client that confirms it like a warning cannot let a block through.
 
 An identical request re-sent while held (a wallet retrying) joins the same hold instead of
 queueing a second prompt. A burst of signing requests from one origin is rate-limited before it
@@ -21,7 +24,8 @@ from txfirewall.model.verdict import Verdict
 
 @dataclass(frozen=True)
 class Decision:
-    """How a hold ended: ``approved`` and why (``confirmed``, ``rejected``, ``timeout``, ``closed``)."""
+    """How a hold ended: ``approved`` and why (``confirmed``; ``overridden``: a block's override
+    confirmed; ``rejected``, ``timeout``, ``closed``)."""
 
     approved: bool
     reason: str
@@ -40,6 +44,8 @@ class Held:
     expires: float
     future: asyncio.Future[Decision] = field(repr=False)
     waiters: int = 1
+    override: bool = False
+    """A block held because the policy lets the user override it: releasing it needs ``override``."""
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -49,8 +55,13 @@ class Held:
             "created": round(self.created, 3),
             "expires": round(self.expires, 3),
             "waiters": self.waiters,
+            "override": self.override,
             "verdict": self.verdict.to_json(),
         }
+
+
+class OverrideNotConfirmed(Exception):
+    """A confirmation of a held block that did not say ``override``: nothing was decided."""
 
 
 Listener = Callable[[str, dict[str, JsonValue]], None]
@@ -78,8 +89,11 @@ class Holds:
     def pending(self) -> list[Held]:
         return sorted(self._by_id.values(), key=lambda h: h.created)
 
-    async def hold(self, key: str, method: str, origin: str | None, verdict: Verdict) -> Decision:
-        """Wait for the user's decision on this request (or join the hold of an identical one)."""
+    async def hold(
+        self, key: str, method: str, origin: str | None, verdict: Verdict, *, override: bool = False
+    ) -> Decision:
+        """Wait for the user's decision on this request (or join the hold of an identical one).
+        ``override``: a block the user may override (see ``confirm``)."""
         held = self._by_key.get(key)
         if held is not None:
             held.waiters += 1
@@ -95,6 +109,7 @@ class Holds:
                 created=now,
                 expires=now + self.timeout,
                 future=loop.create_future(),
+                override=override,
             )
             self._by_id[held.id] = held
             self._by_key[key] = held
@@ -102,8 +117,19 @@ class Holds:
             self._emit("held", held.to_json())
         return await asyncio.shield(held.future)
 
-    def confirm(self, held_id: str) -> bool:
-        return self._resolve(held_id, Decision(True, "confirmed"))
+    def confirm(self, held_id: str, *, override: bool = False) -> bool:
+        """Release a held request. False: no such hold. A held block (``Held.override``) needs
+        ``override=True`` (it ends ``overridden``); without it ``OverrideNotConfirmed`` is raised
+        and the hold stays. ``override`` on a warning changes nothing: it ends ``confirmed``."""
+        held = self._by_id.get(held_id)
+        if held is None:
+            return False
+        if held.override and not override:
+            raise OverrideNotConfirmed(
+                f"{held_id} is a blocked request: releasing it overrides the block, which needs "
+                '{"override": true} in the confirmation (the hold stays)'
+            )
+        return self._resolve(held_id, Decision(True, "overridden" if held.override else "confirmed"))
 
     def reject(self, held_id: str) -> bool:
         return self._resolve(held_id, Decision(False, "rejected"))

@@ -59,6 +59,12 @@ def register(sub: Any) -> None:
     )
     proxy.add_argument("--hold-timeout", type=float, default=120.0, help="seconds a warning waits for you (120)")
     proxy.add_argument("--analysis-timeout", type=float, default=30.0, help="seconds an analysis may take (30)")
+    proxy.add_argument(
+        "--sign-burst", type=int, default=20, help="signing requests a site may send at once (20; then --sign-rate)"
+    )
+    proxy.add_argument(
+        "--sign-rate", type=float, default=1.0, help="signing requests a second per site after the burst (1)"
+    )
     proxy.add_argument("--control", default="127.0.0.1:0", help="HOST:PORT of the control channel (loopback)")
     proxy.add_argument("--control-file", type=Path, help="where to write the control URL and token")
     proxy.add_argument("--audit-log", type=Path, help="audit log path (default: the state directory)")
@@ -93,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
             allow_methods=frozenset(args.allow_method),
             hold_timeout=args.hold_timeout,
             analysis_timeout=args.analysis_timeout,
+            rate_burst=args.sign_burst,
+            rate_per_second=args.sign_rate,
             control_host=control_host,
             control_port=control_port,
             control_file=args.control_file,

@@ -107,7 +107,7 @@ class Proxy:
     workdir: Path
 
 
-def start_proxy(upstream: str, chain_id: int, workdir: Path, sign_rate: float) -> Proxy:
+def start_proxy(upstream: str, chain_id: int, workdir: Path, sign_rate: float, profile: Path | None = None) -> Proxy:
     port = free_port()
     env = {
         **os.environ,
@@ -119,8 +119,10 @@ def start_proxy(upstream: str, chain_id: int, workdir: Path, sign_rate: float) -
         "TXFIREWALL_SIGNATURES_DB": str(workdir / "absent.db"),
     }
     env.pop("TXFIREWALL_POLICY", None)
+    profiler = ["-m", "cProfile", "-o", str(profile.resolve())] if profile else []
     cmd = [
         sys.executable,
+        *profiler,
         "-m",
         "txfirewall.cli.main",
         "proxy",
@@ -410,6 +412,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, help="stop after this many (default rate x duration)")
     parser.add_argument("--max-in-flight", type=int, default=256, help="outstanding requests at most (default 256)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--sign-share", type=float, default=SIGN_SHARE, help=f"signing requests' share ({SIGN_SHARE})")
+    parser.add_argument("--batch-share", type=float, default=BATCH_SHARE, help=f"read batches' share ({BATCH_SHARE})")
+    parser.add_argument("--profile", type=Path, help="run the proxy under cProfile, writing its stats here")
     parser.add_argument("--out", type=Path, help="write the report here (Markdown)")
     parser.add_argument("--json", type=Path, help="write the summary as JSON here")
     args = parser.parse_args(argv)
@@ -427,9 +432,10 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         options = AnvilOptions(load_state=FIXTURES / "state.json", chain_id=manifest["chain_id"], accounts=0)
         with AnvilNode.start(options) as node:
-            proxy = start_proxy(node.url, manifest["chain_id"], workdir, args.rate * SIGN_SHARE)
+            proxy = start_proxy(node.url, manifest["chain_id"], workdir, args.rate * args.sign_share, args.profile)
             try:
                 load = Load(proxy.url, args.rate, args.duration, max_requests, args.max_in_flight, args.seed)
+                load.sign_share, load.batch_share = args.sign_share, args.batch_share
                 print(f"soak: {args.rate:g}/s for {args.duration:g} s against {proxy.url} (upstream {node.url})")
                 print(
                     f"{'t':>5} {'sent':>6} {'ok':>6} {'rate/s':>7} {'p50ms':>6} {'p95ms':>6} {'p99ms':>7} "
@@ -565,12 +571,13 @@ def write_report(
         f"- Load: {args.rate:g} requests/s open loop for {args.duration:g} s (at most {summary['max_requests']:,} requests, "
         f"{args.max_in_flight} in flight), one client process; the proxy (`txfirewall proxy`, fixture history, audit log on) "
         "in its own process; upstream: anvil on the fixture chain; the proxy's own fork is a second anvil.",
-        "- Mix: 80% single reads (eth_blockNumber, eth_getBalance, eth_call, eth_getBlockByNumber), 15% read batches "
-        "of 2-20 with random ids (ints, ints past 2**53, strings), 5% signing requests (allowed: "
+        f"- Mix: {1 - args.sign_share - args.batch_share:.0%} single reads (eth_blockNumber, eth_getBalance, eth_call, "
+        f"eth_getBlockByNumber), {args.batch_share:.0%} read batches of 2-20 with random ids (ints, ints past 2**53, "
+        f"strings), {args.sign_share:.0%} signing requests (allowed: "
         + ", ".join(ALLOWED)
         + "; blocked: "
         + ", ".join(BLOCKED)
-        + f"), the proxy started with `--sign-burst 100 --sign-rate {max(1.0, args.rate * SIGN_SHARE * 2):g}` (default 20, then 1 a second per site).",
+        + f"), the proxy started with `--sign-burst 100 --sign-rate {max(1.0, args.rate * args.sign_share * 2):g}` (default 20, then 1 a second per site).",
         "",
         "## Verdict",
         "",

@@ -7,9 +7,11 @@ Round trips are counted by the delaying loopback proxy; no test asserts on time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,6 +24,7 @@ from txfirewall.firewall import Firewall, FirewallConfig
 from txfirewall.model.simulation import SimulationStatus
 from txfirewall.model.verdict import Decision
 from txfirewall.pipeline import StageTimeouts
+from txfirewall.simulate.fork import Fork
 
 from ..conftest import FIXTURES, load_request
 from ..support.delay_proxy import DelayProxy
@@ -183,3 +186,32 @@ async def test_token_metadata_is_read_once(private_mainnet: AnvilNode, manifest:
     assert first_calls == 3 + 1, "symbol, name and decimals, once, and the balance"
     assert second_calls == 1, "metadata served from the cache; only the balance is read"
     assert {t.symbol for t in second.tokens} == {"USDX"} and first.intent.summary.startswith("Send 1 USDX")
+
+
+def _anvil_children() -> set[int]:
+    """Anvil processes this test process started and that still run."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().split()
+        except OSError:
+            continue
+        if fields[1] == "(anvil)" and int(fields[3]) == os.getpid() and fields[2] != "Z":
+            found.add(int(fields[0]))
+    return found
+
+
+async def test_a_fork_start_cancelled_midway_leaves_no_anvil_running(private_mainnet: AnvilNode) -> None:
+    before = _anvil_children()
+    for delay in (0.005, 0.02, 0.05, 0.1):
+        task = asyncio.create_task(Fork.open(private_mainnet.url))
+        await asyncio.sleep(delay)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            fork = await task
+            await fork.close()  # it finished before the cancel arrived
+    for _ in range(100):
+        if _anvil_children() == before:
+            break
+        await asyncio.sleep(0.1)
+    assert _anvil_children() == before

@@ -270,3 +270,15 @@ async def test_websocket_reads_and_a_subscription_pass_through(private_mainnet: 
             await ws.send_str(load_request("e_drainer_claim.json").decode())
             refused = json.loads((await ws.receive(timeout=60)).data)
             assert refused["error"]["code"] == 4001
+
+
+async def test_a_warning_nobody_confirms_is_rejected_at_the_timeout(mainnet: AnvilNode, tmp_path: Path) -> None:
+    config = ProxyConfig(upstream=mainnet.url, listen_port=0, control_file=tmp_path / "c.json", hold_timeout=1)
+    firewall = FirewallConfig(rpc_url=mainnet.url, chain_id=CHAIN_ID, history=load_history(FIXTURES / "history.jsonl"))
+    async with ProxyServer(config, firewall) as proxy, httpx.AsyncClient(timeout=60) as client:
+        await proxy.firewall.start()
+        reply = await client.post(proxy.url, content=load_request("j_nft_approval_for_all_drainer.json"), headers=JSON)
+        assert proxy.holds.pending() == [], "the hold is gone once it timed out"
+    error = reply.json()["error"]
+    assert error["code"] == 4001 and "not confirmed in time" in error["message"]
+    assert error["data"]["verdict"] == "warn"

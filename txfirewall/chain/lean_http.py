@@ -7,7 +7,8 @@ measured in one run on the 2-core dev machine); an analysis makes several reques
 and the head check runs before every analysis. This client does exactly what JSON-RPC over HTTP
 needs: POST a JSON body, read a ``Content-Length`` or chunked reply, keep the connection.
 Anything else (TLS, a proxy in the environment, an unexpected reply framing) is left to httpx:
-``eligible`` says no, or ``post`` raises ``Unsupported`` and the caller falls back.
+``eligible`` says no, or ``post`` raises ``Unsupported`` and the caller falls back (only for a
+request that may be sent twice: a send is never re-sent).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import base64
 import contextlib
 import urllib.parse
 import urllib.request
+import zlib
 
 MAX_HEADER_BYTES = 64 * 1024
 MAX_BODY_BYTES = 256 * 1024 * 1024
@@ -67,25 +69,35 @@ class LeanHttp:
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
 
-    async def post(self, body: bytes) -> tuple[int, bytes]:
+    async def post(self, body: bytes, *, retry_safe: bool = True) -> tuple[int, bytes]:
         """Send one POST; returns the status and the body. Raises ``OSError`` (connection) or
-        ``Unsupported``; the caller's timeout cancels it (the connection is then dropped)."""
+        ``Unsupported``; the caller's timeout cancels it (the connection is then dropped).
+
+        ``retry_safe=False`` (a send: the node must not get it twice) takes a new connection, so
+        there is no idle one the server may have closed, and never retries. Otherwise a request
+        whose reused connection turns out closed before any byte of the reply came back is sent
+        once more on a new connection (a keep-alive timeout on the server's side)."""
         request = (self._head + f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
-        reused = bool(self._idle)
+        reused = retry_safe and bool(self._idle)
         conn = self._idle.pop() if reused else await asyncio.open_connection(self.host, self.port)
         try:
             status, reply, keep = await self._exchange(conn, request)
-        except (ConnectionError, asyncio.IncompleteReadError) as exc:
+        except _Stale as exc:
             _drop(conn)
             if not reused:
-                raise ConnectionError(f"connection to {self.host}:{self.port} failed: {exc}") from exc
-            # The server closed the idle connection (keep-alive timeout): once more on a new one.
+                raise ConnectionError(f"connection to {self.host}:{self.port} failed: {exc.__cause__}") from exc
             conn = await asyncio.open_connection(self.host, self.port)
             try:
                 status, reply, keep = await self._exchange(conn, request)
+            except _Stale as again:
+                _drop(conn)
+                raise ConnectionError(f"connection to {self.host}:{self.port} failed: {again.__cause__}") from again
             except BaseException:
                 _drop(conn)
                 raise
+        except (ConnectionError, asyncio.IncompleteReadError) as exc:
+            _drop(conn)
+            raise ConnectionError(f"the connection to {self.host}:{self.port} broke mid-reply: {exc}") from exc
         except BaseException:
             _drop(conn)
             raise
@@ -99,9 +111,16 @@ class LeanHttp:
         self, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], request: bytes
     ) -> tuple[int, bytes, bool]:
         reader, writer = conn
-        writer.write(request)
-        await writer.drain()
-        head = await reader.readuntil(b"\r\n\r\n")
+        try:
+            writer.write(request)
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial:
+                raise
+            raise _Stale() from exc
+        except ConnectionError as exc:
+            raise _Stale() from exc
         if len(head) > MAX_HEADER_BYTES:
             raise Unsupported("reply headers too large")
         lines = head.decode("latin-1").split("\r\n")
@@ -115,17 +134,27 @@ class LeanHttp:
             if line:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
-        if headers.get("content-encoding", "identity").lower() != "identity":
-            raise Unsupported("compressed reply")
+        encoding = headers.get("content-encoding", "identity").lower()
+        if encoding not in ("identity", "gzip", "x-gzip", "deflate"):
+            raise Unsupported(f"reply encoded as {encoding!r}")
         keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
-        if headers.get("transfer-encoding", "").lower() == "chunked":
-            return status, await _read_chunked(reader), keep
         length = headers.get("content-length")
-        if length is None or not length.isdigit():
-            raise Unsupported("reply without a length")
-        if int(length) > MAX_BODY_BYTES:
-            raise Unsupported("reply too large")
-        return status, await reader.readexactly(int(length)), keep
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            data = await _read_chunked(reader)
+        elif length is not None and length.isdigit():
+            if int(length) > MAX_BODY_BYTES:
+                raise Unsupported("reply too large")
+            data = await reader.readexactly(int(length))
+        elif length is None:
+            keep = False  # the body ends when the server closes the connection
+            data = await reader.read(MAX_BODY_BYTES + 1)
+            while chunk := await reader.read(MAX_BODY_BYTES + 1 - len(data)):
+                data += chunk
+            if len(data) > MAX_BODY_BYTES:
+                raise Unsupported("reply too large")
+        else:
+            raise Unsupported(f"bad Content-Length {length!r}")
+        return status, _decoded(data, encoding), keep
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
@@ -146,6 +175,31 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
             raise Unsupported("reply too large")
         parts.append(await reader.readexactly(size))
         await reader.readexactly(2)
+
+
+class _Stale(Exception):
+    """The connection failed before any byte of the reply: the server may have closed it idle."""
+
+
+def _decoded(data: bytes, encoding: str) -> bytes:
+    """The body without its content coding (geth gzips replies), bounded against zip bombs."""
+    if encoding == "identity":
+        return data
+    wbits = 16 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+    try:
+        inflater = zlib.decompressobj(wbits)
+        out = inflater.decompress(data, MAX_BODY_BYTES + 1)
+    except zlib.error:
+        if encoding != "deflate":
+            raise Unsupported("a gzip reply that does not decompress") from None
+        try:  # "deflate" is sometimes sent raw, without the zlib header
+            inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = inflater.decompress(data, MAX_BODY_BYTES + 1)
+        except zlib.error:
+            raise Unsupported("a deflate reply that does not decompress") from None
+    if len(out) > MAX_BODY_BYTES or inflater.unconsumed_tail:
+        raise Unsupported("reply too large once decompressed")
+    return out
 
 
 def _drop(conn: tuple[asyncio.StreamReader, asyncio.StreamWriter]) -> None:

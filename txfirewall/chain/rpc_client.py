@@ -74,18 +74,26 @@ class RpcClient:
         status, data = await self.forward(content)
         return self._decode(status, data, content)
 
-    async def forward(self, content: bytes) -> tuple[int, bytes]:
-        """POST ``content`` as it is and return the node's HTTP status and body, untouched (the
-        proxy's pass-through). Transport failures raise ``UpstreamError``/``UpstreamTimeoutError``."""
+    async def forward(self, content: bytes, *, idempotent: bool = True) -> tuple[int, bytes]:
+        """POST ``content`` as it is and return the node's HTTP status and body (decompressed,
+        otherwise untouched: the proxy's pass-through). Transport failures raise
+        ``UpstreamError``/``UpstreamTimeoutError``. ``idempotent=False`` (it carries a send) is
+        never sent twice: no retry on another connection or transport."""
         if self._lean is not None:
             try:
                 async with asyncio.timeout(self._timeout):
-                    status, data = await self._lean.post(content)
+                    status, data = await self._lean.post(content, retry_safe=idempotent)
             except TimeoutError as exc:
                 raise UpstreamTimeoutError(f"{self.url} did not answer in time{_size(content)}") from exc
-            except lean_http.Unsupported:
+            except lean_http.Unsupported as exc:
                 lean, self._lean = self._lean, None  # this node answers in a way only httpx reads
                 await lean.aclose()
+                if not idempotent:
+                    raise UpstreamError(
+                        f"{self.url} answered in a form txfirewall cannot read ({exc}); the request may "
+                        "have been processed, so it was not sent again",
+                        hint="check the transaction on the node before you retry",
+                    ) from exc
             except OSError as exc:
                 raise _unreachable(self.url, content, exc) from exc
             else:

@@ -2,10 +2,12 @@
 
 A body is parsed once, strictly. Each call is a read (forwarded untouched), or is screened:
 analysed by the ``Firewall`` before anything is forwarded; allow forwards it, block answers
-EIP-1193 error 4001 with the verdict in ``data``, warn holds it for the user. When nothing was
-intercepted the upstream's reply goes back byte for byte; otherwise the batch is re-assembled by
-position, with the upstream's replies in the upstream's order. Every failure on the signing path
-refuses the request with its reason (fail closed); a failing upstream is an error for reads.
+EIP-1193 error 4001 with the verdict in ``data``, warn holds it for the user (and a confirmed one
+is analysed again before it is released: the chain may have changed meanwhile). When nothing was
+intercepted the upstream's reply goes back byte for byte; otherwise the batch is re-assembled in
+the order of the calls, each upstream reply matched to its call by id. Every failure on the
+signing path refuses the request with its reason (fail closed); a failing upstream is an error
+for reads.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from txfirewall.chain.rpc_client import RpcClient
 from txfirewall.errors import TxFirewallError
 from txfirewall.firewall import Firewall
 from txfirewall.model.json_values import JsonValue
+from txfirewall.model.simulation import SimulationStatus
 from txfirewall.model.verdict import Decision, Verdict
 from txfirewall.proxy.config import ProxyConfig
 from txfirewall.proxy.holds import Holds, RateLimiter
@@ -41,6 +44,7 @@ from txfirewall.proxy.jsonrpc import (
     parse_payload,
 )
 from txfirewall.proxy.methods import READ_METHODS, SUBSCRIPTION_METHODS
+from txfirewall.simulate.differential import compare
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +120,9 @@ class Gate:
             outgoing = body if untouched else self._encode_calls(forward, batch=payload.batch)
             reply = await self._forward(outgoing, forward, batch=payload.batch)
             if isinstance(reply, bytes):
-                if untouched:
-                    return reply or None
-                parsed = loads_exact(reply) if reply else []
+                if untouched and reply.strip():
+                    return reply
+                parsed = loads_exact(reply) if reply.strip() else []
                 upstream = parsed if isinstance(parsed, list) else [parsed]
             else:
                 for call in forward:
@@ -128,7 +132,15 @@ class Gate:
             only = payload.calls[0]
             if only.index in answers:
                 return encode(answers[only.index]).encode()
-            return encode(upstream[0]).encode() if upstream and only.has_id else None
+            if not only.has_id:
+                return None
+            if not upstream and not forward:
+                return None  # a subscription call: its reply went out on the client's socket
+            if not upstream:  # an empty 200 from the node: the call is not left unanswered
+                return encode(
+                    error_object(only.id, RpcFailure(INTERNAL_ERROR, "the upstream node sent no reply"))
+                ).encode()
+            return encode(upstream[0]).encode()
         out = assemble(payload.calls, answers, upstream)
         return encode(out).encode() if out else None
 
@@ -137,14 +149,19 @@ class Gate:
         objs = [c.obj for c in calls]
         return encode(objs if batch else objs[0]).encode()
 
-    async def _forward(self, outgoing: bytes, calls: Sequence[Call], *, batch: bool) -> bytes | RpcFailure:
-        """The upstream's reply, checked to be whole JSON (never half a body passed on as success)."""
+    async def _forward(
+        self, outgoing: bytes, calls: Sequence[Call], *, batch: bool, idempotent: bool | None = None
+    ) -> bytes | RpcFailure:
+        """The upstream's reply, checked to be whole JSON (never half a body passed on as success).
+        A body carrying anything but reads is never sent twice (no transport retry)."""
+        if idempotent is None:
+            idempotent = all(c.method in self.reads for c in calls)
         limit = self.config.upstream_batch_limit
         if batch and len(calls) > limit:
             parts: list[Any] = []
             for start in range(0, len(calls), limit):
                 piece = await self._forward(
-                    self._encode_calls(calls[start : start + limit], batch=True), [], batch=True
+                    self._encode_calls(calls[start : start + limit], batch=True), [], batch=True, idempotent=idempotent
                 )
                 if isinstance(piece, RpcFailure):
                     return piece
@@ -153,13 +170,18 @@ class Gate:
             return encode(parts).encode()
         try:
             async with asyncio.timeout(self.config.upstream_timeout):
-                status, data = await self.upstream.forward(outgoing)
+                status, data = await self.upstream.forward(outgoing, idempotent=idempotent)
         except TimeoutError:
             return RpcFailure(
                 INTERNAL_ERROR, f"the upstream node did not answer within {self.config.upstream_timeout:g}s"
             )
         except TxFirewallError as exc:
             return RpcFailure(INTERNAL_ERROR, f"the upstream node failed: {exc}")
+        except Exception as exc:  # noqa: BLE001 - the transport's own failures must stay JSON-RPC errors
+            # A reply cut off mid-body on a reused connection escapes the client as
+            # ``asyncio.IncompleteReadError``; uncaught it became aiohttp's HTTP 500 text page.
+            log.warning("upstream transport failure: %r", exc)
+            return RpcFailure(INTERNAL_ERROR, f"the upstream node failed: {type(exc).__name__}")
         if status != 200:
             return RpcFailure(INTERNAL_ERROR, f"the upstream node answered HTTP {status}")
         if len(data) > self.config.max_response_bytes:
@@ -221,13 +243,36 @@ class Gate:
         decision = await self.holds.hold(key, call.method, origin, verdict)
         await self._audit(call, origin, verdict, "confirmed" if decision.approved else decision.reason)
         if decision.approved:
-            return None
+            changed = await self._changed_while_held(request, origin, verdict)
+            return None if changed is None else await self._refused(call, origin, None, changed)
         why = {"rejected": "rejected by the user", "timeout": "not confirmed in time", "closed": "the proxy closed"}
         return RpcFailure(
             USER_REJECTED,
             f"txfirewall held this request ({_rules(verdict)}) and it was {why.get(decision.reason, decision.reason)}",
             verdict.to_json(),
         )
+
+    async def _changed_while_held(self, request: dict[str, Any], origin: str | None, held: Verdict) -> str | None:
+        """A confirmed request is analysed again right before it is released: the chain may have
+        changed while the user looked (RELIABILITY A8 47 and A6.4, the 143 ETH drained ~30 s after a
+        benign-looking simulation: code or an upgradeable proxy's implementation swapped between the
+        check and the send). None: release it; otherwise why it is refused (fail closed)."""
+        try:
+            async with asyncio.timeout(self.config.analysis_timeout):
+                again = await self.firewall.analyze(request, origin=origin)
+        except TimeoutError:
+            return f"the check before release did not finish within {self.config.analysis_timeout:g}s"
+        except TxFirewallError as exc:
+            return f"the check before release failed: {exc}"
+        if again.decision is Decision.BLOCK:
+            return f"the chain changed while it was held and it is blocked now ({_rules(again)})"
+        first, now = held.simulation, again.simulation
+        if now.status is SimulationStatus.FAILED and first.status is not SimulationStatus.FAILED:
+            return "it could not be simulated again before release"
+        divergence = compare(first, now, "the simulation the user confirmed")
+        if divergence is not None:
+            return f"its effects changed while it was held: {divergence.description}"
+        return None
 
     async def _refused(self, call: Call, origin: str | None, verdict: Verdict | None, reason: str) -> RpcFailure:
         await self._audit(call, origin, verdict, "refused", reason=reason)

@@ -102,17 +102,29 @@ class _Front:
             return _plain(415, "content type must be application/json")
         declared = request.content_length
         if declared is not None and declared > self.config.max_body_bytes:
-            return _plain(413, f"request body over {self.config.max_body_bytes} bytes")
+            return await self._too_large(request)
         try:
             async with asyncio.timeout(self.config.body_timeout):
                 body = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            return _plain(413, f"request body over {self.config.max_body_bytes} bytes")
+            return await self._too_large(request)
         except TimeoutError:
             return _plain(408, "request body not received in time")
         reply = await self.gate.handle(body, origin=_site_origin(request))
         response = web.Response(body=reply or b"", content_type="application/json")
         return self._cors(request, response)
+
+    async def _too_large(self, request: web.Request) -> web.StreamResponse:
+        """413, sent at once, then the connection is closed: aiohttp would otherwise go on reading
+        (and discarding) the rest of the body for up to 10 s ("lingering"), so a chunked body that
+        never ends would hold the connection past the limit instead of being cut off there."""
+        response = _plain(413, f"request body over {self.config.max_body_bytes} bytes")
+        response.force_close()
+        await response.prepare(request)
+        await response.write_eof()
+        if request.protocol is not None:
+            request.protocol.force_close()
+        return response
 
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Origin") is None:

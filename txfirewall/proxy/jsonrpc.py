@@ -59,10 +59,34 @@ class Payload:
     batch: bool
 
 
+class ExactNumber(Decimal):
+    """A JSON number that is not a plain integer (``1.0``, ``1e2``, ``1.50``, ``-0``), kept with the
+    token it was written as: ``encode`` writes that token back, so an id is echoed byte for byte
+    (``str(Decimal("1e2"))`` would be ``1E+2``, and ``int("-0")`` would come back as ``0``)."""
+
+    __slots__ = ("token",)
+    token: str
+
+    def __new__(cls, token: str) -> ExactNumber:
+        number = super().__new__(cls, token)
+        number.token = token
+        return number
+
+
+def _exact_int(token: str) -> int | ExactNumber:
+    return ExactNumber(token) if token == "-0" else int(token)
+
+
 def loads_exact(body: bytes | str) -> Any:
     """Strict JSON with exact numbers; raises ``MalformedJsonError`` / ``NonCanonicalKeyError``."""
     try:
-        return loads_bounded(body, object_pairs_hook=strict_pairs, parse_float=Decimal, parse_constant=_no_constant)
+        return loads_bounded(
+            body,
+            object_pairs_hook=strict_pairs,
+            parse_float=ExactNumber,
+            parse_int=_exact_int,
+            parse_constant=_no_constant,
+        )
     except json.JSONDecodeError as exc:
         raise MalformedJsonError(f"invalid JSON: {exc.msg}") from exc
     except UnicodeDecodeError as exc:
@@ -111,8 +135,11 @@ def _call(index: int, item: Any) -> Call:
         return Call(index, None, error=RpcFailure(INVALID_REQUEST, "a call must be a JSON object"))
     for key in item:
         if key not in _ENVELOPE and key.casefold() in _ENVELOPE:
-            # Go's decoder binds "METHOD" to method; read here it would be no method at all.
-            return Call(index, None, error=RpcFailure(INVALID_REQUEST, f"non-canonical key {key!r} refused"))
+            # Go's decoder binds "METHOD" to method; read here it would be no method at all. The
+            # answer keeps the call's id when it has a canonical one (no variant of "id" can be
+            # beside it: the strict reader refused those), so a batch client can match it.
+            same_id = item.get("id") if _valid_id(item.get("id")) else None
+            return Call(index, None, same_id, error=RpcFailure(INVALID_REQUEST, f"non-canonical key {key!r} refused"))
     has_id = "id" in item
     raw_id = item.get("id")
     if not _valid_id(raw_id):
@@ -129,7 +156,9 @@ def _call(index: int, item: Any) -> Call:
 
 
 def encode(value: Any) -> str:
-    """Compact JSON with exact numbers (``Decimal`` written as its digits)."""
+    """Compact JSON with exact numbers (``Decimal`` written as its digits, a parsed number as its token)."""
+    if isinstance(value, ExactNumber):
+        return value.token
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, Mapping):
@@ -156,16 +185,35 @@ def id_key(value: Any) -> tuple[str, str]:
 
 
 def assemble(calls: Sequence[Call], answers: Mapping[int, dict[str, Any]], upstream: Sequence[Any]) -> list[Any]:
-    """The batch response: our answers at their calls' positions, the upstream's in its own
-    order in the other slots; notifications get nothing."""
-    out: list[Any] = []
-    forwarded = iter(upstream)
+    """The batch response, in the order of the calls: our answers at their calls' positions, each
+    upstream reply at the position of the call with its id (a node may answer a batch in any order,
+    RELIABILITY A7.1: filling the slots in the node's order would hand a client that matches by
+    position the wrong results). Replies whose id matches no call fill the calls left without one,
+    in the node's order; a forwarded call the node did not answer at all gets an error, never
+    silence; notifications get nothing."""
+    slots: list[Any] = []
+    owners: dict[int, Call] = {}
+    pending: dict[tuple[str, str], list[int]] = {}
     for call in calls:
         if call.index in answers:
-            out.append(answers[call.index])
+            slots.append(answers[call.index])
         elif call.has_id:
-            nxt = next(forwarded, None)
-            if nxt is not None:
-                out.append(nxt)
-    out.extend(forwarded)
+            owners[len(slots)] = call
+            pending.setdefault(id_key(call.id), []).append(len(slots))
+            slots.append(None)
+    unmatched: list[Any] = []
+    for reply in upstream:
+        waiting = pending.get(id_key(reply.get("id"))) if isinstance(reply, Mapping) else None
+        if waiting:
+            slots[waiting.pop(0)] = reply
+        else:
+            unmatched.append(reply)
+    leftovers = iter(unmatched)
+    missing = RpcFailure(INTERNAL_ERROR, "the upstream node did not answer this call")
+    out: list[Any] = []
+    for pos, slot in enumerate(slots):
+        if slot is None:
+            slot = next(leftovers, None)
+        out.append(slot if slot is not None else error_object(owners[pos].id, missing))
+    out.extend(leftovers)
     return out

@@ -90,9 +90,21 @@ class Fork:
             accounts=0,
             no_storage_caching=True,
         )
-        node = await asyncio.to_thread(AnvilNode.start, options, startup_timeout=timeout)
+        starting = asyncio.ensure_future(asyncio.to_thread(AnvilNode.start, options, startup_timeout=timeout))
+        try:
+            node = await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            # The thread cannot be interrupted: stop the node it starts once it is up, or a
+            # cancelled start (a Firewall closed while its fork was starting) leaves anvil running.
+            starting.add_done_callback(_stop_started_node)
+            raise
         return cls(node, RpcClient(node.url, timeout=timeout), head, upstream_url)
 
     async def close(self) -> None:
         await self.client.aclose()
         await asyncio.to_thread(self.node.stop)
+
+
+def _stop_started_node(starting: asyncio.Future[AnvilNode]) -> None:
+    if not starting.cancelled() and starting.exception() is None:
+        starting.result().stop()

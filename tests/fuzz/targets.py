@@ -13,7 +13,6 @@ import json
 import tempfile
 import threading
 from collections.abc import Mapping
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from txfirewall.model.verdict import Verdict
 from txfirewall.parse.raw_tx import decode_raw_transaction
 from txfirewall.parse.request import parse_request
 from txfirewall.parse.unsigned_tx import decode_unsigned_transaction, looks_unsigned
-from txfirewall.proxy.jsonrpc import RpcFailure, encode, id_key, loads_exact, parse_payload
+from txfirewall.proxy.jsonrpc import ExactNumber, RpcFailure, encode, id_key, loads_exact, parse_payload
 from txfirewall.signatures import decode_request
 from txfirewall.signatures.calldata import decode_calldata
 from txfirewall.signatures.siwe import parse_siwe
@@ -267,11 +266,10 @@ def check_payload(body: bytes, *, max_batch: int = 100) -> None:
         assert (call.error is None) == bool(call.method), call
         if call.error is None or call.id is not None:
             again = loads_exact(encode({"id": call.id}))["id"]
-            # A fractional id written without its fraction (1.0, 1e2) comes back as an integer:
-            # tests/unit/test_fuzz_regressions.py holds that case (xfail until the proxy keeps the
-            # token); here only the value must survive.
-            same = id_key(again) == id_key(call.id) or (isinstance(call.id, Decimal) and Decimal(again) == call.id)
-            assert same, f"id {call.id!r} came back as {again!r}"
+            assert id_key(again) == id_key(call.id), f"id {call.id!r} came back as {again!r}"
+            if isinstance(call.id, ExactNumber):
+                # a fraction or exponent (1.0, 1e2, -0) is written back as the token it was sent as
+                assert encode(call.id) == call.id.token, call.id.token
 
 
 # --- the whole offline pipeline -------------------------------------------------------------------

@@ -110,18 +110,14 @@ def test_typed_data_with_a_long_chain_of_types() -> None:
         parse_request(json.dumps({**json.loads(request), "params": [ALICE, {**doc, "types": types}]}))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="txfirewall/proxy/jsonrpc.py writes a parsed fractional id back as str(Decimal): 1.0e1 is "
-    "echoed as 10, an integer, so the proxy's own answers (blocks, errors) carry another id than "
-    "the client sent; jsonrpc.py is being changed on the proxy-reliability branch (ExactNumber keeps "
-    "the token), which should make this pass",
-)
-@pytest.mark.parametrize("token", ["1.0e1", "1.3250485353881952e+16"])
+@pytest.mark.parametrize("token", ["1.0e1", "1.3250485353881952e+16", "1e2", "-0", "0.0", "1.50"])
 def test_proxy_echoes_a_fractional_id_as_sent(token: str) -> None:
-    # found by test_proxy_payload
+    # found by test_proxy_payload: 1.0e1 was written back as str(Decimal) and came out as 10, an
+    # integer, so the proxy's own answers (blocks, errors) carried another id than the client sent.
+    # Now the raw token is kept (ExactNumber) and written back byte for byte.
     body = ('{"jsonrpc": "2.0", "method": "eth_blockNumber", "id": ' + token + "}").encode()
     call = parse_payload(body, max_batch=100).calls[0]
+    assert encode({"id": call.id}) == '{"id":' + token + "}"
     again = loads_exact(encode({"id": call.id}))["id"]
     assert id_key(again) == id_key(call.id)
 

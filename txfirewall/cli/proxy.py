@@ -75,6 +75,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
     import logging
+    import signal
 
     from txfirewall.cli.check import emit_error, knowledge_config
     from txfirewall.errors import EnvironmentFailure, InputFileError, TxFirewallError
@@ -115,9 +116,17 @@ def run(args: argparse.Namespace) -> int:
 
     async def serve() -> None:
         async with ProxyServer(config, firewall_config, audit=audit) as proxy:
+            # SIGTERM (systemd, docker stop, kill) shuts down as Ctrl-C does: held requests are
+            # answered (refused), the fork is stopped, the log closed and the control file removed.
+            # Left to its default it killed the process with none of that (exit -15).
+            stopping = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGTERM, stopping.set)
             print(f"txfirewall proxy: listening on {proxy.url}, forwarding to {config.upstream}", flush=True)
             print(f"txfirewall proxy: control channel {proxy.control_url} (token in {proxy.control_file})", flush=True)
-            await proxy.serve_forever()
+            await stopping.wait()
+            loop.remove_signal_handler(signal.SIGTERM)
+            print("txfirewall proxy: SIGTERM: stopping (held requests are refused)", flush=True)
 
     try:
         asyncio.run(serve())

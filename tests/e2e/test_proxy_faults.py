@@ -318,9 +318,10 @@ async def test_a_full_disk_refuses_what_the_audit_log_cannot_record(rel_chain: A
 async def test_the_proxy_killed_with_requests_held_then_restarted(rel_chain: AnvilNode, tmp_path: Path) -> None:
     """A warned request is held; the proxy gets SIGKILL. The wallet's request ends at once with a
     dropped connection (no success, nothing sent); the analysis fork dies with the proxy; the
-    log shows the held request and verifies. Started again on the same port and log, the proxy
-    holds nothing (holds live in memory: the wallet asks again), the chain of the log goes on, and
-    the request asked again is held again, and rejected."""
+    log shows the held request and verifies. Started again on the same port and log (with a torn
+    tail added, as a power loss would leave), the proxy recovers the log, holds nothing (holds live
+    in memory: the wallet asks again), the chain of the log goes on, and the request asked again is
+    held again, and rejected."""
     log = tmp_path / "audit.jsonl"
     port = free_port()
     args = ["--chain-id", str(CHAIN_ID), "--history", str(FIXTURES / "history.jsonl"), "--audit-log", str(log)]
@@ -347,12 +348,17 @@ async def test_the_proxy_killed_with_requests_held_then_restarted(rel_chain: Anv
 
         after_kill = audit_verify(log)
         report = json.loads(after_kill.stdout)
-        # A record is one write(2): SIGKILL cannot cut one short. Were a line torn (a power loss),
-        # verify would say so, and only that, and the next start moves it aside.
-        problems = {p["kind"] for p in report["problems"]}
-        assert after_kill.returncode == 0 or problems == {"torn-line"}, after_kill.stdout
+        assert after_kill.returncode == 0, "a record is one write(2): SIGKILL cannot cut one short"
         assert audit_records(log)[-1]["choice"] == "held", "the held request is on record"
         seq_at_kill = report["last_seq"]
+        # What a power loss could leave (the kernel had half a page): verify says exactly that, and
+        # the next start moves the torn bytes aside and records the recovery.
+        with log.open("ab") as torn:
+            torn.write(b'{"hash":"0e1f')
+        out = audit_verify(log)
+        assert out.returncode == 5, out.stdout
+        [problem] = json.loads(out.stdout)["problems"]
+        assert problem["kind"] == "torn-line" and "crash mid-write" in problem["message"], problem
 
         again = await ProxyProcess.start(upstream=up.url, port=port, workdir=tmp_path, args=args)
         try:
@@ -376,5 +382,6 @@ async def test_the_proxy_killed_with_requests_held_then_restarted(rel_chain: Anv
         assert not again.control_file.exists(), "a clean stop removes its control file"
     report = assert_log_verifies(log)
     assert report["last_seq"] > seq_at_kill, "one chain across the restart"
+    assert [n["kind"] for n in report["notes"]] == ["recovered-torn-write"], report["notes"]
     choices = [r["choice"] for r in audit_records(log)]
     assert choices == ["held", "held", "rejected", "forwarded", "held", "closed"], choices

@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test check bench fixtures train train-check clean
+.PHONY: setup demo test check bench fuzz soak fixtures train train-check clean
 
 # editable_mode=compat: a plain path entry instead of an import hook, so mypy and other static
 # tools (in this repo or in a project that uses it) see the package.
@@ -36,6 +36,24 @@ test: setup check
 
 bench: setup
 	$(BIN)/python bench/run.py --out docs/benchmarks.md
+
+# Fuzz every parser with BUDGET inputs in all (tools/fuzz.py: the hypothesis targets in tests/fuzz, and
+# atheris's coverage-guided runs when it is installed), JOBS worker processes at a time; writes
+# FUZZ_REPORT. The default suite runs the same targets with 15 inputs each.
+BUDGET      ?= 20000
+JOBS        ?= 1
+FUZZ_REPORT ?= docs/fuzz_report.md
+fuzz: $(STAMP)
+	$(BIN)/python tools/fuzz.py --budget $(BUDGET) --jobs $(JOBS) --out $(FUZZ_REPORT)
+
+# Soak the proxy on loopback (tools/soak.py): RATE requests/s of reads, batches and signing requests for
+# DURATION seconds against a real proxy process and the fixture chain; writes SOAK_REPORT. CI's one-minute
+# soak is `make soak DURATION=60`.
+DURATION    ?= 60
+RATE        ?= 500
+SOAK_REPORT ?= docs/soak_report.md
+soak: setup
+	$(BIN)/python tools/soak.py --duration $(DURATION) --rate $(RATE) --out $(SOAK_REPORT)
 
 # Rebuild the fixture chain from its Solidity sources and the pinned npm packages' bytecode
 # (needs npm for solc and `npm pack`; not needed for demo/test, which use the committed artifacts).

@@ -4,8 +4,11 @@
 records every request body it receives and answers the way ``mode`` says: passing the request
 to a real node (``backend``) and returning its reply as is, gzip-compressed or with a batch's
 replies in reverse order; or failing the way real nodes and providers fail: a body cut off
-mid-stream (Content-Length or chunked), a complete but invalid JSON body, an HTTP error status
-with a success-looking body, no answer at all, or a dropped connection.
+mid-stream (Content-Length or chunked), a complete but invalid JSON body, a body that is not
+JSON at all (an HTML error page, binary bytes), an HTTP error status with a success-looking body,
+a slow answer (``delay`` seconds, then the node's reply), no answer at all, or a dropped
+connection. When the node behind it is gone (killed), the connection is dropped, as the node's
+own would be.
 
 ``DroppingWebSocketUpstream`` is an aiohttp WebSocket node that accepts one ``eth_subscribe``,
 sends one notification and then drops the connection (the subscription is gone upstream).
@@ -29,6 +32,8 @@ MODES = (
     "truncate",
     "truncate_chunked",
     "invalid_json",
+    "garbage",
+    "slow",
     "status",
     "hang",
     "close",
@@ -39,12 +44,16 @@ class MisbehavingUpstream:
     """``async with MisbehavingUpstream(node_url) as up: up.url``; set ``up.mode`` (and
     ``up.status`` for ``"status"``) before a request; ``up.bodies`` holds what was received."""
 
-    def __init__(self, backend: str | None = None, *, mode: str = "pass", status: int = 500) -> None:
+    def __init__(
+        self, backend: str | None = None, *, mode: str = "pass", status: int = 500, delay: float = 5.0
+    ) -> None:
         if mode not in MODES:
             raise ValueError(mode)
         self.backend = backend
         self.mode = mode
         self.status = status
+        self.delay = delay
+        """Seconds a ``"slow"`` answer waits before the node's reply."""
         self.bodies: list[bytes] = []
         self.url = ""
         self._server: asyncio.Server | None = None
@@ -52,6 +61,7 @@ class MisbehavingUpstream:
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = asyncio.Event()
+        self._answering = 0
 
     async def __aenter__(self) -> MisbehavingUpstream:
         self._client = httpx.AsyncClient(timeout=60.0)
@@ -91,6 +101,12 @@ class MisbehavingUpstream:
         """HTTP requests received."""
         return len(self.bodies)
 
+    async def idle(self, timeout: float) -> None:
+        """Until no request is being answered (a ``"slow"`` upstream has sent its late replies)."""
+        async with asyncio.timeout(timeout):
+            while self._answering:  # noqa: ASYNC110 - a counter, not an event: polled
+                await asyncio.sleep(0.05)
+
     # --- serving -------------------------------------------------------------------------------
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -104,8 +120,12 @@ class MisbehavingUpstream:
                 if body is None:
                     break
                 self.bodies.append(body)
-                if not await self._answer(body, writer):
-                    break
+                self._answering += 1
+                try:
+                    if not await self._answer(body, writer):
+                        break
+                finally:
+                    self._answering -= 1
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
         finally:
@@ -139,8 +159,24 @@ class MisbehavingUpstream:
             _write(writer, 200, b'{"jsonrpc":"2.0","id":1,"result":"0x1"')  # whole HTTP body, broken JSON
             await writer.drain()
             return True
-        reply = await self._backend(body)
-        if mode == "pass":
+        if mode == "garbage":
+            # Not JSON at all: what a captive portal, a misconfigured load balancer or a corrupted
+            # stream hands back with a 200.
+            _write(writer, 200, GARBAGE, extra="x-garbage: 1\r\n")
+            await writer.drain()
+            return True
+        if mode == "slow":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self.delay)
+            if self._closing.is_set():
+                return False
+        try:
+            reply = await self._backend(body)
+        except httpx.HTTPError:
+            # The node behind is gone (killed, or not back yet): drop the connection as it would.
+            writer.transport.abort()
+            return False
+        if mode in ("pass", "slow"):
             _write(writer, 200, reply)
         elif mode == "gzip":
             _write(writer, 200, gzip.compress(reply), extra="content-encoding: gzip\r\n")
@@ -164,6 +200,14 @@ class MisbehavingUpstream:
             return False
         await writer.drain()
         return True
+
+
+GARBAGE = (
+    b'<html><head><title>502 Bad Gateway</title></head><body>\x00\xff\xfe{"jsonrpc":'
+    + bytes(range(256))
+    + b"</body></html>"
+)
+"""A 200 body that is not JSON: an HTML page with binary bytes in it."""
 
 
 def _head(status: int, length: int, extra: str = "") -> bytes:

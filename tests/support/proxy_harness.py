@@ -19,6 +19,7 @@ import httpx
 
 from txfirewall.enrich.history_file import load_history
 from txfirewall.firewall import FirewallConfig
+from txfirewall.proxy.audit import AuditLog
 from txfirewall.proxy.config import DEFAULT_ORIGINS, ProxyConfig
 from txfirewall.proxy.control import read_control_file
 from txfirewall.proxy.service import ProxyServer
@@ -133,17 +134,20 @@ async def running_proxy(
     firewall_rpc: str | None = None,
     firewall_via_upstream: bool = False,
     wait_for_firewall: bool = True,
+    audit: AuditLog | None = None,
     **overrides: Any,
 ) -> AsyncIterator[Harness]:
     """A proxy of its own (for a test that needs other settings or a fresh upstream client), in
     front of ``upstream`` or of a new one answering in ``mode``. Its Firewall reads the node, or
-    ``firewall_rpc``, or the upstream itself (``firewall_via_upstream``: the node is down)."""
+    ``firewall_rpc``, or the upstream itself (``firewall_via_upstream``: as ``txfirewall proxy``
+    does, the analysis reads the node it forwards to, so a failing upstream fails both). ``audit``:
+    the log it writes (closed with the proxy)."""
     async with contextlib.AsyncExitStack() as stack:
         if upstream is None:
             upstream = await stack.enter_async_context(MisbehavingUpstream(node_url, mode=mode))
         config = proxy_config(upstream.url, control_file, **overrides)
         rpc = upstream.url if firewall_via_upstream else (firewall_rpc or node_url)
-        proxy = await stack.enter_async_context(ProxyServer(config, firewall_config(rpc)))
+        proxy = await stack.enter_async_context(ProxyServer(config, firewall_config(rpc), audit=audit))
         if wait_for_firewall:
             await proxy.firewall.start()
         harness = Harness(proxy, upstream, node_url)

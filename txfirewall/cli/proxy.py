@@ -61,6 +61,12 @@ def register(sub: Any) -> None:
     )
     proxy.add_argument("--hold-timeout", type=float, default=120.0, help="seconds a held request waits for you (120)")
     proxy.add_argument("--analysis-timeout", type=float, default=30.0, help="seconds an analysis may take (30)")
+    proxy.add_argument(
+        "--sign-burst", type=int, default=20, help="signing requests a site may send at once (20; then --sign-rate)"
+    )
+    proxy.add_argument(
+        "--sign-rate", type=float, default=1.0, help="signing requests a second per site after the burst (1)"
+    )
     proxy.add_argument("--control", default="127.0.0.1:0", help="HOST:PORT of the control channel (loopback)")
     proxy.add_argument("--control-file", type=Path, help="where to write the control URL and token")
     proxy.add_argument("--audit-log", type=Path, help="audit log path (default: the state directory)")
@@ -71,6 +77,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
     import logging
+    import signal
 
     from txfirewall.cli.check import emit_error, knowledge_config
     from txfirewall.errors import EnvironmentFailure, InputFileError, TxFirewallError
@@ -95,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
             allow_methods=frozenset(args.allow_method),
             hold_timeout=args.hold_timeout,
             analysis_timeout=args.analysis_timeout,
+            rate_burst=args.sign_burst,
+            rate_per_second=args.sign_rate,
             control_host=control_host,
             control_port=control_port,
             control_file=args.control_file,
@@ -109,6 +118,12 @@ def run(args: argparse.Namespace) -> int:
 
     async def serve() -> None:
         async with ProxyServer(config, firewall_config, audit=audit) as proxy:
+            # SIGTERM (systemd, docker stop, kill) shuts down as Ctrl-C does: held requests are
+            # answered (refused), the fork is stopped, the log closed and the control file removed.
+            # Left to its default it killed the process with none of that (exit -15).
+            stopping = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGTERM, stopping.set)
             print(f"txfirewall proxy: listening on {proxy.url}, forwarding to {config.upstream}", flush=True)
             print(f"txfirewall proxy: control channel {proxy.control_url} (token in {proxy.control_file})", flush=True)
             if firewall_config.policy.allow_block_override:
@@ -117,7 +132,9 @@ def run(args: argparse.Namespace) -> int:
                     "caused is held for you (confirm it with override), not refused",
                     flush=True,
                 )
-            await proxy.serve_forever()
+            await stopping.wait()
+            loop.remove_signal_handler(signal.SIGTERM)
+            print("txfirewall proxy: SIGTERM: stopping (held requests are refused)", flush=True)
 
     try:
         asyncio.run(serve())

@@ -209,4 +209,7 @@ def load_policy(path: Path) -> Policy:
         raise InputFileError(f"cannot read policy file {path}: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise InputFileError(f"policy file {path} is not valid TOML: {exc}") from exc
+    except RecursionError:
+        # tomllib recurses once per level of nested arrays or inline tables
+        raise InputFileError(f"policy file {path} nests arrays or tables too deeply") from None
     return policy_from_mapping(data, source=str(path))

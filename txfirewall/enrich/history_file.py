@@ -21,6 +21,7 @@ from txfirewall.model.untrusted_json import loads_bounded
 
 _DECIMAL = re.compile(r"[0-9]+", re.ASCII)
 """ASCII digits only: str.isdigit() accepts '²' and Arabic-Indic digits."""
+_MAX_DIGITS = len(str(2**256 - 1))
 
 
 class _HistoryLine(BaseModel):
@@ -56,6 +57,9 @@ class _HistoryLine(BaseModel):
     def _decimal(cls, v: str) -> str:
         if not _DECIMAL.fullmatch(v):
             raise ValueError("value must be a non-negative decimal string (wei or token base units)")
+        if len(v.lstrip("0")) > _MAX_DIGITS:
+            # int() refuses more than 4,300 digits with a bare ValueError; no amount needs 79
+            raise ValueError(f"value has more than {_MAX_DIGITS} digits: larger than any 256-bit amount")
         return v
 
 

@@ -17,7 +17,7 @@ import gzip
 import io
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -98,14 +98,21 @@ def _timestamp(raw: object) -> int:
     if raw is None:
         return -1
     if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
+        return _int64(raw)
     text = str(raw).strip()
     if text.isdigit():
-        return int(text)
+        return _int64(int(text))
     stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=dt.UTC)
     return int(stamp.timestamp())
+
+
+def _int64(value: int) -> int:
+    """Timestamps are stored as int64: a larger one is a bad row, not a crash building the array."""
+    if not -(2**63) <= value < 2**63:
+        raise ValueError(f"timestamp {value} is out of range")
+    return value
 
 
 def parse_row(row: Mapping[str, object]) -> tuple[bytes, bytes, int, int] | None:
@@ -220,7 +227,9 @@ def read_edges(path: Path) -> EdgeBatch:
         raise
     except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
         raise InputFileError(f"cannot read edges file {path}: {exc}") from exc
-    except (ValueError, TypeError, InvalidOperation, csv.Error) as exc:
+    except (ValueError, TypeError, ArithmeticError, csv.Error) as exc:
+        # ArithmeticError: decimal's InvalidOperation and Overflow ("1e1000000" ether), and the
+        # OverflowError of an infinite or too large value as a float weight
         raise InputFileError(f"{path.name} line {number}: {exc}") from exc
     return EdgeBatch(
         np.array(src, dtype="S20"),

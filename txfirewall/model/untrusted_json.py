@@ -45,7 +45,8 @@ def _reject_constant(name: str) -> Any:
 
 def loads_bounded(text: str | bytes, **kwargs: Any) -> Any:
     """``json.loads`` for untrusted text (requests, RPC replies, user files), under a nesting
-    bound: too deep raises ``json.JSONDecodeError`` ("nested too deeply"), never a crash."""
+    bound: too deep raises ``json.JSONDecodeError`` ("nested too deeply"), never a crash; so does
+    an integer too long for Python to convert ("number too long"), never a bare ``ValueError``."""
     # The limit is process-wide: two threads lowering and restoring it at once could leave it
     # stuck low, so the change is serialised (parsing holds the GIL anyway).
     with _LIMIT_LOCK:
@@ -56,6 +57,13 @@ def loads_bounded(text: str | bytes, **kwargs: Any) -> Any:
         except RecursionError:
             doc = text if isinstance(text, str) else ""
             raise json.JSONDecodeError("nested too deeply", doc, 0) from None
+        except json.JSONDecodeError:
+            raise
+        except ValueError as exc:
+            # An integer of more than 4,300 digits (sys.get_int_max_str_digits()): valid JSON
+            # that Python refuses to convert, with a bare ValueError.
+            doc = text if isinstance(text, str) else ""
+            raise json.JSONDecodeError(f"number too long ({exc})", doc, 0) from None
         finally:
             sys.setrecursionlimit(previous)
 

@@ -106,22 +106,31 @@ def validate_types(types: Any) -> dict[str, tuple[tuple[str, str], ...]]:
 
 
 def _check_acyclic(types: Mapping[str, tuple[tuple[str, str], ...]]) -> None:
+    """Depth-first, with an explicit stack: a chain of thousands of types (each holding the next)
+    must be a verdict, not a RecursionError."""
     state: dict[str, int] = {}
-
-    def visit(name: str, trail: tuple[str, ...]) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            raise TypedDataError("recursive types: " + " -> ".join((*trail, name)))
-        state[name] = 1
-        for _, ftype in types[name]:
-            base, _dims = _split_array(ftype)
-            if base in types:
-                visit(base, (*trail, name))
-        state[name] = 2
-
-    for name in types:
-        visit(name, ())
+    for root in types:
+        if state.get(root) == 2:
+            continue
+        state[root] = 1
+        trail = [root]
+        stack = [iter(types[root])]
+        while stack:
+            child = None
+            for _, ftype in stack[-1]:
+                base, _dims = _split_array(ftype)
+                if base in types and state.get(base) != 2:
+                    child = base
+                    break
+            if child is None:
+                state[trail.pop()] = 2
+                stack.pop()
+                continue
+            if state.get(child) == 1:
+                raise TypedDataError("recursive types: " + " -> ".join((*trail, child)))
+            state[child] = 1
+            trail.append(child)
+            stack.append(iter(types[child]))
 
 
 class _Walker:

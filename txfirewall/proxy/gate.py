@@ -10,7 +10,10 @@ so releases it, and only if the check before release finds it blocked by nothing
 blocked by when the user overrode it. When nothing was intercepted the upstream's reply goes back
 byte for byte; otherwise the batch is re-assembled in the order of the calls, each upstream reply
 matched to its call by id. Every failure on the signing path refuses the request with its reason
-(fail closed); a failing upstream is an error for reads.
+(fail closed): an analysis that fails or runs out of time, and an audit log that cannot record it
+(a full disk); a failing upstream is an error for reads. The audit log gets one record per
+screened request when it is decided, and one more when it is held (so a request held when the
+proxy died is still on record).
 """
 
 from __future__ import annotations
@@ -240,20 +243,32 @@ class Gate:
                 call, origin, verdict, f"{verdict.sender} is not an account this proxy signs for"
             )
         if verdict.decision is Decision.ALLOW:
-            await self._audit(call, origin, verdict, "forwarded")
-            return None
+            unrecorded = await self._audit(call, origin, verdict, "forwarded")
+            return None if unrecorded is None else await self._refused(call, origin, verdict, unrecorded)
         if final:
             await self._audit(call, origin, verdict, "blocked")
             return RpcFailure(USER_REJECTED, _blocked_message(verdict), verdict.to_json())
+        # Recorded when the hold starts, so a proxy killed while the user looks still leaves a trace
+        # of the request (the outcome is recorded again when it is decided).
+        unrecorded = await self._audit(call, origin, verdict, "held")
+        if unrecorded is not None:
+            return await self._refused(call, origin, verdict, unrecorded)
         key = hashlib.sha256(encode([call.method, (call.obj or {}).get("params"), origin]).encode()).hexdigest()
         decision = await self.holds.hold(key, call.method, origin, verdict, override=override)
-        await self._audit(call, origin, verdict, decision.reason)  # confirmed, overridden, rejected, timeout, closed
+        # confirmed, overridden, rejected, timeout, closed
+        unrecorded = await self._audit(call, origin, verdict, decision.reason)
         if decision.approved:
+            if unrecorded is not None:
+                return await self._refused(call, origin, verdict, unrecorded)
             changed = await self._changed_while_held(
                 request, origin, verdict, overridden=decision.reason == "overridden"
             )
             return None if changed is None else await self._refused(call, origin, None, changed)
-        why = {"rejected": "rejected by the user", "timeout": "not confirmed in time", "closed": "the proxy closed"}
+        why = {
+            "rejected": "rejected by the user",
+            "timeout": "not confirmed in time",
+            "closed": "refused: the proxy shut down",
+        }
         what = "blocked this request and held it for an override" if override else "held this request"
         return RpcFailure(
             USER_REJECTED,
@@ -303,9 +318,12 @@ class Gate:
 
     async def _audit(
         self, call: Call, origin: str | None, verdict: Verdict | None, choice: str, *, reason: str | None = None
-    ) -> None:
+    ) -> str | None:
+        """Append the record; None when it is written (or there is no log), else why it is not.
+        Nothing is forwarded that the log could not record: a full disk refuses sends (fail
+        closed) instead of letting them through unlogged, and never turns a block into an allow."""
         if self.audit is None:
-            return
+            return None
         record: dict[str, JsonValue] = {
             "method": call.method,
             "origin": origin,
@@ -323,6 +341,8 @@ class Gate:
             await asyncio.to_thread(self.audit, record)
         except Exception as exc:  # noqa: BLE001 - a full disk must not turn into an allow or a crash
             log.error("audit log append failed: %s", exc)
+            return f"the audit log could not record it ({exc})"
+        return None
 
 
 def _rules(verdict: Verdict) -> str:

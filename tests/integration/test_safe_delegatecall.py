@@ -1,0 +1,69 @@
+"""RELIABILITY.md A6.9, the Bybit / Safe{Wallet} theft (2025-02-21): the signers' page showed a
+transfer while they signed ``execTransaction`` with ``operation=1``, a DELEGATECALL from their Safe
+into the attacker's contract, which then ran with the Safe's storage and balance. A firewall that
+judges the bytes actually signed sees the delegatecall and, simulated, what it does.
+
+Here alice's 1-of-1 Safe on the fixture chain (1.5 ETH) delegatecalls the fixture's sweeper: run as
+the Safe, it sends the Safe's ETH to the sweeper's collector.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from eth_abi import encode
+from eth_utils import keccak
+
+from txfirewall.firewall import Firewall
+from txfirewall.model.verdict import Decision
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+ALICE = "0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4"
+SAFE_ETH = 1_500_000_000_000_000_000
+
+
+def _call(signature: str, types: list[str], args: list[Any]) -> bytes:
+    return keccak(text=signature)[:4] + encode(types, args)
+
+
+def exec_transaction(manifest: dict[str, Any], operation: int) -> dict[str, Any]:
+    """alice's Safe runs ``sweep([])`` on the sweeper: a CALL (0) or a DELEGATECALL (1). The
+    signature is the owner's pre-validated one (r = owner, v = 1), valid as alice sends it."""
+    contracts = manifest["contracts"]
+    signature = int(ALICE, 16).to_bytes(32, "big") + bytes(32) + b"\x01"
+    sweep = _call("sweep(address[])", ["address[]"], [[]])
+    data = _call(
+        "execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes)",
+        ["address", "uint256", "bytes", "uint8", "uint256", "uint256", "uint256", "address", "address", "bytes"],
+        [contracts["sweeper_7702"], 0, sweep, operation, 0, 0, 0, "0x" + "00" * 20, "0x" + "00" * 20, signature],
+    )
+    tx = {"from": ALICE, "to": contracts["alice_safe"], "value": "0x0", "data": "0x" + data.hex()}
+    return {"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction", "params": [tx]}
+
+
+async def test_a6_9_the_delegatecall_and_what_it_does_are_seen(firewall: Firewall, manifest: dict[str, Any]) -> None:
+    verdict = await firewall.analyze(exec_transaction(manifest, 1))
+    safe = manifest["contracts"]["alice_safe"].lower()
+    frames = [(f.call_type, f.caller.lower(), (f.target or "").lower()) for f in verdict.simulation.frames]
+    sweeper = manifest["contracts"]["sweeper_7702"].lower()
+    assert ("DELEGATECALL", safe, sweeper) in frames, "the Safe runs the sweeper's code as itself"
+    lost = [c for c in verdict.simulation.changes if c.address.lower() == safe]
+    assert [c.delta for c in lost] == [-SAFE_ETH], "the simulation shows the Safe emptied"
+    called = await firewall.analyze(exec_transaction(manifest, 0))
+    assert not [c for c in called.simulation.changes if c.address.lower() == safe], "a CALL moves nothing"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="txfirewall allows it, with no finding: the asset rules judge the sender's own balances, not "
+    "those of a Safe the sender owns, and no rule flags a Safe DELEGATECALL (operation=1) into a "
+    "contract that is not one of Safe's libraries (MultiSend, SignMessageLib). A detection gap for the "
+    "rules (heuristics/), reported with issue 13's reliability catalogue",
+)
+async def test_a6_9_a_safe_delegatecall_that_empties_the_safe_is_not_allowed(
+    firewall: Firewall, manifest: dict[str, Any]
+) -> None:
+    verdict = await firewall.analyze(exec_transaction(manifest, 1))
+    assert verdict.decision is not Decision.ALLOW, [f.rule for f in verdict.findings]

@@ -20,6 +20,7 @@ import argparse
 import concurrent.futures
 import datetime as dt
 import json
+import math
 import os
 import platform
 import re
@@ -139,9 +140,10 @@ def plan(budget: int, use_atheris: bool) -> list[tuple[str, str, int]]:
     hyp_budget = budget if not use_atheris else int(budget * (1 - ATHERIS_SHARE))
     weights = {n: HYPOTHESIS_WEIGHTS.get(n, 1.0) for n in names}
     total = sum(weights.values())
-    jobs = [("hypothesis", n, max(1, int(hyp_budget * w / total))) for n, w in weights.items()]
+    # Shares are rounded up, so a run is never short of its budget (a 1M budget once ran 999,987).
+    jobs = [("hypothesis", n, max(1, math.ceil(hyp_budget * w / total))) for n, w in weights.items()]
     if use_atheris:
-        each = max(1, (budget - hyp_budget) // len(ATHERIS_TARGETS))
+        each = max(1, math.ceil((budget - hyp_budget) / len(ATHERIS_TARGETS)))
         jobs += [("atheris", n, each) for n in ATHERIS_TARGETS]
     # the longest first, so two workers finish together
     return sorted(jobs, key=lambda j: -j[2] / (1 if j[0] == "hypothesis" else 20))

@@ -57,6 +57,7 @@ from txfirewall.heuristics.recipients import (
     tokens_to_token_contract,
 )
 from txfirewall.heuristics.rule import Rule
+from txfirewall.heuristics.safe import safe_delegatecall_unknown_target, safe_funds_leave_via_delegatecall
 from txfirewall.heuristics.sanity import (
     broken_address_checksum,
     creation_without_code,
@@ -152,6 +153,8 @@ BUILTIN_RULES: tuple[Rule[Any], ...] = (
     unusual_for_you,
     order_paid_in_unknown_token,
     overwrites_existing_delegation,
+    safe_delegatecall_unknown_target,
+    safe_funds_leave_via_delegatecall,
 )
 
 ENTRY_POINT_GROUP = "txfirewall.rules"

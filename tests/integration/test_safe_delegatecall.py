@@ -28,16 +28,20 @@ def _call(signature: str, types: list[str], args: list[Any]) -> bytes:
     return keccak(text=signature)[:4] + encode(types, args)
 
 
-def exec_transaction(manifest: dict[str, Any], operation: int) -> dict[str, Any]:
-    """alice's Safe runs ``sweep([])`` on the sweeper: a CALL (0) or a DELEGATECALL (1). The
-    signature is the owner's pre-validated one (r = owner, v = 1), valid as alice sends it."""
+def exec_transaction(
+    manifest: dict[str, Any], operation: int, target: str | None = None, inner: bytes | None = None
+) -> dict[str, Any]:
+    """alice's Safe runs ``sweep([])`` on the sweeper (or ``inner`` on ``target``): a CALL (0) or a
+    DELEGATECALL (1). The signature is the owner's pre-validated one (r = owner, v = 1), valid as
+    alice sends it."""
     contracts = manifest["contracts"]
     signature = int(ALICE, 16).to_bytes(32, "big") + bytes(32) + b"\x01"
-    sweep = _call("sweep(address[])", ["address[]"], [[]])
+    sweep = _call("sweep(address[])", ["address[]"], [[]]) if inner is None else inner
+    to = contracts["sweeper_7702"] if target is None else target
     data = _call(
         "execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes)",
         ["address", "uint256", "bytes", "uint8", "uint256", "uint256", "uint256", "address", "address", "bytes"],
-        [contracts["sweeper_7702"], 0, sweep, operation, 0, 0, 0, "0x" + "00" * 20, "0x" + "00" * 20, signature],
+        [to, 0, sweep, operation, 0, 0, 0, "0x" + "00" * 20, "0x" + "00" * 20, signature],
     )
     tx = {"from": ALICE, "to": contracts["alice_safe"], "value": "0x0", "data": "0x" + data.hex()}
     return {"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction", "params": [tx]}
@@ -55,15 +59,22 @@ async def test_a6_9_the_delegatecall_and_what_it_does_are_seen(firewall: Firewal
     assert not [c for c in called.simulation.changes if c.address.lower() == safe], "a CALL moves nothing"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="txfirewall allows it, with no finding: the asset rules judge the sender's own balances, not "
-    "those of a Safe the sender owns, and no rule flags a Safe DELEGATECALL (operation=1) into a "
-    "contract that is not one of Safe's libraries (MultiSend, SignMessageLib). A detection gap for the "
-    "rules (heuristics/), reported with issue 13's reliability catalogue",
-)
 async def test_a6_9_a_safe_delegatecall_that_empties_the_safe_is_not_allowed(
     firewall: Firewall, manifest: dict[str, Any]
 ) -> None:
     verdict = await firewall.analyze(exec_transaction(manifest, 1))
     assert verdict.decision is not Decision.ALLOW, [f.rule for f in verdict.findings]
+    rules = {f.rule for f in verdict.findings}
+    assert {"safe-delegatecall-unknown-target", "safe-funds-leave-via-delegatecall"} <= rules, rules
+
+
+async def test_a6_9_a_safe_batch_through_multisend_call_only_is_not_flagged(
+    firewall: Firewall, manifest: dict[str, Any]
+) -> None:
+    """Safe{Wallet}'s own batches DELEGATECALL the canonical MultiSendCallOnly: not the Bybit shape."""
+    pay = bytes([0]) + bytes.fromhex(ALICE[2:]) + (10**15).to_bytes(32, "big") + (0).to_bytes(32, "big")
+    batch = _call("multiSend(bytes)", ["bytes"], [pay])
+    request = exec_transaction(manifest, 1, manifest["contracts"]["safe_multisend_call_only"], batch)
+    verdict = await firewall.analyze(request)
+    rules = {f.rule for f in verdict.findings}
+    assert not rules & {"safe-delegatecall-unknown-target", "safe-funds-leave-via-delegatecall"}, rules

@@ -40,6 +40,7 @@ from txfirewall.model.origin import DomainListKind
 from txfirewall.model.primitives import MAX_UINT256, ZERO_ADDRESS, Address, ChainId, to_address
 from txfirewall.model.simulation import (
     AssetKind,
+    CallFrame,
     CodeChange,
     CodeChangeKind,
     Divergence,
@@ -844,4 +845,98 @@ def _on_state_confirmed(seconds_ago: float) -> AnalysisContext:
 RULE_FIXTURES["stale-chain-state"] = (
     lambda: _on_state_confirmed(300.0),
     lambda: _on_state_confirmed(0.2),
+)
+
+
+# --- Safe DELEGATECALL (RELIABILITY A6.9, the Bybit class) ---
+
+SAFE = to_address("0x5aFE3855358E112B5647B952709E6165e1c1eEEe")
+SAFE_MULTISEND_CALL_ONLY = to_address("0x9641d764fc13c8B624c04430C7356C1C7C8102e2")
+"""MultiSendCallOnly 1.4.1 at its canonical address (safe-global/safe-deployments)."""
+SAFE_EXEC = "execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes)"
+SAFE_EXEC_TYPES = [
+    "address",
+    "uint256",
+    "bytes",
+    "uint8",
+    "uint256",
+    "uint256",
+    "uint256",
+    "address",
+    "address",
+    "bytes",
+]
+
+
+def safe_exec(target: str, operation: int, inner: bytes = b"") -> str:
+    """``execTransaction`` calldata: the Safe runs ``inner`` on ``target`` (0 CALL, 1 DELEGATECALL)."""
+    args = [target, 0, inner, operation, 0, 0, 0, ZERO_ADDRESS, ZERO_ADDRESS, b""]
+    return _calldata(SAFE_EXEC, SAFE_EXEC_TYPES, args)
+
+
+def safe_tx_typed(target: str, operation: int) -> AnalysisContext:
+    """An owner's ``eth_signTypedData_v4`` of a SafeTx for SAFE."""
+    fields = (
+        ("to", "address"),
+        ("value", "uint256"),
+        ("data", "bytes"),
+        ("operation", "uint8"),
+        ("safeTxGas", "uint256"),
+        ("baseGas", "uint256"),
+        ("gasPrice", "uint256"),
+        ("gasToken", "address"),
+        ("refundReceiver", "address"),
+        ("nonce", "uint256"),
+    )
+    doc = {
+        "types": {
+            "EIP712Domain": [{"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
+            "SafeTx": [{"name": n, "type": t} for n, t in fields],
+        },
+        "primaryType": "SafeTx",
+        "domain": {"chainId": 7357, "verifyingContract": SAFE},
+        "message": {
+            "to": target,
+            "value": "0",
+            "data": "0x",
+            "operation": operation,
+            "safeTxGas": "0",
+            "baseGas": "0",
+            "gasPrice": "0",
+            "gasToken": ZERO_ADDRESS,
+            "refundReceiver": ZERO_ADDRESS,
+            "nonce": "7",
+        },
+    }
+    request = {"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [ALICE, json.dumps(doc)]}
+    return ctx_for(request)
+
+
+def safe_drained(target: str, *, frame: bool = True) -> AnalysisContext:
+    """SAFE DELEGATECALLs ``target``; simulated, 1.5 ETH leaves SAFE for DRAINER."""
+    ctx = ctx_for(tx(SAFE, safe_exec(target, 1)))
+    out = Transfer(AssetKind.NATIVE, None, SAFE, DRAINER, 1_500_000_000_000_000_000)
+    frames = (CallFrame(1, "DELEGATECALL", SAFE, to_address(target), 0, None),) if frame else ()
+    sim = Simulation(
+        status=SimulationStatus.SUCCESS,
+        block_number=51,
+        gas_used=80_000,
+        transfers=(out,),
+        changes=net_changes((out,)),
+        frames=frames,
+    )
+    return replace(ctx, simulation=sim)
+
+
+RULE_FIXTURES.update(
+    {
+        "safe-delegatecall-unknown-target": (
+            lambda: ctx_for(tx(SAFE, safe_exec(DRAINER, 1))),
+            lambda: ctx_for(tx(SAFE, safe_exec(SAFE_MULTISEND_CALL_ONLY, 1))),
+        ),
+        "safe-funds-leave-via-delegatecall": (
+            lambda: safe_drained(DRAINER),
+            lambda: safe_drained(SAFE_MULTISEND_CALL_ONLY),
+        ),
+    }
 )

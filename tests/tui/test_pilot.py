@@ -119,7 +119,8 @@ async def _held_now(server: ProxyServer) -> list[dict[str, Any]]:
 
 
 async def _choices_in_history(pilot: Pilot[Any], app: TxFirewallApp) -> list[str]:
-    """The choices the History screen lists (newest first): what the proxy's audit log holds."""
+    """The choices the History screen lists (newest first): what the proxy's audit log holds (a held
+    request is recorded when the hold starts and again when it is decided)."""
     await pilot.press("h")
     screen = app.screen
     assert isinstance(screen, HistoryScreen)
@@ -164,7 +165,9 @@ async def test_a_held_request_appears_and_is_released_only_by_the_typed_confirma
         await wait_for(pilot, lambda: item.state is ItemState.APPROVED, what="the resolution")
         assert "Approved: the proxy checks it once more and sends it on" in pane_text(app)
         assert await _held_now(proxy) == []
-        assert await _choices_in_history(pilot, app) == ["confirmed"], "the choice is in the audit log"
+        assert await _choices_in_history(pilot, app) == ["confirmed", "held"], (
+            "the hold and the choice are in the audit log"
+        )
 
 
 async def test_reject_on_a_held_request_refuses_it_to_the_wallet(proxy: ProxyServer) -> None:
@@ -185,7 +188,9 @@ async def test_reject_on_a_held_request_refuses_it_to_the_wallet(proxy: ProxySer
         assert reply["error"]["code"] == 4001 and "rejected by the user" in reply["error"]["message"]
         (item,) = app.queue.values()
         await wait_for(pilot, lambda: item.state is ItemState.REJECTED, what="the resolution")
-        assert await _choices_in_history(pilot, app) == ["rejected"], "the choice is in the audit log"
+        assert await _choices_in_history(pilot, app) == ["rejected", "held"], (
+            "the hold and the choice are in the audit log"
+        )
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -245,7 +250,9 @@ async def test_a_held_block_is_released_only_after_the_phrase_and_the_override(o
         await wait_for(pilot, lambda: item.state is ItemState.APPROVED, what="the resolution")
         assert "Block overridden" in pane_text(app)
         assert await _held_now(proxy) == []
-        assert await _choices_in_history(pilot, app) == ["overridden"], "the override is in the audit log"
+        assert await _choices_in_history(pilot, app) == ["overridden", "held"], (
+            "the hold and the override are in the audit log"
+        )
 
 
 async def test_a_proxy_that_is_not_running_is_shown_as_lost(tmp_path: Path) -> None:

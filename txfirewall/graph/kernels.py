@@ -172,3 +172,121 @@ def seed_components(
     for i in range(seeds.size):
         root[seeds[i]] = _find(parent, seeds[i])
     return root
+
+
+# One round at a time, over one block of rows: the distributed build (``graph.blocks``) exchanges
+# neighbour values between rounds. Rows are the block's own nodes; ``indices`` point into the
+# block's local space (its own nodes and their neighbours, sorted by node id, so the order of a
+# row is the same as in the whole graph and every sum adds the same terms in the same order).
+
+NO_FRONT = np.int32(2**31 - 1)
+"""A neighbour that is not on the BFS frontier (or does not relay)."""
+
+
+@_jit()
+def bfs_pull_step(
+    indptr: Ints,
+    indices: Ints,
+    front: npt.NDArray[np.int32],
+    dist: npt.NDArray[np.int32],
+    cluster: npt.NDArray[np.int32],
+    level: int,
+) -> None:
+    """One BFS level pulled instead of pushed: an undiscovered row with a neighbour on the frontier
+    (``front`` holds that neighbour's cluster, ``NO_FRONT`` otherwise) is at ``level + 1``, in the
+    smallest such cluster: what ``bfs_levels`` gives (the push finds the same rows and keeps the
+    same minimum). In place."""
+    for v in range(indptr.size - 1):
+        if dist[v] != -1:
+            continue
+        best = NO_FRONT
+        for e in range(indptr[v], indptr[v + 1]):
+            c = front[indices[e]]
+            if c < best:
+                best = c
+        if best != NO_FRONT:
+            dist[v] = level + 1
+            cluster[v] = best
+
+
+@_jit()
+def row_totals(indptr: Ints, weight: Floats) -> Floats:
+    """Sum of each row's weights, in row order (as ``_exposure`` sums them)."""
+    n = indptr.size - 1
+    total = np.zeros(n)
+    for v in range(n):
+        acc = 0.0
+        for e in range(indptr[v], indptr[v + 1]):
+            acc += weight[e]
+        total[v] = acc
+    return total
+
+
+@_jit()
+def exposure_step(
+    indptr: Ints,
+    indices: Ints,
+    weight: Floats,
+    total: Floats,
+    is_seed: Bools,
+    reached: Bools,
+    relay: Bools,
+    t: Floats,
+    own_at: int,
+    decay: float,
+) -> Floats:
+    """One Jacobi round of ``_exposure`` for the block's rows; ``relay`` and ``t`` over the local
+    space (the row ``v`` is at ``own_at + v`` there). Returns the rows' new values."""
+    n = indptr.size - 1
+    out = np.empty(n)
+    for v in range(n):
+        if is_seed[v] or not reached[v]:
+            out[v] = t[own_at + v]
+            continue
+        acc = 0.0
+        count = indptr[v + 1] - indptr[v]
+        if total[v] > 0.0:
+            for e in range(indptr[v], indptr[v + 1]):
+                u = indices[e]
+                if relay[u]:
+                    acc += weight[e] * t[u]
+            out[v] = decay * acc / total[v]
+        elif count > 0:
+            for e in range(indptr[v], indptr[v + 1]):
+                u = indices[e]
+                if relay[u]:
+                    acc += t[u]
+            out[v] = decay * acc / count
+        else:
+            out[v] = t[own_at + v]
+    return out
+
+
+@_jit()
+def link_components(n: int, a: Ints, b: Ints) -> npt.NDArray[np.int32]:
+    """Union-find over ``n`` items linked by the pairs (a[i], b[i]): each item's root, the smallest
+    item of its component (as ``seed_components`` roots a component at its smallest node)."""
+    parent = np.arange(n).astype(np.int32)
+    for i in range(a.size):
+        _union(parent, a[i], b[i])
+    root = np.empty(n, np.int32)
+    for i in range(n):
+        root[i] = _find(parent, i)
+    return root
+
+
+@_jit()
+def segment_sums(values: Floats, starts: Ints, init: Floats) -> Floats:
+    """Left-to-right sums of ``values`` in segments starting at ``starts``, each starting from
+    ``init``: a merged edge's weight is its transfers added in file order, so a later delta of
+    transfers continues the very same sum (``np.add.reduceat`` adds pairwise, which no stored
+    total can continue)."""
+    n = starts.size
+    out = np.empty(n)
+    for i in range(n):
+        acc = init[i]
+        end = values.size if i + 1 == n else starts[i + 1]
+        for e in range(starts[i], end):
+            acc += values[e]
+        out[i] = acc
+    return out

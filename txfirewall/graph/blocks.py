@@ -1,0 +1,991 @@
+"""The distributed build's unit of data: a *block*, the nodes of one contiguous range of node ids
+(so of one range of sorted addresses) with their out- and in-rows, and the functions the engine
+runs on blocks. Plain NumPy and the Numba kernels: no engine here, so every step is testable alone
+and an engine (``graph.distributed``) only moves the results between workers.
+
+How the steps stay exactly the single-machine ones:
+
+- Edges are merged per sender block after concatenating the pieces of each input file in file
+  order (the same stable sort and ``np.add.reduceat`` as ``csr.from_ids``, over the same
+  sequence of transfers: equal sums bit for bit).
+- A block's *local space* is its own nodes and all their neighbours, sorted by node id; its rows
+  point into it. The map from node ids to local positions keeps order, so every row lists its
+  neighbours in the whole graph's order and each kernel adds the same terms in the same order.
+- Each round of an iterative step (a BFS level, a Jacobi round of the exposure, a PageRank round)
+  runs on every block with its neighbours' values of the previous round, fetched from the blocks
+  that own them (``take``; the ids a block needs from another are contiguous in its local space,
+  ``local_vector``). So hops and clusters are identical and per-node sums equal; only PageRank's
+  two global sums (dangling mass, L1 change) add the blocks' partial sums in block order instead of
+  the threads' order (a difference of a few ulp).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from txfirewall.graph.features import AGGREGATED, BASE_FEATURES, FEATURES, NO_TRAIL
+from txfirewall.graph.ingest import EdgeBatch
+from txfirewall.graph.proximity import HUB, SEED, SERVICE
+
+CONTRACT = 8
+"""A bit next to the proximity flags in the exchanged node bits: the node is a contract."""
+_BIG = np.iinfo(np.int64).max
+_U32 = np.iinfo(np.uint32).max
+_EMPTY_KEYS = np.empty(0, "S20")
+
+
+def block_of(keys: np.ndarray, splitters: np.ndarray) -> np.ndarray:
+    """The block of each 20-byte key: splitters are the first addresses of blocks 1..K-1."""
+    return np.searchsorted(splitters, keys, side="right")
+
+
+def sample_keys(batch: EdgeBatch, size: int) -> np.ndarray:
+    """Evenly spaced keys of the sorted endpoints (so the blocks get similar numbers of edge ends)."""
+    keys = np.concatenate([batch.src, batch.dst])
+    stride = max(1, keys.size // (16 * size))
+    keys = np.sort(keys[::stride])
+    if keys.size <= size:
+        return keys
+    return keys[(np.arange(size) * keys.size) // size]
+
+
+def choose_splitters(samples: Sequence[np.ndarray], blocks: int) -> np.ndarray:
+    keys = np.sort(np.concatenate([*samples, _EMPTY_KEYS]))
+    if keys.size == 0 or blocks <= 1:
+        return _EMPTY_KEYS
+    at = (np.arange(1, blocks) * keys.size) // blocks
+    return np.unique(keys[at])
+
+
+@dataclass(frozen=True)
+class Routed:
+    """One input file's share for one sender block: its transfers in file order, the addresses
+    it names that fall in the block's range, and the contracts it shows there."""
+
+    edges: EdgeBatch
+    addresses: np.ndarray
+    contracts: np.ndarray
+
+
+def route_batch(batch: EdgeBatch, splitters: np.ndarray) -> list[Routed]:
+    k = splitters.size + 1
+    by_src = block_of(batch.src, splitters)
+    ends = np.unique(np.concatenate([batch.src, batch.dst]))
+    by_end = block_of(ends, splitters)
+    by_contract = block_of(batch.contracts, splitters)
+    out = []
+    for b in range(k):
+        sel = by_src == b
+        edges = EdgeBatch(
+            batch.src[sel], batch.dst[sel], batch.weight[sel], batch.timestamp[sel], batch.count[sel], _EMPTY_KEYS
+        )
+        out.append(Routed(edges, ends[by_end == b], batch.contracts[by_contract == b]))
+    return out
+
+
+def address_table(*routed: Routed) -> np.ndarray:
+    """The block's addresses: every address the files name in its range, sorted, unique."""
+    return np.unique(np.concatenate([_EMPTY_KEYS, *(r.addresses for r in routed)]))
+
+
+@dataclass(frozen=True)
+class Merged:
+    """Merged edges of one block as *sender*: (row, recipient) sorted; recipients still keys
+    (their ids are known only to their own block). Each merged edge keeps its transfers' values
+    (``raw[starts[i]:starts[i+1]]``, in file order): its weight is their left-to-right sum, onto
+    the stored weight when an update adds to an edge already in the index."""
+
+    row: np.ndarray  # int64, local row of the sender
+    dst: np.ndarray  # S20
+    raw: np.ndarray  # float64 values of the transfers, merged edge by merged edge
+    starts: np.ndarray  # int64
+    count: np.ndarray  # int64, not clipped yet
+    first: np.ndarray  # int64 earliest known timestamp of the merged transfers, _BIG unknown
+    dst_block: np.ndarray  # int64
+
+
+@dataclass(frozen=True)
+class InPiece:
+    """Merged edges sent from a sender block to a recipient block, in the sender's order."""
+
+    dst: np.ndarray  # S20
+    src: np.ndarray  # int64 global id
+    raw: np.ndarray
+    lengths: np.ndarray
+    count: np.ndarray
+    first: np.ndarray
+
+
+def _sums(raw: np.ndarray, starts: np.ndarray, init: np.ndarray | None = None) -> np.ndarray:
+    from txfirewall.graph.kernels import segment_sums
+
+    return segment_sums(raw, starts, np.zeros(starts.size) if init is None else init)
+
+
+def merge_transfers(table: np.ndarray, splitters: np.ndarray, *routed: Routed) -> Merged:
+    """``csr.from_ids``' merge for the block's senders: concatenate the files' transfers in file
+    order, stable-sort by (sender, recipient), one merged edge per pair."""
+    src = np.concatenate([_EMPTY_KEYS, *(r.edges.src for r in routed)])
+    dst = np.concatenate([_EMPTY_KEYS, *(r.edges.dst for r in routed)])
+    weight = np.concatenate([np.empty(0), *(r.edges.weight for r in routed)])
+    stamp = np.concatenate([np.empty(0, np.int64), *(r.edges.timestamp for r in routed)])
+    count = np.concatenate([np.empty(0, np.int64), *(r.edges.count for r in routed)])
+    row = np.searchsorted(table, src).astype(np.int64)
+    uniq, dinv = np.unique(dst, return_inverse=True)
+    width = max(1, uniq.size)
+    key = row * width + dinv.astype(np.int64).reshape(-1)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    if key.size:
+        starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+        c = np.add.reduceat(count[order], starts)
+        t = np.minimum.reduceat(np.where(stamp >= 0, stamp, _BIG)[order], starts)
+        key = key[starts]
+    else:
+        starts, c, t = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+    d = uniq[key % width] if key.size else _EMPTY_KEYS
+    return Merged(key // width, d, weight[order], starts, c, t, block_of(d, splitters).astype(np.int64))
+
+
+def _lengths(starts: np.ndarray, total: int) -> np.ndarray:
+    return np.diff(np.append(starts, total))
+
+
+def in_piece(merged: Merged, lo: int, j: int) -> InPiece:
+    sel = merged.dst_block == j
+    lengths = _lengths(merged.starts, merged.raw.size)
+    per_raw = np.repeat(sel, lengths)
+    return InPiece(
+        merged.dst[sel], merged.row[sel] + lo, merged.raw[per_raw], lengths[sel], merged.count[sel], merged.first[sel]
+    )
+
+
+@dataclass(frozen=True)
+class InSide:
+    """A block's merged edges as *recipient*, in the order the pieces came (sender blocks in
+    order); ``order`` sorts them by (row, sender)."""
+
+    row: np.ndarray
+    src: np.ndarray
+    raw: np.ndarray
+    starts: np.ndarray
+    count: np.ndarray
+    first: np.ndarray
+    order: np.ndarray
+    replies: tuple[np.ndarray, ...]
+    """Per sender block, the recipients' global ids of the piece it sent, in its order."""
+
+
+def merge_in(table: np.ndarray, lo: int, *pieces: InPiece) -> InSide:
+    rows = [np.searchsorted(table, p.dst).astype(np.int64) for p in pieces]
+    row = np.concatenate([np.empty(0, np.int64), *rows])
+    lengths = np.concatenate([np.empty(0, np.int64), *(p.lengths for p in pieces)])
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if lengths.size else np.empty(0, np.int64)
+    return InSide(
+        row,
+        np.concatenate([np.empty(0, np.int64), *(p.src for p in pieces)]),
+        np.concatenate([np.empty(0), *(p.raw for p in pieces)]),
+        starts,
+        np.concatenate([np.empty(0, np.int64), *(p.count for p in pieces)]),
+        np.concatenate([np.empty(0, np.int64), *(p.first for p in pieces)]),
+        np.argsort(row, kind="stable"),  # pieces come in sender order: senders stay ascending
+        tuple(r + lo for r in rows),
+    )
+
+
+def _recipients(merged: Merged, replies: Sequence[np.ndarray]) -> np.ndarray:
+    dst = np.empty(merged.row.size, dtype=np.int64)
+    for j, reply in enumerate(replies):
+        dst[merged.dst_block == j] = reply
+    return dst
+
+
+def _contract_rows(table: np.ndarray, contracts: np.ndarray) -> np.ndarray:
+    is_contract = np.zeros(table.size, dtype=bool)
+    if contracts.size and table.size:
+        pos = np.minimum(np.searchsorted(table, contracts), table.size - 1)
+        is_contract[pos[table[pos] == contracts]] = True
+    return is_contract
+
+
+def make_block(
+    k: int,
+    bounds: np.ndarray,
+    table: np.ndarray,
+    merged: Merged,
+    inside: InSide,
+    contracts: np.ndarray,
+    *replies: np.ndarray,
+) -> Block:
+    """The block from its merged out-edges (recipient ids from ``replies``, one per recipient
+    block), its in-edges, and the contract addresses the files show in its range."""
+    n = int(bounds[k + 1] - bounds[k])
+    o = inside.order
+    fs = np.minimum(_first_by_row(merged.row, merged.first, n), _first_by_row(inside.row, inside.first, n))
+    return with_space(
+        k,
+        bounds,
+        table,
+        _indptr(merged.row, n),
+        _recipients(merged, replies),
+        _sums(merged.raw, merged.starts),
+        _clip_count(merged.count),
+        _clip_time(merged.first),
+        _indptr(inside.row, n),
+        inside.src[o],
+        _sums(inside.raw, inside.starts)[o],
+        _clip_count(inside.count[o]),
+        _clip_time(inside.first[o]),
+        np.where(fs == _BIG, -1, fs),
+        _contract_rows(table, contracts),
+    )
+
+
+def _clip_count(count: np.ndarray) -> np.ndarray:
+    out: np.ndarray = np.clip(count, 1, _U32).astype(np.uint32)
+    return out
+
+
+# --- the incremental update ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Previous:
+    """One block of a built index, as the incremental update reads it (global ids)."""
+
+    lo: int
+    addresses: np.ndarray
+    out_indptr: np.ndarray
+    out_dst: np.ndarray
+    out_weight: np.ndarray
+    out_count: np.ndarray
+    out_time: np.ndarray
+    in_indptr: np.ndarray
+    in_src: np.ndarray
+    in_weight: np.ndarray
+    in_count: np.ndarray
+    in_time: np.ndarray
+    first_seen: np.ndarray
+    bits: np.ndarray  # SEED | CONTRACT as the previous build had them
+    features: np.ndarray | None  # [BASE_FEATURES (NaN where not stored) | the model's stored columns]
+    risk: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class Update:
+    """What the update keeps of the previous index, per row of the new block."""
+
+    touched: np.ndarray  # bool: a new node, or one with a new or changed edge
+    bits: np.ndarray  # previous SEED | CONTRACT bits (0 for new nodes)
+    features: np.ndarray | None  # previous [base | model columns] (NaN for new nodes)
+    risk: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class Incremental:
+    reuse_base: bool
+    same_model: bool
+
+
+def new_addresses(prev: Previous, *routed: Routed) -> tuple[np.ndarray, np.ndarray]:
+    """(the block's new address table, where each new address goes in the old ids: the number of
+    old addresses before it)."""
+    named = address_table(*routed)
+    old = prev.addresses
+    pos = np.searchsorted(old, named)
+    known = np.zeros(named.size, dtype=bool)
+    if old.size:
+        known = old[np.minimum(pos, old.size - 1)] == named
+    fresh = named[~known]
+    at = np.searchsorted(old, fresh)
+    return np.insert(old, at, fresh), (prev.lo + at).astype(np.int64)
+
+
+def _renumber(ids: np.ndarray, inserted: np.ndarray) -> np.ndarray:
+    """Old global ids -> new ones, with ``inserted`` (sorted) the old id before which each new
+    address went."""
+    return ids + np.searchsorted(inserted, ids, side="right")
+
+
+def _combine(
+    n_total: int,
+    old: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    new: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Old edges (row, other, weight, count, time; sorted) and the delta's merged edges (row,
+    other, raw, starts, count, first; sorted) -> the edges of both: a delta edge already in the
+    index adds its transfers to the stored weight left to right, its count to the stored count and
+    keeps the earlier first time; the others are inserted in order."""
+    o_row, o_other, o_w, o_c, o_t = old
+    n_row, n_other, raw, starts, n_c, n_first = new
+    ok = o_row * n_total + o_other
+    nk = n_row * n_total + n_other
+    pos = np.searchsorted(ok, nk)
+    hit = pos < ok.size
+    hit[hit] = ok[pos[hit]] == nk[hit]
+    init = np.zeros(nk.size)
+    init[hit] = o_w[pos[hit]]
+    w_new = _sums(raw, starts, init)
+    weight = o_w.copy()
+    weight[pos[hit]] = w_new[hit]
+    count = o_c.astype(np.int64)
+    count[pos[hit]] += n_c[hit]
+    first = np.where(o_t == 0, _BIG, o_t.astype(np.int64))
+    first[pos[hit]] = np.minimum(first[pos[hit]], n_first[hit])
+    miss = ~hit
+    at = pos[miss]
+    return (
+        np.insert(o_row, at, n_row[miss]),
+        np.insert(o_other, at, n_other[miss]),
+        np.insert(weight, at, w_new[miss]),
+        _clip_count(np.insert(count, at, n_c[miss])),
+        _clip_time(np.insert(first, at, n_first[miss])),
+    )
+
+
+def update_block(
+    k: int,
+    bounds: np.ndarray,
+    table: np.ndarray,
+    prev: Previous,
+    inserted: np.ndarray,
+    merged: Merged,
+    inside: InSide,
+    contracts: np.ndarray,
+    *replies: np.ndarray,
+) -> tuple[Block, Update]:
+    """The previous block with the delta's edges merged in, renumbered for the new addresses."""
+    lo = int(bounds[k])
+    n = int(bounds[k + 1]) - lo
+    n_total = int(bounds[-1])
+    moved = _renumber(prev.lo + np.arange(prev.addresses.size), inserted) - lo  # old row -> new row
+    o_rows = np.repeat(moved, np.diff(prev.out_indptr))
+    out = _combine(
+        n_total,
+        (o_rows, _renumber(prev.out_dst, inserted), prev.out_weight, prev.out_count, prev.out_time),
+        (merged.row, _recipients(merged, replies), merged.raw, merged.starts, merged.count, merged.first),
+    )
+    i_rows = np.repeat(moved, np.diff(prev.in_indptr))
+    o = inside.order
+    raw, starts = _reorder_segments(inside.raw, inside.starts, o)
+    into = _combine(
+        n_total,
+        (i_rows, _renumber(prev.in_src, inserted), prev.in_weight, prev.in_count, prev.in_time),
+        (inside.row[o], inside.src[o], raw, starts, inside.count[o], inside.first[o]),
+    )
+    fs = np.full(n, _BIG, dtype=np.int64)
+    fs[moved] = np.where(prev.first_seen < 0, _BIG, prev.first_seen)
+    fs = np.minimum(
+        fs, np.minimum(_first_by_row(merged.row, merged.first, n), _first_by_row(inside.row, inside.first, n))
+    )
+    is_contract = _contract_rows(table, contracts)
+    is_contract[moved] |= (prev.bits & CONTRACT) != 0
+    touched = np.ones(n, dtype=bool)
+    touched[moved] = False
+    touched[merged.row] = True
+    touched[inside.row] = True
+    bits = np.zeros(n, dtype=np.uint8)
+    bits[moved] = prev.bits
+    features = risk = None
+    if prev.features is not None and prev.risk is not None:
+        features = np.full((n, prev.features.shape[1]), np.nan, dtype=np.float32)
+        features[moved] = prev.features
+        risk = np.zeros(n, dtype=np.float32)
+        risk[moved] = prev.risk
+    block = with_space(
+        k,
+        bounds,
+        table,
+        _indptr(out[0], n),
+        out[1],
+        out[2],
+        out[3],
+        out[4],
+        _indptr(into[0], n),
+        into[1],
+        into[2],
+        into[3],
+        into[4],
+        np.where(fs == _BIG, -1, fs),
+        is_contract,
+    )
+    return block, Update(touched, bits, features, risk)
+
+
+def _reorder_segments(raw: np.ndarray, starts: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ragged segments of ``raw`` in the order ``order``: (values, new starts)."""
+    lengths = _lengths(starts, raw.size)[order]
+    new_starts = np.zeros(order.size, dtype=np.int64)
+    if order.size:
+        np.cumsum(lengths[:-1], out=new_starts[1:])
+    at = np.repeat(starts[order] - new_starts, lengths) + np.arange(int(lengths.sum()))
+    return raw[at], new_starts
+
+
+def changed_bits(updated: tuple[Block, Update], bits: np.ndarray) -> np.ndarray:
+    """Rows whose seed or contract flag differs from the previous build's."""
+    out: np.ndarray = ((bits & (SEED | CONTRACT)) != updated[1].bits).astype(np.uint8)
+    return out
+
+
+def dirty_rows(block: Block, updated: tuple[Block, Update], changed: np.ndarray, *pieces: np.ndarray) -> np.ndarray:
+    """Rows whose base features may differ from the previous build's: touched by the delta, or
+    next to a node whose seed or contract flag changed (the seed and contract shares)."""
+    near = local_vector(block, changed, pieces) != 0
+    dirty = updated[1].touched.copy()
+    for indptr, local in ((block.out_indptr, block.out_local), (block.in_indptr, block.in_local)):
+        rows = np.repeat(np.arange(block.n), np.diff(indptr))
+        dirty[rows[near[local]]] = True
+    return np.flatnonzero(dirty)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Nodes ``lo .. hi-1`` (global ids) with their rows. ``space``: the local space (own nodes
+    and all neighbours, sorted global ids); the own nodes sit at ``own_at ..``; the ids owned by
+    block j sit at ``recv[j]`` (a contiguous range). ``sends[k]``: the own rows block k needs."""
+
+    k: int
+    lo: int
+    hi: int
+    bounds: np.ndarray
+    addresses: np.ndarray
+    space: np.ndarray
+    own_at: int
+    out_indptr: np.ndarray
+    out_local: np.ndarray
+    out_weight: np.ndarray
+    out_count: np.ndarray
+    out_time: np.ndarray
+    in_indptr: np.ndarray
+    in_local: np.ndarray
+    in_weight: np.ndarray
+    in_count: np.ndarray
+    in_time: np.ndarray
+    first_seen: np.ndarray
+    is_contract: np.ndarray
+    recv: tuple[tuple[int, int, int], ...] = ()
+    sends: Mapping[int, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return self.hi - self.lo
+
+    def out_global(self) -> np.ndarray:
+        out: np.ndarray = self.space[self.out_local]
+        return out
+
+    def in_global(self) -> np.ndarray:
+        out: np.ndarray = self.space[self.in_local]
+        return out
+
+
+def _clip_time(first: np.ndarray) -> np.ndarray:
+    t = np.where((first == _BIG) | (first <= 0), 0, np.minimum(first, _U32))
+    return t.astype(np.uint32)
+
+
+def _indptr(rows: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=out[1:])
+    return out
+
+
+def _first_by_row(rows: np.ndarray, first: np.ndarray, n: int) -> np.ndarray:
+    fs = np.full(n, _BIG, dtype=np.int64)
+    np.minimum.at(fs, rows, first)
+    return fs
+
+
+def with_space(
+    k: int,
+    bounds: np.ndarray,
+    addresses: np.ndarray,
+    out_indptr: np.ndarray,
+    out_dst: np.ndarray,
+    out_weight: np.ndarray,
+    out_count: np.ndarray,
+    out_time: np.ndarray,
+    in_indptr: np.ndarray,
+    in_src: np.ndarray,
+    in_weight: np.ndarray,
+    in_count: np.ndarray,
+    in_time: np.ndarray,
+    first_seen: np.ndarray,
+    is_contract: np.ndarray,
+) -> Block:
+    """A block from rows in global ids: the local space and the ranges each other block fills."""
+    lo, hi = int(bounds[k]), int(bounds[k + 1])
+    space = np.unique(np.concatenate([np.arange(lo, hi, dtype=np.int64), out_dst, in_src]))
+    own_at = int(np.searchsorted(space, lo))
+    edges = np.searchsorted(space, bounds)
+    recv = tuple(
+        (j, int(edges[j]), int(edges[j + 1])) for j in range(bounds.size - 1) if j != k and edges[j + 1] > edges[j]
+    )
+    return Block(
+        k,
+        lo,
+        hi,
+        bounds,
+        addresses,
+        space,
+        own_at,
+        out_indptr,
+        np.searchsorted(space, out_dst).astype(np.int32),
+        out_weight,
+        out_count,
+        out_time,
+        in_indptr,
+        np.searchsorted(space, in_src).astype(np.int32),
+        in_weight,
+        in_count,
+        in_time,
+        first_seen,
+        is_contract,
+        recv,
+    )
+
+
+def needs(block: Block, j: int) -> np.ndarray:
+    """The rows of block j that ``block`` needs (their values fill its ``recv`` range for j)."""
+    for jj, a, b in block.recv:
+        if jj == j:
+            return block.space[a:b] - int(block.bounds[j])
+    return np.empty(0, np.int64)
+
+
+def with_sends(block: Block, senders: Sequence[int], *rows: np.ndarray) -> Block:
+    return replace(block, sends=dict(zip(senders, rows, strict=True)))
+
+
+def take(block: Block, own: Any, k: int) -> np.ndarray:
+    """What block ``k`` needs of these own values (per row, or rows of a matrix). ``own`` may be a
+    tuple whose first item holds the values."""
+    values = own[0] if isinstance(own, tuple) else own
+    out: np.ndarray = np.asarray(values)[block.sends[k]]
+    return out
+
+
+def local_vector(block: Block, own: np.ndarray, pieces: Sequence[np.ndarray]) -> np.ndarray:
+    """Values over the local space: own rows, and each other block's piece at its range."""
+    out = np.zeros((block.space.size, *own.shape[1:]), dtype=own.dtype)
+    out[block.own_at : block.own_at + block.n] = own
+    for (_j, a, b), piece in zip(block.recv, pieces, strict=True):
+        out[a:b] = piece
+    return out
+
+
+# --- flags, labels and seed clusters -------------------------------------------------------------
+
+
+def label_rows(block: Block, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(global id, index into ``keys``) of the labelled addresses that are nodes of this block."""
+    if not keys.size or not block.n:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    pos = np.minimum(np.searchsorted(block.addresses, keys), block.n - 1)
+    hit = np.flatnonzero(block.addresses[pos] == keys)
+    return pos[hit].astype(np.int64) + block.lo, hit.astype(np.int64)
+
+
+def node_flags(
+    block: Block, keys: np.ndarray, seed_key: np.ndarray, service_key: np.ndarray, hub_degree: int
+) -> np.ndarray:
+    """``proximity.node_flags`` for the block's rows (the zero address is a service)."""
+    flags = np.zeros(block.n, dtype=np.uint8)
+    rows, at = label_rows(block, keys)
+    rows -= block.lo
+    flags[rows[seed_key[at]]] |= SEED
+    flags[rows[service_key[at]]] |= SERVICE
+    zero = np.bytes_(bytes(20))
+    if block.n and block.addresses[0] == zero:
+        flags[0] |= SERVICE
+    degree = np.diff(block.out_indptr) + np.diff(block.in_indptr)
+    flags[degree > hub_degree] |= HUB
+    return flags
+
+
+def node_bits(block: Block, flags: np.ndarray) -> np.ndarray:
+    out: np.ndarray = flags | (block.is_contract.astype(np.uint8) * np.uint8(CONTRACT))
+    return out
+
+
+def relay_of(bits: np.ndarray) -> np.ndarray:
+    relay: np.ndarray = ((bits & SEED) != 0) | ((bits & (SERVICE | HUB)) == 0)
+    return relay
+
+
+def seed_links(block: Block, flags: np.ndarray, *pieces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Links between seeds as ``kernels.seed_components`` makes them: a transfer from a seed to a
+    seed, and seeds funded by the same relaying non-seed (consecutive pairs of its sorted seed
+    recipients). Global ids; the component search runs on these pairs alone."""
+    bits = local_vector(block, node_bits(block, flags), pieces)
+    seed = (bits & SEED) != 0
+    relay = relay_of(bits)
+    rows = np.repeat(np.arange(block.n), np.diff(block.out_indptr))
+    to_seed = seed[block.out_local]
+    own_seed = seed[block.own_at + rows]
+    direct = to_seed & own_seed
+    a = [block.lo + rows[direct]]
+    b = [block.space[block.out_local[direct]]]
+    funder = to_seed & ~own_seed & relay[block.own_at + rows]
+    fr, fv = rows[funder], block.space[block.out_local[funder]]
+    same = np.flatnonzero(fr[1:] == fr[:-1])  # funded seeds are ascending within the funder's row
+    a.append(fv[same])
+    b.append(fv[same + 1])
+    return np.concatenate(a), np.concatenate(b)
+
+
+def seed_rows(block: Block, flags: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(flags & SEED).astype(np.int64) + block.lo
+
+
+def clusters_of_seeds(seeds: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cluster id per seed (``seeds`` sorted global ids), numbered in order of each component's
+    smallest node: ``proximity.number_clusters`` of ``kernels.seed_components``."""
+    from txfirewall.graph import kernels
+
+    if not seeds.size:
+        return np.empty(0, np.int32)
+    root = kernels.link_components(seeds.size, np.searchsorted(seeds, a), np.searchsorted(seeds, b))
+    _uniq, inverse = np.unique(root, return_inverse=True)
+    return inverse.astype(np.int32).reshape(-1)
+
+
+def seed_cluster_rows(block: Block, seeds: np.ndarray, cluster: np.ndarray) -> np.ndarray:
+    out = np.full(block.n, -1, dtype=np.int32)
+    lo, hi = np.searchsorted(seeds, [block.lo, block.hi])
+    out[seeds[lo:hi] - block.lo] = cluster[lo:hi]
+    return out
+
+
+# --- hops, exposure ------------------------------------------------------------------------------
+
+
+def _pull(block: Block, forward: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows a forward walk pulls along (senders), or a backward one (recipients)."""
+    if forward:
+        return block.in_indptr, block.in_local, block.in_weight
+    return block.out_indptr, block.out_local, block.out_weight
+
+
+def bfs_start(seed_cluster: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    seed = seed_cluster >= 0
+    return np.where(seed, 0, -1).astype(np.int32), np.where(seed, seed_cluster, -1).astype(np.int32)
+
+
+def bfs_front(state: tuple[np.ndarray, np.ndarray], flags: np.ndarray, level: int) -> np.ndarray:
+    from txfirewall.graph.kernels import NO_FRONT
+
+    dist, cluster = state
+    on = (dist == level) & relay_of(flags)
+    return np.where(on, cluster, NO_FRONT).astype(np.int32)
+
+
+def bfs_step(
+    block: Block,
+    state: tuple[np.ndarray, np.ndarray],
+    front: np.ndarray,
+    level: int,
+    forward: bool,
+    *pieces: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    from txfirewall.graph import kernels
+
+    dist, cluster = state[0].copy(), state[1].copy()
+    indptr, local, _w = _pull(block, forward)
+    kernels.bfs_pull_step(indptr, local, local_vector(block, front, pieces), dist, cluster, level)
+    return dist, cluster
+
+
+def exposure_start(block: Block, flags: np.ndarray, forward: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(row totals of the pulled weights, the start values: 1 at seeds)."""
+    from txfirewall.graph import kernels
+
+    indptr, _local, weight = _pull(block, forward)
+    return kernels.row_totals(indptr, weight), ((flags & SEED) != 0).astype(np.float64)
+
+
+def exposure_step(
+    block: Block,
+    t: np.ndarray,
+    start: tuple[np.ndarray, np.ndarray],
+    flags: np.ndarray,
+    relay_local: np.ndarray,
+    hops: tuple[np.ndarray, np.ndarray],
+    forward: bool,
+    decay: float,
+    *pieces: np.ndarray,
+) -> np.ndarray:
+    from txfirewall.graph import kernels
+
+    indptr, local, weight = _pull(block, forward)
+    return kernels.exposure_step(
+        indptr,
+        local,
+        weight,
+        start[0],
+        (flags & SEED) != 0,
+        hops[0] >= 0,
+        relay_local,
+        local_vector(block, t, pieces),
+        block.own_at,
+        decay,
+    )
+
+
+def relay_local(block: Block, flags: np.ndarray, *pieces: np.ndarray) -> np.ndarray:
+    return relay_of(local_vector(block, flags, pieces))
+
+
+# --- personalised PageRank -------------------------------------------------------------------------
+
+
+def ppr_start(
+    block: Block, flags: np.ndarray, seeds: int, forward: bool, weighted: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """(out totals of the walk, the personalisation vector) for the block's rows."""
+    from txfirewall.graph import feature_kernels as fk
+
+    if forward:
+        indptr, weight = block.out_indptr, block.out_weight
+    else:
+        indptr, weight = block.in_indptr, block.in_weight
+    out_total = fk.ppr_out_total(indptr, weight, weighted, relay_of(flags))
+    personal = ((flags & SEED) != 0) / float(max(seeds, 1))
+    return out_total, personal
+
+
+def ppr_spread(x: Any, start: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, float]:
+    """(y, dangling mass) of the rows' values ``x`` (a step's (values, change), or the start)."""
+    from txfirewall.graph import feature_kernels as fk
+
+    y, dangling = fk.ppr_spread(x[0] if isinstance(x, tuple) else x, start[0])
+    return y, float(dangling)
+
+
+def ppr_control(
+    previous: tuple[float, bool], n: int, alpha: float, tol: float, blocks: int, *partials: Any
+) -> tuple[float, bool]:
+    """(restart mass, still iterating) for this round, from the blocks' dangling mass now and
+    their L1 change in the last round (``partials``: ``blocks`` spreads, then the last steps; none
+    in the first round, whose ``previous`` is (-1, True)). Partial sums are added in block order."""
+    dangling = 0.0
+    for spread in partials[:blocks]:
+        dangling += spread[1]
+    active = previous[1]
+    if active and partials[blocks:]:
+        err = 0.0
+        for step in partials[blocks:]:
+            err += step[1]
+        active = not err < n * tol
+    return 1.0 - alpha + alpha * dangling, active
+
+
+def ppr_step(
+    block: Block,
+    x: Any,
+    start: tuple[np.ndarray, np.ndarray],
+    spread: tuple[np.ndarray, float],
+    control: tuple[float, bool],
+    forward: bool,
+    weighted: bool,
+    alpha: float,
+    *pieces: np.ndarray,
+) -> tuple[np.ndarray, float]:
+    from txfirewall.graph import feature_kernels as fk
+
+    values = x[0] if isinstance(x, tuple) else x
+    if not control[1]:
+        return values, 0.0
+    indptr, local, weight = _pull(block, forward)
+    y = local_vector(block, spread[0], pieces)
+    new, err = fk.ppr_pull_step(indptr, local, weight, weighted, y, values, start[1], alpha, control[0])
+    return new, float(err)
+
+
+# --- features and risk ---------------------------------------------------------------------------
+
+
+def base_features(
+    block: Block,
+    flags: np.ndarray,
+    pieces: Sequence[np.ndarray],
+    rows: np.ndarray | None = None,
+    previous: np.ndarray | None = None,
+) -> np.ndarray:
+    """The ``FEATURES`` matrix of the block's rows with the base columns filled (by
+    ``feature_kernels.base_features`` on the block's rows). With ``rows``, only those rows are
+    computed and the others' base columns come from ``previous`` (the incremental update)."""
+    from txfirewall.graph import feature_kernels as fk
+
+    bits = local_vector(block, node_bits(block, flags), pieces)
+    out = np.full((block.n, len(FEATURES)), np.nan, dtype=np.float32)
+    nb = len(BASE_FEATURES)
+    if rows is not None and previous is not None:
+        out[:, :nb] = previous
+    sel = np.arange(block.n) if rows is None else rows
+    o_ptr, o = _sub_rows(block.out_indptr, sel)
+    i_ptr, i = _sub_rows(block.in_indptr, sel)
+    part = np.empty((sel.size, len(FEATURES)), dtype=np.float32)
+    fk.base_features_serial(
+        o_ptr,
+        block.out_local[o],
+        block.out_weight[o],
+        block.out_count[o],
+        block.out_time[o],
+        i_ptr,
+        block.in_local[i],
+        block.in_weight[i],
+        block.in_count[i],
+        block.in_time[i],
+        (bits & CONTRACT) != 0,
+        (bits & SEED) != 0,
+        part,
+    )
+    out[sel, :nb] = part[:, :nb]
+    return out
+
+
+def _sub_rows(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, Any]:
+    """(indptr, edge positions) of a subset of rows (all rows: the arrays as they are)."""
+    if rows.size == indptr.size - 1:
+        return indptr, slice(None)
+    lengths = indptr[rows + 1] - indptr[rows]
+    sub = np.zeros(rows.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=sub[1:])
+    starts = np.repeat(indptr[rows] - sub[:-1], lengths)
+    return sub, np.arange(int(sub[-1])) + starts
+
+
+def fill_columns(
+    matrix: np.ndarray,
+    seeds: int,
+    hops_from: tuple[np.ndarray, np.ndarray],
+    hops_to: tuple[np.ndarray, np.ndarray],
+    score_from: np.ndarray,
+    score_to: np.ndarray,
+    *ppr: Any,
+) -> np.ndarray:
+    """Propagation and proximity columns, as ``features.compute_features`` fills them (``ppr``:
+    forward, backward, forward by value, backward by value)."""
+    at = len(BASE_FEATURES)
+    out = matrix.copy()
+    scale = float(seeds)
+    for x in ppr:
+        out[:, at] = (x[0] if isinstance(x, tuple) else x) * scale
+        at += 1
+    for dist, _cluster in (hops_from, hops_to):
+        out[:, at] = np.where(dist >= 0, dist, NO_TRAIL)
+        at += 1
+    out[:, at] = score_from
+    out[:, at + 1] = score_to
+    return out
+
+
+AGGREGATED_COLUMNS = np.array([FEATURES.index(name) for name in AGGREGATED], dtype=np.int64)
+FIRST_AGGREGATE = FEATURES.index("nb_mean_" + AGGREGATED[0])
+
+
+def aggregated(matrix: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(matrix[:, AGGREGATED_COLUMNS])
+
+
+def neighbour_aggregates(block: Block, matrix: np.ndarray, *pieces: np.ndarray) -> np.ndarray:
+    from txfirewall.graph import feature_kernels as fk
+
+    values = local_vector(block, aggregated(matrix), pieces)
+    out = matrix.copy()
+    fk.neighbour_aggregates_rows(
+        block.out_indptr, block.out_local, block.in_indptr, block.in_local, values, out, FIRST_AGGREGATE
+    )
+    return out
+
+
+def base_features_all(block: Block, flags: np.ndarray, *pieces: np.ndarray) -> np.ndarray:
+    return base_features(block, flags, pieces)
+
+
+def base_features_update(
+    block: Block, flags: np.ndarray, rows: np.ndarray, updated: tuple[Block, Update], *pieces: np.ndarray
+) -> np.ndarray:
+    previous = updated[1].features
+    assert previous is not None
+    return base_features(block, flags, pieces, rows, previous[:, : len(BASE_FEATURES)])
+
+
+def score_all(model: Any, matrix: np.ndarray, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """(the model's columns, risk, rows scored) as ``risk.risk_for_graph``."""
+    from txfirewall.graph.risk import risk_for_graph
+
+    x, risk = risk_for_graph(model, matrix, (flags & SEED) != 0)
+    return x, risk, int(risk.size)
+
+
+def score_update(
+    model: Any, matrix: np.ndarray, flags: np.ndarray, updated: tuple[Block, Update]
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """``score_all`` where only rows whose model columns changed (bit for bit) since the previous
+    build (same model) are scored again: the model is a function of the row."""
+    from txfirewall.graph.risk import risk_for_graph
+
+    previous, old_risk = updated[1].features, updated[1].risk
+    assert previous is not None and old_risk is not None
+    seed = (flags & SEED) != 0
+    x = np.ascontiguousarray(matrix[:, model.columns], dtype=np.float32)
+    old_x = np.ascontiguousarray(previous[:, len(BASE_FEATURES) :], dtype=np.float32)
+    changed = (x.view(np.uint32) != old_x.view(np.uint32)).any(axis=1) | seed
+    risk = old_risk.copy()
+    if changed.any():
+        _x, fresh = risk_for_graph(model, matrix[changed], seed[changed])
+        risk[changed] = fresh
+    return x, risk, int(changed.sum())
+
+
+def edge_counts(block: Block) -> tuple[int, int]:
+    return int(block.out_local.size), int(block.in_local.size)
+
+
+def export(
+    block: Block,
+    flags: np.ndarray,
+    seed_cluster: np.ndarray,
+    hops_from: tuple[np.ndarray, np.ndarray],
+    hops_to: tuple[np.ndarray, np.ndarray],
+    score_from: np.ndarray,
+    score_to: np.ndarray,
+    scored: tuple[np.ndarray, np.ndarray, int] | None,
+    max_hops: int,
+) -> dict[str, np.ndarray]:
+    """The block's share of every array of the index, in the index's dtypes (``indptr`` local)."""
+    small = np.int8 if max_hops < 127 else np.int16
+    out = {
+        "addresses": block.addresses,
+        "out_indptr": block.out_indptr,
+        "out_indices": block.out_global().astype(np.int32),
+        "out_weight": block.out_weight,
+        "out_count": block.out_count,
+        "out_time": block.out_time,
+        "in_indptr": block.in_indptr,
+        "in_indices": block.in_global().astype(np.int32),
+        "in_weight": block.in_weight,
+        "in_count": block.in_count,
+        "in_time": block.in_time,
+        "first_seen": block.first_seen,
+        "is_contract": block.is_contract,
+        "flags": flags,
+        "seed_cluster": seed_cluster,
+        "hops_from": hops_from[0].astype(small),
+        "hops_to": hops_to[0].astype(small),
+        "cluster_from": hops_from[1],
+        "cluster_to": hops_to[1],
+        "score_from": score_from,
+        "score_to": score_to,
+    }
+    if scored is not None:
+        out["features"] = scored[0]
+        out["risk"] = scored[1]
+    return out

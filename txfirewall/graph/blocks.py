@@ -562,20 +562,30 @@ def with_sends(block: Block, senders: Sequence[int], *rows: np.ndarray) -> Block
     return replace(block, sends=dict(zip(senders, rows, strict=True)))
 
 
-def take(block: Block, own: Any, k: int) -> np.ndarray:
-    """What block ``k`` needs of these own values (per row, or rows of a matrix). ``own`` may be a
-    tuple whose first item holds the values."""
-    values = own[0] if isinstance(own, tuple) else own
-    out: np.ndarray = np.asarray(values)[block.sends[k]]
+def payload(x: Any) -> np.ndarray:
+    """The values a step exchanges: the array itself, or the first item of a step's state."""
+    out: np.ndarray = x[0] if isinstance(x, tuple) else x
     return out
 
 
-def local_vector(block: Block, own: np.ndarray, pieces: Sequence[np.ndarray]) -> np.ndarray:
-    """Values over the local space: own rows, and each other block's piece at its range."""
-    out = np.zeros((block.space.size, *own.shape[1:]), dtype=own.dtype)
-    out[block.own_at : block.own_at + block.n] = own
-    for (_j, a, b), piece in zip(block.recv, pieces, strict=True):
-        out[a:b] = piece
+def take(block: Block, own: Any, k: int) -> np.ndarray:
+    """What block ``k`` needs of these own values (per row, or rows of a matrix)."""
+    out: np.ndarray = np.asarray(payload(own))[block.sends[k]]
+    return out
+
+
+def local_vector(block: Block, own: Any, pieces: Sequence[Any]) -> np.ndarray:
+    """Values over the local space: own rows, and each other block's values at its range. A piece
+    is what ``take`` cut for this block, or the other block's whole own values (cheaper to send
+    whole than to cut when this block needs most of them)."""
+    mine = payload(own)
+    out = np.zeros((block.space.size, *mine.shape[1:]), dtype=mine.dtype)
+    out[block.own_at : block.own_at + block.n] = mine
+    for (j, a, b), piece in zip(block.recv, pieces, strict=True):
+        values = payload(piece)
+        if values.shape[0] != b - a:
+            values = values[block.space[a:b] - int(block.bounds[j])]
+        out[a:b] = values
     return out
 
 
@@ -672,33 +682,32 @@ def _pull(block: Block, forward: bool) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return block.out_indptr, block.out_local, block.out_weight
 
 
-def bfs_start(seed_cluster: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    seed = seed_cluster >= 0
-    return np.where(seed, 0, -1).astype(np.int32), np.where(seed, seed_cluster, -1).astype(np.int32)
+Hops = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""A BFS state per block: (the frontier values to exchange, hops, cluster)."""
 
 
-def bfs_front(state: tuple[np.ndarray, np.ndarray], flags: np.ndarray, level: int) -> np.ndarray:
+def _front(dist: np.ndarray, cluster: np.ndarray, flags: np.ndarray, level: int) -> np.ndarray:
     from txfirewall.graph.kernels import NO_FRONT
 
-    dist, cluster = state
     on = (dist == level) & relay_of(flags)
     return np.where(on, cluster, NO_FRONT).astype(np.int32)
 
 
-def bfs_step(
-    block: Block,
-    state: tuple[np.ndarray, np.ndarray],
-    front: np.ndarray,
-    level: int,
-    forward: bool,
-    *pieces: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+def bfs_start(seed_cluster: np.ndarray, flags: np.ndarray) -> Hops:
+    seed = seed_cluster >= 0
+    dist = np.where(seed, 0, -1).astype(np.int32)
+    cluster = np.where(seed, seed_cluster, -1).astype(np.int32)
+    return _front(dist, cluster, flags, 0), dist, cluster
+
+
+def bfs_step(block: Block, state: Hops, flags: np.ndarray, level: int, forward: bool, *pieces: Any) -> Hops:
+    """One level: rows pull from the frontier of their senders (``forward``) or recipients."""
     from txfirewall.graph import kernels
 
-    dist, cluster = state[0].copy(), state[1].copy()
+    dist, cluster = state[1].copy(), state[2].copy()
     indptr, local, _w = _pull(block, forward)
-    kernels.bfs_pull_step(indptr, local, local_vector(block, front, pieces), dist, cluster, level)
-    return dist, cluster
+    kernels.bfs_pull_step(indptr, local, local_vector(block, state, pieces), dist, cluster, level)
+    return _front(dist, cluster, flags, level + 1), dist, cluster
 
 
 def exposure_start(block: Block, flags: np.ndarray, forward: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -715,10 +724,10 @@ def exposure_step(
     start: tuple[np.ndarray, np.ndarray],
     flags: np.ndarray,
     relay_local: np.ndarray,
-    hops: tuple[np.ndarray, np.ndarray],
+    hops: Hops,
     forward: bool,
     decay: float,
-    *pieces: np.ndarray,
+    *pieces: Any,
 ) -> np.ndarray:
     from txfirewall.graph import kernels
 
@@ -729,7 +738,7 @@ def exposure_step(
         weight,
         start[0],
         (flags & SEED) != 0,
-        hops[0] >= 0,
+        hops[1] >= 0,
         relay_local,
         local_vector(block, t, pieces),
         block.own_at,
@@ -744,67 +753,97 @@ def relay_local(block: Block, flags: np.ndarray, *pieces: np.ndarray) -> np.ndar
 # --- personalised PageRank -------------------------------------------------------------------------
 
 
-def ppr_start(
-    block: Block, flags: np.ndarray, seeds: int, forward: bool, weighted: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """(out totals of the walk, the personalisation vector) for the block's rows."""
+WALKS = ((True, False), (False, False), (True, True), (False, True))
+"""(forward, weighted) of the four walks, in the order of ``features.PROPAGATION_FEATURES``."""
+
+Walk = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""The four PageRank walks of a block, one column each: (y = x / out total, to exchange; x; the
+L1 change of the round that made x; the dangling mass of x)."""
+
+
+def ppr_start(block: Block, flags: np.ndarray, seeds: int) -> tuple[np.ndarray, np.ndarray]:
+    """(out totals of each walk, the personalisation vector) for the block's rows."""
     from txfirewall.graph import feature_kernels as fk
 
-    if forward:
-        indptr, weight = block.out_indptr, block.out_weight
-    else:
-        indptr, weight = block.in_indptr, block.in_weight
-    out_total = fk.ppr_out_total(indptr, weight, weighted, relay_of(flags))
+    relay = relay_of(flags)
+    totals = np.empty((block.n, len(WALKS)))
+    for w, (forward, weighted) in enumerate(WALKS):
+        indptr, weight = (block.out_indptr, block.out_weight) if forward else (block.in_indptr, block.in_weight)
+        totals[:, w] = fk.ppr_out_total(indptr, weight, weighted, relay)
     personal = ((flags & SEED) != 0) / float(max(seeds, 1))
-    return out_total, personal
+    return totals, personal
 
 
-def ppr_spread(x: Any, start: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, float]:
-    """(y, dangling mass) of the rows' values ``x`` (a step's (values, change), or the start)."""
+def _spread_all(x: np.ndarray, totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     from txfirewall.graph import feature_kernels as fk
 
-    y, dangling = fk.ppr_spread(x[0] if isinstance(x, tuple) else x, start[0])
-    return y, float(dangling)
+    y = np.empty_like(x)
+    dangling = np.empty(x.shape[1])
+    for w in range(x.shape[1]):
+        col, d = fk.ppr_spread(np.ascontiguousarray(x[:, w]), np.ascontiguousarray(totals[:, w]))
+        y[:, w] = col
+        dangling[w] = d
+    return y, dangling
+
+
+def ppr_begin(start: tuple[np.ndarray, np.ndarray]) -> Walk:
+    x = np.repeat(start[1][:, None], len(WALKS), axis=1)
+    y, dangling = _spread_all(x, start[0])
+    return y, x, np.full(len(WALKS), -1.0), dangling
 
 
 def ppr_control(
-    previous: tuple[float, bool], n: int, alpha: float, tol: float, blocks: int, *partials: Any
-) -> tuple[float, bool]:
-    """(restart mass, still iterating) for this round, from the blocks' dangling mass now and
-    their L1 change in the last round (``partials``: ``blocks`` spreads, then the last steps; none
-    in the first round, whose ``previous`` is (-1, True)). Partial sums are added in block order."""
-    dangling = 0.0
-    for spread in partials[:blocks]:
-        dangling += spread[1]
-    active = previous[1]
-    if active and partials[blocks:]:
-        err = 0.0
-        for step in partials[blocks:]:
-            err += step[1]
-        active = not err < n * tol
+    previous: tuple[np.ndarray, np.ndarray], n: int, alpha: float, tol: float, first: bool, *states: Walk
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per walk, (restart mass, still iterating) for the next round: the dangling mass of the
+    blocks' x, and whether the last round's L1 change (none before the ``first`` round) still
+    reached ``n * tol`` (``_ppr`` stops after the round whose change falls below). The blocks'
+    partial sums are added in block order."""
+    dangling = np.zeros(len(WALKS))
+    err = np.zeros(len(WALKS))
+    for state in states:
+        dangling += state[3]
+        err += state[2]
+    active = previous[1].copy()
+    if not first:
+        active &= ~(err < n * tol)
     return 1.0 - alpha + alpha * dangling, active
 
 
 def ppr_step(
     block: Block,
-    x: Any,
+    state: Walk,
     start: tuple[np.ndarray, np.ndarray],
-    spread: tuple[np.ndarray, float],
-    control: tuple[float, bool],
-    forward: bool,
-    weighted: bool,
+    control: tuple[np.ndarray, np.ndarray],
     alpha: float,
-    *pieces: np.ndarray,
-) -> tuple[np.ndarray, float]:
+    *pieces: Any,
+) -> Walk:
+    """One round of each walk still iterating (``feature_kernels.ppr_pull_step`` per walk)."""
     from txfirewall.graph import feature_kernels as fk
 
-    values = x[0] if isinstance(x, tuple) else x
-    if not control[1]:
-        return values, 0.0
-    indptr, local, weight = _pull(block, forward)
-    y = local_vector(block, spread[0], pieces)
-    new, err = fk.ppr_pull_step(indptr, local, weight, weighted, y, values, start[1], alpha, control[0])
-    return new, float(err)
+    restart, active = control
+    y_local = local_vector(block, state, pieces)
+    x = state[1].copy()
+    err = np.zeros(len(WALKS))
+    for w, (forward, weighted) in enumerate(WALKS):
+        if not active[w]:
+            continue
+        indptr, local, weight = _pull(block, forward)
+        new, e = fk.ppr_pull_step(
+            indptr,
+            local,
+            weight,
+            weighted,
+            np.ascontiguousarray(y_local[:, w]),
+            np.ascontiguousarray(state[1][:, w]),
+            start[1],
+            alpha,
+            float(restart[w]),
+        )
+        x[:, w] = new
+        err[w] = e
+    y, dangling = _spread_all(x, start[0])
+    return y, x, err, dangling
 
 
 # --- features and risk ---------------------------------------------------------------------------
@@ -864,22 +903,22 @@ def _sub_rows(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, Any]:
 def fill_columns(
     matrix: np.ndarray,
     seeds: int,
-    hops_from: tuple[np.ndarray, np.ndarray],
-    hops_to: tuple[np.ndarray, np.ndarray],
+    hops_from: Hops,
+    hops_to: Hops,
     score_from: np.ndarray,
     score_to: np.ndarray,
-    *ppr: Any,
+    ppr: Walk,
 ) -> np.ndarray:
     """Propagation and proximity columns, as ``features.compute_features`` fills them (``ppr``:
     forward, backward, forward by value, backward by value)."""
     at = len(BASE_FEATURES)
     out = matrix.copy()
     scale = float(seeds)
-    for x in ppr:
-        out[:, at] = (x[0] if isinstance(x, tuple) else x) * scale
+    for w in range(len(WALKS)):
+        out[:, at] = ppr[1][:, w] * scale
         at += 1
-    for dist, _cluster in (hops_from, hops_to):
-        out[:, at] = np.where(dist >= 0, dist, NO_TRAIL)
+    for hops in (hops_from, hops_to):
+        out[:, at] = np.where(hops[1] >= 0, hops[1], NO_TRAIL)
         at += 1
     out[:, at] = score_from
     out[:, at + 1] = score_to
@@ -953,8 +992,8 @@ def export(
     block: Block,
     flags: np.ndarray,
     seed_cluster: np.ndarray,
-    hops_from: tuple[np.ndarray, np.ndarray],
-    hops_to: tuple[np.ndarray, np.ndarray],
+    hops_from: Hops,
+    hops_to: Hops,
     score_from: np.ndarray,
     score_to: np.ndarray,
     scored: tuple[np.ndarray, np.ndarray, int] | None,
@@ -978,10 +1017,10 @@ def export(
         "is_contract": block.is_contract,
         "flags": flags,
         "seed_cluster": seed_cluster,
-        "hops_from": hops_from[0].astype(small),
-        "hops_to": hops_to[0].astype(small),
-        "cluster_from": hops_from[1],
-        "cluster_to": hops_to[1],
+        "hops_from": hops_from[1].astype(small),
+        "hops_to": hops_to[1].astype(small),
+        "cluster_from": hops_from[2],
+        "cluster_to": hops_to[2],
         "score_from": score_from,
         "score_to": score_to,
     }

@@ -46,6 +46,8 @@ from txfirewall.intel.categories import is_seed, is_service
 from txfirewall.model.facts import Label
 from txfirewall.model.primitives import Address
 
+_WHOLE = 4
+"""A block takes another block's values whole when it needs at least 1/_WHOLE of them."""
 _SAMPLE = 256
 """Sampled keys per input file for choosing the block boundaries."""
 
@@ -94,6 +96,8 @@ class _Run:
         self.client = client
         self.blocks: list[Any] = []
         self.recv: list[list[int]] = []
+        self.whole: list[list[bool]] = []
+        self.sizes: list[int] = []
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         return self.client.submit(fn, *args, pure=False)
@@ -103,16 +107,26 @@ class _Run:
         return [self.submit(fn, b, *(p[k] for p in per_block), *extra) for k, b in enumerate(self.blocks)]
 
     def exchange(self, own: Sequence[Any]) -> list[list[Any]]:
-        """For each block, the pieces of ``own`` (values per row of each block) it needs."""
-        return [[self.submit(B.take, self.blocks[j], own[j], k) for j in self.recv[k]] for k in range(len(self.blocks))]
+        """For each block, the pieces of ``own`` (values per row of each block) it needs: cut by a
+        task on the owner when the block needs few of the owner's rows, else the owner's values
+        whole (no task: fewer, larger messages)."""
+        return [
+            [
+                own[j] if self.whole[k][i] else self.submit(B.take, self.blocks[j], own[j], k)
+                for i, j in enumerate(self.recv[k])
+            ]
+            for k in range(len(self.blocks))
+        ]
 
     def gather(self, futures: Any) -> Any:
         return self.client.gather(futures)
 
     def plan_exchanges(self) -> None:
         """Which blocks each block needs values from, and the rows each block sends to each."""
-        self.recv = self.gather([self.submit(_recv_of, b) for b in self.blocks])
+        found = self.gather([self.submit(_recv_of, b) for b in self.blocks])
         k = len(self.blocks)
+        self.recv = [[j for j, _size in f] for f in found]
+        self.whole = [[size * _WHOLE >= self.sizes[j] for j, size in f] for f in found]
         need = {(a, j): self.submit(B.needs, self.blocks[a], j) for a in range(k) for j in self.recv[a]}
         senders = [[a for a in range(k) if j in self.recv[a]] for j in range(k)]
         self.blocks = [
@@ -151,12 +165,11 @@ class _Run:
     # --- proximity --------------------------------------------------------------------------------
 
     def bfs(self, flags: list[Any], seed_cluster: list[Any], forward: bool, max_hops: int) -> list[Any]:
-        state = [self.submit(B.bfs_start, s) for s in seed_cluster]
+        state = [self.submit(B.bfs_start, seed_cluster[k], flags[k]) for k in range(len(self.blocks))]
         for level in range(max_hops):
-            front = [self.submit(B.bfs_front, state[k], flags[k], level) for k in range(len(state))]
-            pieces = self.exchange(front)
+            pieces = self.exchange(state)
             state = [
-                self.submit(B.bfs_step, b, state[k], front[k], level, forward, *pieces[k])
+                self.submit(B.bfs_step, b, state[k], flags[k], level, forward, *pieces[k])
                 for k, b in enumerate(self.blocks)
             ]
         return state
@@ -176,30 +189,23 @@ class _Run:
             ]
         return t
 
-    def ppr(
-        self, flags: list[Any], seeds: int, n: int, forward: bool, weighted: bool, params: PropagationParams
-    ) -> list[Any]:
-        k = len(self.blocks)
-        start = self.each(B.ppr_start, flags, extra=(seeds, forward, weighted))
-        x: list[Any] = [self.submit(operator.getitem, s, 1) for s in start]
-        control: Any = (-1.0, True)
-        steps: list[Any] = []
-        for _ in range(params.max_iter):
-            spread = [self.submit(B.ppr_spread, x[b], start[b]) for b in range(k)]
-            control = self.submit(B.ppr_control, control, n, params.alpha, params.tol, k, *spread, *steps)
-            pieces = self.exchange(spread)
-            steps = [
-                self.submit(
-                    B.ppr_step, blk, x[b], start[b], spread[b], control, forward, weighted, params.alpha, *pieces[b]
-                )
+    def ppr(self, flags: list[Any], seeds: int, n: int, params: PropagationParams) -> list[Any]:
+        """The four walks of ``blocks.WALKS`` together, one task per block and round."""
+        start = self.each(B.ppr_start, flags, extra=(seeds,))
+        state = [self.submit(B.ppr_begin, s) for s in start]
+        control: Any = (np.full(len(B.WALKS), -1.0), np.ones(len(B.WALKS), dtype=bool))
+        for r in range(params.max_iter):
+            control = self.submit(B.ppr_control, control, n, params.alpha, params.tol, r == 0, *state)
+            pieces = self.exchange(state)
+            state = [
+                self.submit(B.ppr_step, blk, state[b], start[b], control, params.alpha, *pieces[b])
                 for b, blk in enumerate(self.blocks)
             ]
-            x = steps
-        return x
+        return state
 
 
-def _recv_of(block: B.Block) -> list[int]:
-    return [j for j, _a, _b in block.recv]
+def _recv_of(block: B.Block) -> list[tuple[int, int]]:
+    return [(j, b - a) for j, a, b in block.recv]
 
 
 def _reply(inside: B.InSide, k: int) -> np.ndarray:
@@ -263,6 +269,7 @@ def build_distributed(
         for b in range(k)
     ]
     del pieces, tables, merged, insides, replies, contracts
+    run.sizes = [int(x) for x in np.diff(bounds)]
     run.plan_exchanges()
     model = (risk_model if risk_model is not None else RiskModel.load()) if with_risk else None
     return _finish(run, bounds, labels, out, params, model, with_risk)
@@ -333,6 +340,7 @@ def update_distributed(
     ]
     run.blocks = [run.submit(operator.getitem, u, 0) for u in updated]
     del pieces, tables, merged, insides, replies, contracts, fresh, old
+    run.sizes = [int(x) for x in np.diff(bounds)]
     run.plan_exchanges()
     incremental = B.Incremental(reuse and old_risk is not None, same_model)
     return _finish(run, bounds, labels, out, params, model, with_risk, updated=updated, incremental=incremental)
@@ -425,10 +433,7 @@ def _finish(
     rescored = recomputed = None
     if with_risk and model is not None:
         propagation = propagation_params(model)
-        ppr = [
-            run.ppr(flags, int(seeds.size), n, f, w, propagation)
-            for f, w in ((True, False), (False, False), (True, True), (False, True))
-        ]
+        ppr = run.ppr(flags, int(seeds.size), n, propagation)
         if updated is not None and incremental is not None and incremental.reuse_base:
             changed = [run.submit(B.changed_bits, u, bits[b]) for b, u in enumerate(updated)]
             dirty = [
@@ -451,7 +456,7 @@ def _finish(
                 hops_to[b],
                 score_from[b],
                 score_to[b],
-                *(p[b] for p in ppr),
+                ppr[b],
             )
             for b in range(k)
         ]

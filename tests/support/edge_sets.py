@@ -186,6 +186,7 @@ def assert_same_index(got_dir: Path, want_dir: Path, *, atol: float = 1e-9) -> N
             assert np.allclose(got[name], want[name], rtol=0, atol=atol), (name, np.abs(got[name] - want[name]).max())
     if "features" in want:
         assert np.allclose(got["features"], want["features"], rtol=1e-6, atol=atol), "features"
+    assert np.array_equal(np.load(got_dir / "unplaced_contracts.npy"), np.load(want_dir / "unplaced_contracts.npy"))
     for name in ("graph.json", "proximity.json", "clusters.json"):
         assert json.loads((got_dir / name).read_text()) == json.loads((want_dir / name).read_text()), name
     if (want_dir / "risk_model.json").exists():

@@ -204,12 +204,17 @@ def _recipients(merged: Merged, replies: Sequence[np.ndarray]) -> np.ndarray:
     return dst
 
 
-def _contract_rows(table: np.ndarray, contracts: np.ndarray) -> np.ndarray:
+def _contract_rows(table: np.ndarray, contracts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(per node: shown to be a contract, the contracts shown that are not nodes). The second
+    list is kept in the index (``unplaced_contracts.npy``) so that an update which makes one of
+    them a node marks it as a full build would."""
     is_contract = np.zeros(table.size, dtype=bool)
+    found = np.zeros(contracts.size, dtype=bool)
     if contracts.size and table.size:
         pos = np.minimum(np.searchsorted(table, contracts), table.size - 1)
-        is_contract[pos[table[pos] == contracts]] = True
-    return is_contract
+        found = table[pos] == contracts
+        is_contract[pos[found]] = True
+    return is_contract, contracts[~found]
 
 
 def make_block(
@@ -241,7 +246,7 @@ def make_block(
         _clip_count(inside.count[o]),
         _clip_time(inside.first[o]),
         np.where(fs == _BIG, -1, fs),
-        _contract_rows(table, contracts),
+        *_contract_rows(table, contracts),
     )
 
 
@@ -271,6 +276,7 @@ class Previous:
     in_time: np.ndarray
     first_seen: np.ndarray
     bits: np.ndarray  # SEED | CONTRACT as the previous build had them
+    unplaced: np.ndarray  # contracts in the block's address range that were not nodes
     features: np.ndarray | None  # [BASE_FEATURES (NaN where not stored) | the model's stored columns]
     risk: np.ndarray | None
 
@@ -382,7 +388,7 @@ def update_block(
     fs = np.minimum(
         fs, np.minimum(_first_by_row(merged.row, merged.first, n), _first_by_row(inside.row, inside.first, n))
     )
-    is_contract = _contract_rows(table, contracts)
+    is_contract, unplaced = _contract_rows(table, np.union1d(contracts, prev.unplaced))
     is_contract[moved] |= (prev.bits & CONTRACT) != 0
     touched = np.ones(n, dtype=bool)
     touched[moved] = False
@@ -412,6 +418,7 @@ def update_block(
         into[4],
         np.where(fs == _BIG, -1, fs),
         is_contract,
+        unplaced,
     )
     return block, Update(touched, bits, features, risk)
 
@@ -470,6 +477,8 @@ class Block:
     is_contract: np.ndarray
     recv: tuple[tuple[int, int, int], ...] = ()
     sends: Mapping[int, np.ndarray] = field(default_factory=dict)
+    unplaced: np.ndarray = field(default_factory=lambda: _EMPTY_KEYS)
+    """Contracts the edge files showed in this block's range that are not nodes."""
 
     @property
     def n(self) -> int:
@@ -517,6 +526,7 @@ def with_space(
     in_time: np.ndarray,
     first_seen: np.ndarray,
     is_contract: np.ndarray,
+    unplaced: np.ndarray,
 ) -> Block:
     """A block from rows in global ids: the local space and the ranges each other block fills."""
     lo, hi = int(bounds[k]), int(bounds[k + 1])
@@ -547,6 +557,7 @@ def with_space(
         first_seen,
         is_contract,
         recv,
+        unplaced=unplaced,
     )
 
 
@@ -610,8 +621,7 @@ def node_flags(
     rows -= block.lo
     flags[rows[seed_key[at]]] |= SEED
     flags[rows[service_key[at]]] |= SERVICE
-    zero = np.bytes_(bytes(20))
-    if block.n and block.addresses[0] == zero:
+    if block.n and not block.addresses[:1].view(np.uint8).any():  # the zero address sorts first
         flags[0] |= SERVICE
     degree = np.diff(block.out_indptr) + np.diff(block.in_indptr)
     flags[degree > hub_degree] |= HUB
@@ -1015,6 +1025,7 @@ def export(
         "in_time": block.in_time,
         "first_seen": block.first_seen,
         "is_contract": block.is_contract,
+        "unplaced_contracts": block.unplaced,
         "flags": flags,
         "seed_cluster": seed_cluster,
         "hops_from": hops_from[1].astype(small),

@@ -28,7 +28,7 @@ import operator
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ import numpy as np
 from txfirewall.errors import InputFileError
 from txfirewall.graph import blocks as B
 from txfirewall.graph import edge_files
+from txfirewall.graph.build import UNPLACED_CONTRACTS as UNPLACED
 from txfirewall.graph.clusters import clusters_json, summarise_seed_clusters
 from txfirewall.graph.csr import FORMAT_VERSION
 from txfirewall.graph.features import AGGREGATED, BASE_FEATURES, PropagationParams
@@ -317,10 +318,13 @@ def update_distributed(
     splitters_np = np.asarray(graph.addresses[old_bounds[1:-1]])
     splitters = client.scatter(splitters_np, broadcast=True)
     old = []
+    unplaced = read_unplaced(previous)
+    unplaced_block = B.block_of(unplaced, splitters_np)
     for b in range(k):
         prev = _read_previous(
             graph, old_arrays.flags, old_risk if reuse else None, int(old_bounds[b]), int(old_bounds[b + 1]), SEED
         )
+        prev = replace(prev, unplaced=unplaced[unplaced_block == b])
         old.append(client.scatter(prev))
     pieces = run.route(urls, splitters, k)
     fresh = [run.submit(B.new_addresses, old[b], *pieces[b]) for b in range(k)]
@@ -355,6 +359,12 @@ def _reusable_base(model: RiskModel | None) -> bool:
     return needed <= set(model.features)
 
 
+def read_unplaced(directory: Path) -> np.ndarray:
+    """The contracts a build saw that were not nodes (none for an index built before this file)."""
+    path = directory / UNPLACED
+    return np.load(path) if path.exists() else np.empty(0, "S20")
+
+
 def _read_previous(graph: Any, flags: np.ndarray, risk: Any, lo: int, hi: int, seed_bit: int) -> B.Previous:
     o0, o1 = int(graph.out_indptr[lo]), int(graph.out_indptr[hi])
     i0, i1 = int(graph.in_indptr[lo]), int(graph.in_indptr[hi])
@@ -375,6 +385,7 @@ def _read_previous(graph: Any, flags: np.ndarray, risk: Any, lo: int, hi: int, s
         np.array(graph.in_time[i0:i1]),
         np.array(graph.first_seen[lo:hi]),
         bits.astype(np.uint8),
+        np.empty(0, "S20"),
         None if risk is None else _base_from(risk.model, np.asarray(risk.features[lo:hi])),
         None if risk is None else np.array(risk.risk[lo:hi]),
     )
@@ -532,6 +543,7 @@ def _write_index(
     m_out = sum(e[0] for e in edges)
     m_in = sum(e[1] for e in edges)
     files: dict[str, Any] = {}
+    unplaced: list[np.ndarray] = []
     node_at = 0
     out_at = 0
     in_at = 0
@@ -539,6 +551,7 @@ def _write_index(
         part = run.client.gather(fut)
         fut.release()
         exports[b] = None
+        unplaced.append(part.pop("unplaced_contracts"))
         if not files:
             for name, arr in part.items():
                 length = {"out_indptr": n + 1, "in_indptr": n + 1}.get(name)
@@ -571,6 +584,7 @@ def _write_index(
     for arr in files.values():
         arr.flush()
     del files
+    np.save(out / UNPLACED, np.concatenate([np.empty(0, "S20"), *unplaced]))
     meta = {"format": FORMAT_VERSION, "nodes": n, "edges": m_out}
     (out / "graph.json").write_text(json.dumps(meta, indent=1) + "\n")
     from dataclasses import asdict

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import operator
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -88,13 +89,18 @@ class DistributedSummary:
     blocks: int
     rescored: int | None = None
     recomputed_rows: int | None = None
+    phases: tuple[tuple[str, float], ...] = ()
+    """Seconds per phase, when the build was ``timed`` (a barrier after each phase)."""
 
 
 class _Run:
     """One build on one client: the blocks' futures and the rounds submitted on them."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, timed: bool = False) -> None:
         self.client = client
+        self.timed = timed
+        self.phases: list[tuple[str, float]] = []
+        self.last = time.perf_counter()
         self.blocks: list[Any] = []
         self.recv: list[list[int]] = []
         self.whole: list[list[bool]] = []
@@ -121,6 +127,17 @@ class _Run:
 
     def gather(self, futures: Any) -> Any:
         return self.client.gather(futures)
+
+    def mark(self, phase: str, futures: Sequence[Any]) -> None:
+        """End of a phase: when timed, wait for ``futures`` and note the time since the last."""
+        if self.timed:
+            import distributed
+
+            wait: Any = distributed.wait
+            wait([f for f in futures if f is not None])
+            now = time.perf_counter()
+            self.phases.append((phase, now - self.last))
+            self.last = now
 
     def plan_exchanges(self) -> None:
         """Which blocks each block needs values from, and the rows each block sends to each."""
@@ -247,11 +264,12 @@ def build_distributed(
     risk_model: RiskModel | None = None,
     with_risk: bool = True,
     blocks: int | None = None,
+    timed: bool = False,
 ) -> DistributedSummary:
     """The full build of ``edge_specs`` (files, directories, globs, fsspec URLs) on ``client``'s
     cluster, written to ``out``."""
     urls = edge_files.expand_paths(edge_specs)
-    run = _Run(client)
+    run = _Run(client, timed)
     k = blocks or default_blocks(client)
     parts = [run.submit(edge_files.read_batch, u) for u in urls]
     samples = run.gather([run.submit(B.sample_keys, p, _SAMPLE) for p in parts])
@@ -272,6 +290,7 @@ def build_distributed(
     del pieces, tables, merged, insides, replies, contracts
     run.sizes = [int(x) for x in np.diff(bounds)]
     run.plan_exchanges()
+    run.mark("read, merge, blocks", run.blocks)
     model = (risk_model if risk_model is not None else RiskModel.load()) if with_risk else None
     return _finish(run, bounds, labels, out, params, model, with_risk)
 
@@ -287,6 +306,7 @@ def update_distributed(
     risk_model: RiskModel | None = None,
     with_risk: bool = True,
     blocks: int | None = None,
+    timed: bool = False,
 ) -> DistributedSummary:
     """The index of ``previous``'s edges plus those of ``edge_specs`` (a delta), written to
     ``out`` (a new directory: ``previous`` is read while it is written), equal to a full build of
@@ -308,7 +328,7 @@ def update_distributed(
     reuse = _reusable_base(old_risk.model if old_risk else None)
     same_model = model is not None and old_risk is not None and old_risk.model.to_json() == model.to_json()
     urls = edge_files.expand_paths(edge_specs)
-    run = _Run(client)
+    run = _Run(client, timed)
     n_old = graph.n_nodes
     k = min(blocks or default_blocks(client), max(1, n_old))
     ends = np.asarray(graph.out_indptr) + np.asarray(graph.in_indptr)
@@ -346,6 +366,7 @@ def update_distributed(
     del pieces, tables, merged, insides, replies, contracts, fresh, old
     run.sizes = [int(x) for x in np.diff(bounds)]
     run.plan_exchanges()
+    run.mark("read, merge, blocks", run.blocks)
     incremental = B.Incremental(reuse and old_risk is not None, same_model)
     return _finish(run, bounds, labels, out, params, model, with_risk, updated=updated, incremental=incremental)
 
@@ -435,16 +456,20 @@ def _finish(
     cluster = B.clusters_of_seeds(seeds, a, b_)
     seeds_f, cluster_f = client.scatter([seeds, cluster], broadcast=True)
     seed_cluster = run.each(B.seed_cluster_rows, extra=(seeds_f, cluster_f))
+    run.mark("flags, seeds, clusters", seed_cluster)
     relay = [run.submit(B.relay_local, run.blocks[b], flags[b], *p) for b, p in enumerate(run.exchange(flags))]
     hops_from = run.bfs(flags, seed_cluster, True, params.max_hops)
     hops_to = run.bfs(flags, seed_cluster, False, params.max_hops)
     score_from = run.exposure(flags, relay, hops_from, True, params)
+    run.mark("hops both ways", [*hops_from, *hops_to])
     score_to = run.exposure(flags, relay, hops_to, False, params)
+    run.mark("exposure both ways", [*score_from, *score_to])
     scored: list[Any] = [None] * k
     rescored = recomputed = None
     if with_risk and model is not None:
         propagation = propagation_params(model)
         ppr = run.ppr(flags, int(seeds.size), n, propagation)
+        run.mark("PageRank x4", ppr)
         if updated is not None and incremental is not None and incremental.reuse_base:
             changed = [run.submit(B.changed_bits, u, bits[b]) for b, u in enumerate(updated)]
             dirty = [
@@ -475,6 +500,7 @@ def _finish(
         matrix = [
             run.submit(B.neighbour_aggregates, run.blocks[b], matrix[b], *p) for b, p in enumerate(run.exchange(agg))
         ]
+        run.mark("features", matrix)
         model_f = client.scatter(model, broadcast=True)
         if updated is not None and incremental is not None and incremental.same_model:
             scored = [run.submit(B.score_update, model_f, matrix[b], flags[b], updated[b]) for b in range(k)]
@@ -482,6 +508,7 @@ def _finish(
             scored = [run.submit(B.score_all, model_f, matrix[b], flags[b]) for b in range(k)]
         if updated is not None and incremental is not None and incremental.same_model:
             rescored = int(sum(run.gather([run.submit(operator.getitem, s, 2) for s in scored])))
+        run.mark("scoring", scored)
     exports = [
         run.submit(
             B.export,
@@ -502,8 +529,16 @@ def _finish(
     clusters = summarise_seed_clusters(seeds, cluster, node_labels)
     _write_index(run, exports, out, n, edges, params, model if with_risk else None)
     (out / "clusters.json").write_text(json.dumps(clusters_json(clusters), indent=1) + "\n")
+    run.mark("write the index", [])
     return DistributedSummary(
-        n, int(sum(e[0] for e in edges)), int(seeds.size), int(cluster.max(initial=-1)) + 1, k, rescored, recomputed
+        n,
+        int(sum(e[0] for e in edges)),
+        int(seeds.size),
+        int(cluster.max(initial=-1)) + 1,
+        k,
+        rescored,
+        recomputed,
+        tuple(run.phases),
     )
 
 

@@ -290,3 +290,75 @@ def segment_sums(values: Floats, starts: Ints, init: Floats) -> Floats:
             acc += values[e]
         out[i] = acc
     return out
+
+
+@_jit()
+def search_keys(table: npt.NDArray[np.uint8], keys: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
+    """``np.searchsorted(table, keys)`` (left) for fixed-width byte keys given as rows of uint8
+    (20-byte addresses): a plain binary search with byte compares, several times faster than
+    NumPy's on ``S20`` arrays."""
+    t = table.shape[0]
+    w = table.shape[1]
+    out = np.empty(keys.shape[0], np.int64)
+    for i in range(keys.shape[0]):
+        lo = 0
+        hi = t
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            less = False
+            for b in range(w):
+                x = table[mid, b]
+                y = keys[i, b]
+                if x != y:
+                    less = x < y
+                    break
+            if less:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[i] = lo
+    return out
+
+
+@_jit()
+def _fnv(keys: npt.NDArray[np.uint8], i: int) -> np.uint64:
+    h = np.uint64(0xCBF29CE484222325)
+    for b in range(keys.shape[1]):
+        h = (h ^ np.uint64(keys[i, b])) * np.uint64(0x100000001B3)
+    return h
+
+
+@_jit()
+def locate_keys(table: npt.NDArray[np.uint8], keys: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
+    """Row of each key in ``table`` (rows of uint8, unique), -1 when absent: an open-addressing
+    hash table over the table's rows, so each key costs a cache miss or two instead of a binary
+    search's twenty (lookups of millions of addresses in millions)."""
+    t = table.shape[0]
+    w = table.shape[1]
+    size = 1
+    while size < 2 * t + 1:
+        size *= 2
+    mask = np.uint64(size - 1)
+    slots = np.full(size, -1, np.int64)
+    for r in range(t):
+        s = _fnv(table, r) & mask
+        while slots[s] != -1:
+            s = (s + np.uint64(1)) & mask
+        slots[s] = r
+    out = np.empty(keys.shape[0], np.int64)
+    for i in range(keys.shape[0]):
+        s = _fnv(keys, i) & mask
+        found = -1
+        while slots[s] != -1:
+            r = slots[s]
+            same = True
+            for b in range(w):
+                if table[r, b] != keys[i, b]:
+                    same = False
+                    break
+            if same:
+                found = r
+                break
+            s = (s + np.uint64(1)) & mask
+        out[i] = found
+    return out

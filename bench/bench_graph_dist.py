@@ -227,7 +227,7 @@ def bench(m: int, scratch: Path) -> list[str]:
         ok = all(v == 0.0 for v in udiff.values())
         rows.append(
             f"| | incremental: the last {DELTA:.0%} of transfers ({int(m * DELTA):,}) added to the index of the other {1 - DELTA:.0%} (built in {dk_old['total']:.1f} s) "
-            f"| **{up['total']:.1f} s** ({up['total'] / dk['total']:.0%} of the full Dask build); base features recomputed for {up['recomputed']:,} of {up['nodes']:,} addresses, "
+            f"| **{up['total']:.1f} s** ({up['total'] / dk['total']:.0%} of the full Dask build: {', '.join(f'{name} {s:.1f}' for name, s in up['phases'])}); base features recomputed for {up['recomputed']:,} of {up['nodes']:,} addresses, "
             f"{up['rescored']:,} rescored; {'bit-identical to' if ok else 'max difference ' + str(udiff) + ' from'} the full build |"
         )
         one = dask_build(files, labels, base / "one", 1)

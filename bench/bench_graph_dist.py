@@ -43,7 +43,7 @@ ROWS_PER_FILE = 500_000
 DELTA = 0.01
 
 NUMBA_CHILD = r"""
-import json, sys, time
+import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from txfirewall.enrich.labels import load_labels
@@ -66,11 +66,13 @@ t2 = time.perf_counter()
 build_graph(graph, labels, out)
 save_unplaced_contracts(out, graph, batch.contracts)
 t3 = time.perf_counter()
-print(json.dumps({"read": t1 - t0, "csr": t2 - t1, "build": t3 - t2, "total": t3 - t0, "peak": status("VmHWM:")}))
+use = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"read": t1 - t0, "csr": t2 - t1, "build": t3 - t2, "total": t3 - t0, "peak": status("VmHWM:"),
+                  "cpu": use.ru_utime + use.ru_stime}))
 """
 
 DASK_CHILD = r"""
-import json, sys, time
+import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from txfirewall.enrich.labels import load_labels
@@ -85,21 +87,31 @@ def peak():
             return int(line.split()[1]) * 1024
     return 0
 
+def cpu():
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
 def main():
     files, labels, out, workers = json.loads(sys.argv[2]), load_labels(Path(sys.argv[3])), Path(sys.argv[4]), int(sys.argv[5])
     previous = Path(sys.argv[6]) if len(sys.argv) > 6 else None
     with dask_client(workers=workers) as client:
         client.run(reset)
         reset()
+        before = client.run(cpu)
+        mine = cpu()
         t0 = time.perf_counter()
         if previous is None:
             s = build_distributed(client, files, labels, out, timed=True)
         else:
             s = update_distributed(client, previous, files, labels, out, timed=True)
         total = time.perf_counter() - t0
+        mine = cpu() - mine
+        after = client.run(cpu)
         peaks = sorted(client.run(peak).values())
+        work = sum(after[w] - before[w] for w in after)
     print(json.dumps({"total": total, "phases": s.phases, "workers": peaks, "client": peak(), "blocks": s.blocks,
-                      "recomputed": s.recomputed_rows, "rescored": s.rescored, "nodes": s.nodes, "edges": s.edges}))
+                      "recomputed": s.recomputed_rows, "rescored": s.rescored, "nodes": s.nodes, "edges": s.edges,
+                      "worker_cpu": work, "client_cpu": mine}))
 
 if __name__ == "__main__":
     main()
@@ -215,9 +227,10 @@ def bench(m: int, scratch: Path) -> list[str]:
     rows = [
         f"| {m:,} transfers, {n:,} addresses, {dk['edges']:,} merged edges ({len(files)} Parquet files, {_mb(size)}; generated in {gen_s:.0f} s) "
         f"| Numba build, one process, 2 threads: read {nb['read']:.1f} s, CSR {nb['csr']:.1f} s, proximity + features + PageRank + scores + write {nb['build']:.1f} s "
-        f"| **{nb['total']:.1f} s**, peak RSS {_mb(nb['peak'])} |",
+        f"| **{nb['total']:.1f} s** ({nb['cpu']:.0f} CPU-s), peak RSS {_mb(nb['peak'])} |",
         f"| | Dask build, {WORKERS} workers x 1 thread, {dk['blocks']} blocks ({phases}) "
-        f"| **{dk['total']:.1f} s** ({dk['total'] / nb['total']:.1f}x the Numba build), peak RSS per worker {' / '.join(_mb(p) for p in dk['workers'])}, client {_mb(dk['client'])} |",
+        f"| **{dk['total']:.1f} s** ({dk['total'] / nb['total']:.1f}x the Numba build); CPU: workers {dk['worker_cpu']:.0f} s, client and scheduler {dk['client_cpu']:.0f} s "
+        f"({(dk['worker_cpu'] + dk['client_cpu']) / nb['cpu']:.1f}x the Numba build's); peak RSS per worker {' / '.join(_mb(p) for p in dk['workers'])}, client {_mb(dk['client'])} |",
         f"| | parity (Dask index vs Numba index) | CSR, flags, hops, clusters identical; max abs difference: scores {diff['score_from']:.1e} / {diff['score_to']:.1e}, features {diff['features']:.1e}, risk {diff['risk']:.1e} |",
     ]
     if m >= 10_000_000 or os.environ.get("TXFIREWALL_BENCH_DIST_UPDATE"):
@@ -231,11 +244,16 @@ def bench(m: int, scratch: Path) -> list[str]:
             f"{up['rescored']:,} rescored; {'bit-identical to' if ok else 'max difference ' + str(udiff) + ' from'} the full build |"
         )
         one = dask_build(files, labels, base / "one", 1)
-        speedup = one["total"] / dk["total"]
-        serial = max(0.0, 2 * dk["total"] - one["total"])  # Amdahl from the two points: T(p) = s + (T1 - s) / p
         rows.append(
-            f"| | the same Dask build on 1 worker | {one['total']:.1f} s (2 workers: {speedup:.2f}x faster; as T(p) = s + (T1 - s)/p: "
-            f"s = {serial:.0f} s, {one['total'] - serial:.0f} core-seconds that divide; peak RSS {_mb(one['workers'][0])}) |"
+            f"| | the same Dask build on 1 worker | {one['total']:.1f} s wall; CPU: worker {one['worker_cpu']:.0f} s, client and scheduler {one['client_cpu']:.0f} s; "
+            f"peak RSS {_mb(one['workers'][0])} |"
+        )
+        client_cpu, worker_cpu = dk["client_cpu"], dk["worker_cpu"]
+        projected = ", ".join(f"p = {p}: {client_cpu + worker_cpu / p:.0f} s" for p in (1, 2, 4, 8, 16))
+        rows.append(
+            f"| | projected wall time on p idle cores for the workers, T(p) = client + worker CPU / p (from the 2-worker run) "
+            f"| {projected}; each added core saves "
+            f"worker CPU / (p (p + 1)): {dk['worker_cpu'] / 2:.0f} s from 1 to 2, {dk['worker_cpu'] / 12:.0f} s from 3 to 4 |"
         )
     shutil.rmtree(base, ignore_errors=True)
     return rows

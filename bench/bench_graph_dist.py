@@ -9,12 +9,14 @@ the index) from partitioned Parquet files of generated power-law transfers.
   each worker's peak RSS during the build (the kernel's high-water mark, reset before it).
 - Parity: the two indexes compared array by array (hops, clusters, flags, CSR identical; the
   largest difference of scores, features and risk).
-- Incremental (10M): the index of 99% of the transfers, updated with the last 1% (a daily delta),
+- Incremental (at 10M, ``TXFIREWALL_BENCH_DIST_EXTRAS_AT`` to move it): the index of 99% of the transfers, updated with the last 1% (a daily delta),
   against the full build of all of them (time, rows whose base features were recomputed, parity).
-- Scaling: the same build on 1 worker, for the time per added core.
+- Scaling (same size): the same build on 1 worker; CPU seconds of the workers and of the client
+  (with the scheduler) give the projected time per added core.
 
-Sizes: ``TXFIREWALL_BENCH_DIST_EDGES`` (default 1M and 10M); 100M does not fit on this machine
-(see docs/graph_at_scale.md), ``TXFIREWALL_BENCH_DIST_EDGES=...,30000000`` runs the largest that does.
+Sizes: ``TXFIREWALL_BENCH_DIST_EDGES`` (default 1M and 10M, about 15 minutes on this machine);
+100M does not fit in its 24 GiB (docs/graph_at_scale.md), ``TXFIREWALL_BENCH_DIST_EDGES=30000000``
+runs the largest that does (about 20 minutes more).
 """
 
 from __future__ import annotations
@@ -233,7 +235,7 @@ def bench(m: int, scratch: Path) -> list[str]:
         f"({(dk['worker_cpu'] + dk['client_cpu']) / nb['cpu']:.1f}x the Numba build's); peak RSS per worker {' / '.join(_mb(p) for p in dk['workers'])}, client {_mb(dk['client'])} |",
         f"| | parity (Dask index vs Numba index) | CSR, flags, hops, clusters identical; max abs difference: scores {diff['score_from']:.1e} / {diff['score_to']:.1e}, features {diff['features']:.1e}, risk {diff['risk']:.1e} |",
     ]
-    if m >= 10_000_000 or os.environ.get("TXFIREWALL_BENCH_DIST_UPDATE"):
+    if m == int(os.environ.get("TXFIREWALL_BENCH_DIST_EXTRAS_AT", "10000000")):
         dk_old = dask_build(old, labels, base / "old", WORKERS)
         up = dask_build(delta, labels, base / "updated", WORKERS, previous=base / "old")
         udiff = compare(base / "updated", base / "dask")

@@ -6,8 +6,9 @@ and an engine (``graph.distributed``) only moves the results between workers.
 How the steps stay exactly the single-machine ones:
 
 - Edges are merged per sender block after concatenating the pieces of each input file in file
-  order (the same stable sort and ``np.add.reduceat`` as ``csr.from_ids``, over the same
-  sequence of transfers: equal sums bit for bit).
+  order (the same stable sort as ``csr.from_ids`` and the same left-to-right sums,
+  ``kernels.segment_sums``, over the same sequence of transfers: equal sums bit for bit; an
+  update continues a stored sum with the delta's transfers).
 - A block's *local space* is its own nodes and all their neighbours, sorted by node id; its rows
   point into it. The map from node ids to local positions keeps order, so every row lists its
   neighbours in the whole graph's order and each kernel adds the same terms in the same order.

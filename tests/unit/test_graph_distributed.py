@@ -249,3 +249,15 @@ def test_cli_builds_and_updates_on_the_cluster(dask_cluster: Any, tmp_path: Path
     assert main(["graph", "build", *edges, "--out", str(tmp_path / "numba"), *common]) == 0
     assert_same_index(tmp_path / "b", tmp_path / "numba")
     assert main(["graph", "build", "--update", str(tmp_path / "a"), *edges, "--out", str(tmp_path / "c")]) == 2
+
+
+def test_update_of_an_index_built_by_the_numba_build(dask_cluster: Any, tmp_path: Path) -> None:
+    """An index built on one machine (no distributed run before) takes a delta on the cluster."""
+    rng, old, delta = _split(10, 60, 400, 0.8)
+    labels = random_labels(rng, 60)
+    old_files = write_parts(tmp_path / "old", old, 2)
+    delta_files = write_parts(tmp_path / "delta", delta, 1, first=2)
+    build_from_files(old_files, labels, tmp_path / "numba_old")
+    build_from_files(old_files + delta_files, labels, tmp_path / "numba_all")
+    update_distributed(dask_cluster, tmp_path / "numba_old", _strs(delta_files), labels, tmp_path / "after", blocks=2)
+    assert_same_index(tmp_path / "after", tmp_path / "numba_all")

@@ -116,10 +116,18 @@ class _Run:
     def exchange(self, own: Sequence[Any]) -> list[list[Any]]:
         """For each block, the pieces of ``own`` (values per row of each block) it needs: cut by a
         task on the owner when the block needs few of the owner's rows, else the owner's values
-        whole (no task: fewer, larger messages)."""
+        whole (one task per owner strips a step's state down to the exchanged values, so the other
+        arrays of the state never travel)."""
+        whole: dict[int, Any] = {}
+
+        def values(j: int) -> Any:
+            if j not in whole:
+                whole[j] = self.submit(B.payload, own[j])
+            return whole[j]
+
         return [
             [
-                own[j] if self.whole[k][i] else self.submit(B.take, self.blocks[j], own[j], k)
+                values(j) if self.whole[k][i] else self.submit(B.take, self.blocks[j], own[j], k)
                 for i, j in enumerate(self.recv[k])
             ]
             for k in range(len(self.blocks))

@@ -1,5 +1,6 @@
 # Two commands on a fresh machine: `make demo` and `make test`. Each sets itself up first:
-# a .venv with the package (editable) and its dev extras, and anvil (pinned npm build) in the
+# a .venv with the package (editable) and its dev extras (which include the `dask` extra's
+# dask.distributed: the distributed graph build is tested on a local cluster), and anvil (pinned npm build) in the
 # per-user cache when it is not on PATH. The suite's `cast_bin` fixture installs Foundry's cast
 # the same way (same npm, same cache) on first use; `txfirewall setup` does not.
 

@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from txfirewall.cli.exit_codes import EXIT_ENVIRONMENT, EXIT_USAGE
 from txfirewall.errors import EnvironmentFailure, InputFileError
@@ -19,10 +20,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     build = gsub.add_parser("build", help="edge files + labels -> graph directory with proximity precomputed")
     build.add_argument(
         "--edges",
-        type=Path,
         action="append",
         required=True,
-        help="transfers: CSV / JSON lines (.gz ok) / Parquet; repeatable",
+        help="transfers: CSV / JSON lines (.gz ok) / Parquet; repeatable. With --engine dask: files, "
+        "directories or globs of Parquet / CSV, local or any fsspec URL (s3://..., gs://...)",
     )
     build.add_argument(
         "--labels", type=Path, action="append", default=[], help="labels CSV address,label[,source]; repeatable"
@@ -37,6 +38,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--risk-model", type=Path, help="score with this model (`make train`) instead of the shipped one"
     )
     build.add_argument("--no-risk", action="store_true", help="skip the risk features and model (proximity only)")
+    build.add_argument(
+        "--engine",
+        choices=("numba", "dask"),
+        default="numba",
+        help="numba: this machine (default); dask: a Dask cluster (pip install 'txfirewall[dask]'), "
+        "same index, see docs/graph_at_scale.md",
+    )
+    build.add_argument("--scheduler", help="dask: the scheduler to use (tcp://host:8786); default a local cluster")
+    build.add_argument("--workers", type=int, help="dask, local cluster: worker processes (default: one per core)")
+    build.add_argument("--blocks", type=int, help="dask: node blocks (default: two per worker thread)")
+    build.add_argument(
+        "--update",
+        type=Path,
+        metavar="DIR",
+        help="dask: add the --edges (a delta) to the graph built in DIR, writing --out, without reading "
+        "the old edges again (equal to a full build of all of them)",
+    )
     scan = gsub.add_parser("scan", help="scan blocks of an RPC node into an edge file (resumable)")
     scan.add_argument("--rpc", required=True)
     scan.add_argument("--from-block", type=int, default=0)
@@ -68,17 +86,63 @@ def _build(args: argparse.Namespace) -> int:
             labels[address] = labels.get(address, ()) + items
     params = ProximityParams(max_hops=args.max_hops, decay=args.decay, hub_degree=args.hub_degree)
     model = None if args.no_risk else RiskModel.load(args.risk_model)
-    graph, arrays = build_from_files(
-        args.edges, labels, args.out, params, risk_model=model, with_risk=model is not None
-    )
-    seeds = int(((arrays.flags & 1) != 0).sum())
     scored = "" if model is None else ", risk scored"
+    if args.engine == "dask":
+        summary = _build_dask(args, labels, params, model)
+        nodes, edges, seeds, clusters = summary.nodes, summary.edges, summary.seeds, summary.clusters
+        scored += f", {summary.blocks} blocks on dask"
+        if summary.recomputed_rows is not None:
+            scored += f", base features recomputed for {summary.recomputed_rows} addresses"
+        if summary.rescored is not None:
+            scored += f", {summary.rescored} rescored"
+    else:
+        if args.update is not None or args.scheduler or args.workers or args.blocks:
+            raise InputFileError("--update, --scheduler, --workers and --blocks need --engine dask")
+        graph, arrays = build_from_files(
+            [Path(e) for e in args.edges], labels, args.out, params, risk_model=model, with_risk=model is not None
+        )
+        nodes, edges = graph.n_nodes, graph.n_edges
+        seeds = int(((arrays.flags & 1) != 0).sum())
+        clusters = int(arrays.seed_cluster.max(initial=-1)) + 1
     print(
-        f"graph: {graph.n_nodes} addresses, {graph.n_edges} edges, {seeds} illicit seeds in the graph, "
-        f"{int(arrays.seed_cluster.max(initial=-1)) + 1} clusters{scored} -> {args.out} "
-        f"({time.perf_counter() - started:.1f} s)"
+        f"graph: {nodes} addresses, {edges} edges, {seeds} illicit seeds in the graph, "
+        f"{clusters} clusters{scored} -> {args.out} ({time.perf_counter() - started:.1f} s)"
     )
     return 0
+
+
+def _build_dask(args: argparse.Namespace, labels: Any, params: Any, model: Any) -> Any:
+    try:
+        import distributed  # noqa: F401
+    except ImportError as exc:
+        raise EnvironmentFailure(
+            "--engine dask needs Dask", hint="pip install 'txfirewall[dask]' (dask.distributed and pyarrow)"
+        ) from exc
+    from txfirewall.graph.distributed import build_distributed, dask_client, update_distributed
+
+    with dask_client(args.scheduler, args.workers) as client:
+        if args.update is not None:
+            return update_distributed(
+                client,
+                args.update,
+                args.edges,
+                labels,
+                args.out,
+                params,
+                risk_model=model,
+                with_risk=model is not None,
+                blocks=args.blocks,
+            )
+        return build_distributed(
+            client,
+            args.edges,
+            labels,
+            args.out,
+            params,
+            risk_model=model,
+            with_risk=model is not None,
+            blocks=args.blocks,
+        )
 
 
 def _scan(args: argparse.Namespace) -> int:

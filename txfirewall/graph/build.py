@@ -110,4 +110,19 @@ def build_from_files(
 ) -> tuple[CsrGraph, ProximityArrays]:
     batch = EdgeBatch.concat(read_edges(p) for p in edge_files)
     graph = from_batch(batch)
-    return graph, build_graph(graph, labels, out, params, risk_model=risk_model, with_risk=with_risk)
+    arrays = build_graph(graph, labels, out, params, risk_model=risk_model, with_risk=with_risk)
+    save_unplaced_contracts(out, graph, batch.contracts)
+    return graph, arrays
+
+
+UNPLACED_CONTRACTS = "unplaced_contracts.npy"
+
+
+def save_unplaced_contracts(out: Path, graph: CsrGraph, contracts: np.ndarray) -> None:
+    """The contracts the edge files showed that are not nodes of the graph (a token seen only in
+    a ``token`` column): not used by lookups, but an incremental update (``--engine dask
+    --update``) that makes one of them a node must mark it as a contract, as a full build would."""
+    if graph.n_nodes:
+        pos = np.minimum(np.searchsorted(graph.addresses, contracts), graph.n_nodes - 1)
+        contracts = contracts[graph.addresses[pos] != contracts]
+    np.save(out / UNPLACED_CONTRACTS, np.ascontiguousarray(contracts, dtype="S20"))

@@ -19,14 +19,19 @@ MAX_LABEL_CHARS = 80
 def summarise_clusters(seed_cluster: np.ndarray, node_labels: Mapping[int, tuple[Label, ...]]) -> list[ClusterInfo]:
     """One ClusterInfo per cluster id, in id order."""
     seeds = np.flatnonzero(np.asarray(seed_cluster) >= 0)
+    return summarise_seed_clusters(seeds, np.asarray(seed_cluster)[seeds], node_labels)
+
+
+def summarise_seed_clusters(
+    seeds: np.ndarray, ids: np.ndarray, node_labels: Mapping[int, tuple[Label, ...]]
+) -> list[ClusterInfo]:
+    """``summarise_clusters`` from the seeds (node ids, ascending) and their cluster ids alone."""
     if not seeds.size:
         return []
-    ids = np.asarray(seed_cluster)[seeds]
     sizes = np.bincount(ids)
     texts: list[list[str]] = [[] for _ in range(sizes.size)]
     cats: list[set[str]] = [set() for _ in range(sizes.size)]
-    for node in seeds.tolist():
-        cid = int(seed_cluster[node])
+    for node, cid in zip(seeds.tolist(), ids.tolist(), strict=True):
         for label in node_labels.get(node, ()):
             cats[cid].add(label.category.value)
             text = label.label[:MAX_LABEL_CHARS]

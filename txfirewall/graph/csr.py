@@ -2,7 +2,8 @@
 
 Node ids are positions in the sorted array of 20-byte addresses, so a lookup is a binary search
 on a memory-mapped array and nothing has to be unpickled or rebuilt. Parallel transfers between
-the same pair are merged (values summed); weights are float64 because they only feed the
+the same pair are merged (values summed left to right in file order, so that an incremental update
+continues the same sum: ``kernels.segment_sums``); weights are float64 because they only feed the
 value-weighted exposure score, never an amount shown to the user.
 
 Per merged edge the graph also keeps how many transfers it merges and when the first of them
@@ -146,7 +147,9 @@ def from_ids(
     key = key[order]
     if key.size:
         starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-        merged_w = np.add.reduceat(weight[order], starts)
+        from txfirewall.graph.kernels import segment_sums
+
+        merged_w = segment_sums(weight[order], starts, np.zeros(starts.size))
         merged_c = np.add.reduceat(counts[order], starts)
         merged_t = np.minimum.reduceat(ts[order], starts)
         key = key[starts]

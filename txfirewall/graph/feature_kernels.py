@@ -423,3 +423,111 @@ def _forest_margin(
 
 forest_margin = _jit(parallel=True)(_forest_margin)
 forest_margin_serial = _jit()(_forest_margin)
+
+
+# One round at a time over one block of rows, for the distributed build (``graph.blocks``): rows
+# are the block's own nodes, ``indices`` point into its local space (own nodes and neighbours,
+# sorted by node id), so each row adds the same terms in the same order as the kernels above.
+
+
+@_jit()
+def ppr_out_total(push_indptr: Ints, push_weight: Floats, weighted: bool, relay: Bools) -> F64:
+    """``_ppr``'s ``out_total`` for the block's rows (``relay`` over the rows)."""
+    n = push_indptr.size - 1
+    out_total = np.zeros(n)
+    for u in range(n):
+        acc = 0.0
+        if relay[u]:
+            for e in range(push_indptr[u], push_indptr[u + 1]):
+                acc += push_weight[e] if weighted else 1.0
+        out_total[u] = acc
+    return out_total
+
+
+@_jit()
+def ppr_spread(x: F64, out_total: F64) -> tuple[F64, float]:
+    """``_ppr``'s ``y`` for the block's rows, and the dangling mass they hold."""
+    n = x.size
+    y = np.zeros(n)
+    dangling = 0.0
+    for u in range(n):
+        if out_total[u] > 0.0:
+            y[u] = x[u] / out_total[u]
+        else:
+            dangling += x[u]
+    return y, dangling
+
+
+@_jit()
+def ppr_pull_step(
+    pull_indptr: Ints,
+    pull_indices: Ints,
+    pull_weight: Floats,
+    weighted: bool,
+    y: F64,
+    x: F64,
+    personal: F64,
+    alpha: float,
+    restart: float,
+) -> tuple[F64, float]:
+    """One round of ``_ppr`` for the block's rows (``y`` over the local space, ``x`` and
+    ``personal`` over the rows): the new values and their L1 change."""
+    n = pull_indptr.size - 1
+    out = np.empty(n)
+    err = 0.0
+    for v in range(n):
+        acc = 0.0
+        for e in range(pull_indptr[v], pull_indptr[v + 1]):
+            acc += y[pull_indices[e]] * (pull_weight[e] if weighted else 1.0)
+        new = alpha * acc + restart * personal[v]
+        err += abs(new - x[v])
+        out[v] = new
+    return out, err
+
+
+@_jit()
+def neighbour_aggregates_rows(
+    out_indptr: Ints,
+    out_indices: Ints,
+    in_indptr: Ints,
+    in_indices: Ints,
+    values: F32,
+    matrix: F32,
+    first: int,
+) -> None:
+    """``neighbour_aggregates`` for the block's rows: ``values`` (local space x columns) holds the
+    aggregated columns of every node of the local space; results go to ``matrix[v, first + 2c]``
+    (mean) and ``first + 2c + 1`` (max)."""
+    n = out_indptr.size - 1
+    k = values.shape[1]
+    total = np.empty(k, np.float64)
+    high = np.empty(k, np.float64)
+    seen = np.empty(k, np.int64)
+    for v in range(n):
+        total[:] = 0.0
+        high[:] = -1.0
+        seen[:] = 0
+        a_in, b_in = in_indptr[v], in_indptr[v + 1]
+        a_out, b_out = out_indptr[v], out_indptr[v + 1]
+        i, j = a_in, a_out
+        while i < b_in or j < b_out:
+            if j >= b_out or (i < b_in and in_indices[i] < out_indices[j]):
+                u = in_indices[i]
+                i += 1
+            elif i >= b_in or out_indices[j] < in_indices[i]:
+                u = out_indices[j]
+                j += 1
+            else:
+                u = in_indices[i]
+                i += 1
+                j += 1
+            for c in range(k):
+                x = values[u, c]
+                if x >= 0.0:
+                    total[c] += x
+                    seen[c] += 1
+                    if x > high[c]:
+                        high[c] = x
+        for c in range(k):
+            matrix[v, first + 2 * c] = total[c] / seen[c] if seen[c] > 0 else -1.0
+            matrix[v, first + 2 * c + 1] = high[c]

@@ -172,3 +172,193 @@ def seed_components(
     for i in range(seeds.size):
         root[seeds[i]] = _find(parent, seeds[i])
     return root
+
+
+# One round at a time, over one block of rows: the distributed build (``graph.blocks``) exchanges
+# neighbour values between rounds. Rows are the block's own nodes; ``indices`` point into the
+# block's local space (its own nodes and their neighbours, sorted by node id, so the order of a
+# row is the same as in the whole graph and every sum adds the same terms in the same order).
+
+NO_FRONT = np.int32(2**31 - 1)
+"""A neighbour that is not on the BFS frontier (or does not relay)."""
+
+
+@_jit()
+def bfs_pull_step(
+    indptr: Ints,
+    indices: Ints,
+    front: npt.NDArray[np.int32],
+    dist: npt.NDArray[np.int32],
+    cluster: npt.NDArray[np.int32],
+    level: int,
+) -> None:
+    """One BFS level pulled instead of pushed: an undiscovered row with a neighbour on the frontier
+    (``front`` holds that neighbour's cluster, ``NO_FRONT`` otherwise) is at ``level + 1``, in the
+    smallest such cluster: what ``bfs_levels`` gives (the push finds the same rows and keeps the
+    same minimum). In place."""
+    for v in range(indptr.size - 1):
+        if dist[v] != -1:
+            continue
+        best = NO_FRONT
+        for e in range(indptr[v], indptr[v + 1]):
+            c = front[indices[e]]
+            if c < best:
+                best = c
+        if best != NO_FRONT:
+            dist[v] = level + 1
+            cluster[v] = best
+
+
+@_jit()
+def row_totals(indptr: Ints, weight: Floats) -> Floats:
+    """Sum of each row's weights, in row order (as ``_exposure`` sums them)."""
+    n = indptr.size - 1
+    total = np.zeros(n)
+    for v in range(n):
+        acc = 0.0
+        for e in range(indptr[v], indptr[v + 1]):
+            acc += weight[e]
+        total[v] = acc
+    return total
+
+
+@_jit()
+def exposure_step(
+    indptr: Ints,
+    indices: Ints,
+    weight: Floats,
+    total: Floats,
+    is_seed: Bools,
+    reached: Bools,
+    relay: Bools,
+    t: Floats,
+    own_at: int,
+    decay: float,
+) -> Floats:
+    """One Jacobi round of ``_exposure`` for the block's rows; ``relay`` and ``t`` over the local
+    space (the row ``v`` is at ``own_at + v`` there). Returns the rows' new values."""
+    n = indptr.size - 1
+    out = np.empty(n)
+    for v in range(n):
+        if is_seed[v] or not reached[v]:
+            out[v] = t[own_at + v]
+            continue
+        acc = 0.0
+        count = indptr[v + 1] - indptr[v]
+        if total[v] > 0.0:
+            for e in range(indptr[v], indptr[v + 1]):
+                u = indices[e]
+                if relay[u]:
+                    acc += weight[e] * t[u]
+            out[v] = decay * acc / total[v]
+        elif count > 0:
+            for e in range(indptr[v], indptr[v + 1]):
+                u = indices[e]
+                if relay[u]:
+                    acc += t[u]
+            out[v] = decay * acc / count
+        else:
+            out[v] = t[own_at + v]
+    return out
+
+
+@_jit()
+def link_components(n: int, a: Ints, b: Ints) -> npt.NDArray[np.int32]:
+    """Union-find over ``n`` items linked by the pairs (a[i], b[i]): each item's root, the smallest
+    item of its component (as ``seed_components`` roots a component at its smallest node)."""
+    parent = np.arange(n).astype(np.int32)
+    for i in range(a.size):
+        _union(parent, a[i], b[i])
+    root = np.empty(n, np.int32)
+    for i in range(n):
+        root[i] = _find(parent, i)
+    return root
+
+
+@_jit()
+def segment_sums(values: Floats, starts: Ints, init: Floats) -> Floats:
+    """Left-to-right sums of ``values`` in segments starting at ``starts``, each starting from
+    ``init``: a merged edge's weight is its transfers added in file order, so a later delta of
+    transfers continues the very same sum (``np.add.reduceat`` adds pairwise, which no stored
+    total can continue)."""
+    n = starts.size
+    out = np.empty(n)
+    for i in range(n):
+        acc = init[i]
+        end = values.size if i + 1 == n else starts[i + 1]
+        for e in range(starts[i], end):
+            acc += values[e]
+        out[i] = acc
+    return out
+
+
+@_jit()
+def search_keys(table: npt.NDArray[np.uint8], keys: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
+    """``np.searchsorted(table, keys)`` (left) for fixed-width byte keys given as rows of uint8
+    (20-byte addresses): a plain binary search with byte compares, several times faster than
+    NumPy's on ``S20`` arrays."""
+    t = table.shape[0]
+    w = table.shape[1]
+    out = np.empty(keys.shape[0], np.int64)
+    for i in range(keys.shape[0]):
+        lo = 0
+        hi = t
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            less = False
+            for b in range(w):
+                x = table[mid, b]
+                y = keys[i, b]
+                if x != y:
+                    less = x < y
+                    break
+            if less:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[i] = lo
+    return out
+
+
+@_jit()
+def _fnv(keys: npt.NDArray[np.uint8], i: int) -> np.uint64:
+    h = np.uint64(0xCBF29CE484222325)
+    for b in range(keys.shape[1]):
+        h = (h ^ np.uint64(keys[i, b])) * np.uint64(0x100000001B3)
+    return h
+
+
+@_jit()
+def locate_keys(table: npt.NDArray[np.uint8], keys: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
+    """Row of each key in ``table`` (rows of uint8, unique), -1 when absent: an open-addressing
+    hash table over the table's rows, so each key costs a cache miss or two instead of a binary
+    search's twenty (lookups of millions of addresses in millions)."""
+    t = table.shape[0]
+    w = table.shape[1]
+    size = 1
+    while size < 2 * t + 1:
+        size *= 2
+    mask = np.uint64(size - 1)
+    slots = np.full(size, -1, np.int64)
+    for r in range(t):
+        s = _fnv(table, r) & mask
+        while slots[s] != -1:
+            s = (s + np.uint64(1)) & mask
+        slots[s] = r
+    out = np.empty(keys.shape[0], np.int64)
+    for i in range(keys.shape[0]):
+        s = _fnv(keys, i) & mask
+        found = -1
+        while slots[s] != -1:
+            r = slots[s]
+            same = True
+            for b in range(w):
+                if table[r, b] != keys[i, b]:
+                    same = False
+                    break
+            if same:
+                found = r
+                break
+            s = (s + np.uint64(1)) & mask
+        out[i] = found
+    return out

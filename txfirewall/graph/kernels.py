@@ -28,6 +28,38 @@ def _jit(*, parallel: bool = False) -> Callable[[_F], _F]:
 
 
 @_jit()
+def _relayed_taint(
+    v: int,
+    indptr: Ints,
+    indices: Ints,
+    weight: Floats,
+    total: Floats,
+    relay: Bools,
+    t: Floats,
+    decay: float,
+    keep: float,
+) -> float:
+    """One node's new taint: decay times the value-weighted mean of its relaying neighbours'
+    taint (equal weights when its edges carry none); ``keep`` for a node with no edges. Shared by
+    the whole-graph kernel and the distributed build's block step, so both sum in the same order."""
+    acc = 0.0
+    count = indptr[v + 1] - indptr[v]
+    if total[v] > 0.0:
+        for e in range(indptr[v], indptr[v + 1]):
+            u = indices[e]
+            if relay[u]:
+                acc += weight[e] * t[u]
+        return float(decay * acc / total[v])
+    if count > 0:
+        for e in range(indptr[v], indptr[v + 1]):
+            u = indices[e]
+            if relay[u]:
+                acc += t[u]
+        return float(decay * acc / count)
+    return keep
+
+
+@_jit()
 def bfs_levels(
     indptr: Ints, indices: Ints, sources: Ints, source_cluster: Ints, relay: Bools, max_hops: int
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
@@ -99,20 +131,7 @@ def _exposure(
         for v in prange(n):
             if is_seed[v] or not reached[v]:
                 continue
-            acc = 0.0
-            count = indptr[v + 1] - indptr[v]
-            if total[v] > 0.0:
-                for e in range(indptr[v], indptr[v + 1]):
-                    u = indices[e]
-                    if relay[u]:
-                        acc += weight[e] * t[u]
-                nt[v] = decay * acc / total[v]
-            elif count > 0:
-                for e in range(indptr[v], indptr[v + 1]):
-                    u = indices[e]
-                    if relay[u]:
-                        acc += t[u]
-                nt[v] = decay * acc / count
+            nt[v] = _relayed_taint(v, indptr, indices, weight, total, relay, t, decay, nt[v])
         t, nt = nt, t
     return t
 
@@ -243,22 +262,7 @@ def exposure_step(
         if is_seed[v] or not reached[v]:
             out[v] = t[own_at + v]
             continue
-        acc = 0.0
-        count = indptr[v + 1] - indptr[v]
-        if total[v] > 0.0:
-            for e in range(indptr[v], indptr[v + 1]):
-                u = indices[e]
-                if relay[u]:
-                    acc += weight[e] * t[u]
-            out[v] = decay * acc / total[v]
-        elif count > 0:
-            for e in range(indptr[v], indptr[v + 1]):
-                u = indices[e]
-                if relay[u]:
-                    acc += t[u]
-            out[v] = decay * acc / count
-        else:
-            out[v] = t[own_at + v]
+        out[v] = _relayed_taint(v, indptr, indices, weight, total, relay, t, decay, t[own_at + v])
     return out
 
 

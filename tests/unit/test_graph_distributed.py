@@ -115,6 +115,11 @@ def cases(draw: st.DrawFn) -> tuple[int, int, int, int, int, ProximityParams, fl
     )
 
 
+# The Dask client's threads use the global ``random`` module (connection and scheduling choices)
+# while Hypothesis draws a case in this thread; Hypothesis sees the global state move and warns
+# that a strategy used ``random`` (a flaky failure under the suite's warnings-as-errors). The cases
+# here come from ``draw`` and a seeded NumPy generator only, so that warning is not about them.
+@pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_distributed_build_equals_numba_build(dask_cluster: Any, case: tuple) -> None:  # type: ignore[type-arg]

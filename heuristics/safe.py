@@ -48,6 +48,11 @@ SAFE_LIBRARIES: dict[str, str] = {
         ("0x9b35Af71d77eaf8d7e40252370304687390A1A52", "Safe CreateCall 1.4.1"),
         ("0x526643F69b81B008F46d95CD5ced5eC0edFFDaC6", "Safe SafeMigration 1.4.1"),
         ("0xfF83F6335d8930cBad1c0D439A841f01888D9f69", "Safe SafeToL2Migration 1.4.1"),
+        ("0x218543288004CD07832472D464648173c77D7eB7", "Safe MultiSend 1.5.0"),
+        ("0xA83c336B20401Af773B6219BA5027174338D1836", "Safe MultiSendCallOnly 1.5.0"),
+        ("0x4FfeF8222648872B3dE295Ba1e49110E61f5b5aa", "Safe SignMessageLib 1.5.0"),
+        ("0x2Ef5ECfbea521449E4De05EDB1ce63B75eDA90B4", "Safe CreateCall 1.5.0"),
+        ("0x6439e7ABD8Bb915A5263094784C5CF561c4172AC", "Safe SafeMigration 1.5.0"),
     )
 }
 """Safe's own libraries, meant to be DELEGATECALLed by a Safe: the official canonical deployment

@@ -57,8 +57,9 @@ SAFE_LIBRARIES: dict[str, str] = {
 }
 """Safe's own libraries, meant to be DELEGATECALLed by a Safe: the official canonical deployment
 addresses (and the ``eip155`` ones of 1.3.0) from safe-global/safe-deployments, for MultiSend
-1.1.1, and MultiSend, MultiSendCallOnly, SignMessageLib and CreateCall 1.3.0 and 1.4.1, and the
-1.4.1 migrations. The same address on every chain (deterministic deployments)."""
+1.1.1, and MultiSend, MultiSendCallOnly, SignMessageLib and CreateCall 1.3.0, 1.4.1 and 1.5.0,
+SafeMigration 1.4.1 and 1.5.0, SafeToL2Migration 1.4.1. The same address on every chain
+(deterministic deployments)."""
 
 
 def safe_library(address: Address | None) -> str | None:

@@ -288,13 +288,17 @@ def _aggregate_one(
     out_indices: Ints,
     in_indptr: Ints,
     in_indices: Ints,
-    matrix: F32,
+    source: F32,
     cols: Ints,
+    matrix: F32,
     first: int,
     total: F64,
     high: F64,
     seen: Ints,
 ) -> None:
+    """Row ``v``'s neighbour aggregates: mean and max of ``source[u, cols[c]]`` over v's distinct
+    counterparties u (a merge of its sorted in- and out-lists), written to ``matrix[v, first + 2c]``
+    and ``first + 2c + 1``. Shared by the whole-graph kernel and the distributed block step."""
     k = cols.size
     total[:] = 0.0
     high[:] = -1.0
@@ -314,7 +318,7 @@ def _aggregate_one(
             i += 1
             j += 1
         for c in range(k):
-            x = matrix[u, cols[c]]
+            x = source[u, cols[c]]
             if x >= 0.0:
                 total[c] += x
                 seen[c] += 1
@@ -339,7 +343,9 @@ def _neighbour_aggregates(
         high = np.empty(k, np.float64)
         seen = np.empty(k, np.int64)
         for v in range(b * n // blocks, (b + 1) * n // blocks):
-            _aggregate_one(v, out_indptr, out_indices, in_indptr, in_indices, matrix, cols, first, total, high, seen)
+            _aggregate_one(
+                v, out_indptr, out_indices, in_indptr, in_indices, matrix, cols, matrix, first, total, high, seen
+            )
 
 
 neighbour_aggregates = _jit(parallel=True)(_neighbour_aggregates)
@@ -500,34 +506,11 @@ def neighbour_aggregates_rows(
     (mean) and ``first + 2c + 1`` (max)."""
     n = out_indptr.size - 1
     k = values.shape[1]
+    cols = np.arange(k)
     total = np.empty(k, np.float64)
     high = np.empty(k, np.float64)
     seen = np.empty(k, np.int64)
     for v in range(n):
-        total[:] = 0.0
-        high[:] = -1.0
-        seen[:] = 0
-        a_in, b_in = in_indptr[v], in_indptr[v + 1]
-        a_out, b_out = out_indptr[v], out_indptr[v + 1]
-        i, j = a_in, a_out
-        while i < b_in or j < b_out:
-            if j >= b_out or (i < b_in and in_indices[i] < out_indices[j]):
-                u = in_indices[i]
-                i += 1
-            elif i >= b_in or out_indices[j] < in_indices[i]:
-                u = out_indices[j]
-                j += 1
-            else:
-                u = in_indices[i]
-                i += 1
-                j += 1
-            for c in range(k):
-                x = values[u, c]
-                if x >= 0.0:
-                    total[c] += x
-                    seen[c] += 1
-                    if x > high[c]:
-                        high[c] = x
-        for c in range(k):
-            matrix[v, first + 2 * c] = total[c] / seen[c] if seen[c] > 0 else -1.0
-            matrix[v, first + 2 * c + 1] = high[c]
+        _aggregate_one(
+            v, out_indptr, out_indices, in_indptr, in_indices, values, cols, matrix, first, total, high, seen
+        )

@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from tests.fuzz import seeds
+from txfirewall.model.request import Method
+from txfirewall.parse.request import _TX_KEYS
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 ALICE = "0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4"
@@ -140,18 +142,7 @@ def mutated(draw: st.DrawFn, pool: tuple[bytes, ...]) -> bytes:
 
 # --- JSON-RPC envelopes ---------------------------------------------------------------------------
 
-SIGNING_METHODS = [
-    "eth_sendTransaction",
-    "eth_signTransaction",
-    "eth_sendRawTransaction",
-    "eth_signTypedData",
-    "eth_signTypedData_v1",
-    "eth_signTypedData_v3",
-    "eth_signTypedData_v4",
-    "personal_sign",
-    "eth_sign",
-    "wallet_sendCalls",
-]
+SIGNING_METHODS = [m.value for m in Method]
 ids = st.one_of(
     st.integers(-(2**70), 2**70),
     st.text(max_size=12),
@@ -161,21 +152,7 @@ ids = st.one_of(
     st.sampled_from(range(len(BIG_NUMBER_TOKENS))).map(_TOKEN.format),
     st.just([1]),
 )
-TX_KEYS = [
-    "from",
-    "to",
-    "value",
-    "data",
-    "input",
-    "gas",
-    "gasPrice",
-    "maxFeePerGas",
-    "maxPriorityFeePerGas",
-    "nonce",
-    "chainId",
-    "type",
-    "accessList",
-]
+TX_KEYS = sorted(_TX_KEYS)  # the keys the parser accepts in a transaction object
 transaction_objects = st.dictionaries(
     st.sampled_from([*TX_KEYS, "FROM", "Data", "extra"]),
     st.one_of(addresses, hex_quantities, hex_data, json_values),

@@ -13,24 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from txfirewall.errors import InvalidRequestError
+from txfirewall.model.request import Method
 from txfirewall.parse.raw_tx import decode_raw_transaction
 from txfirewall.parse.request import parse_request
 from txfirewall.signatures import decode_request
 from txfirewall.signatures.calldata import decode_calldata
 
 ALICE = "0xc1B46502289acCF2734Bf6168Dd2BAFec12839f4"
-METHODS = [
-    "eth_sendTransaction",
-    "eth_signTransaction",
-    "eth_sendRawTransaction",
-    "eth_signTypedData",
-    "eth_signTypedData_v1",
-    "eth_signTypedData_v3",
-    "eth_signTypedData_v4",
-    "personal_sign",
-    "eth_sign",
-    "wallet_sendCalls",
-]
+METHODS = [m.value for m in Method]
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(

@@ -135,6 +135,25 @@ def test_distributed_build_equals_numba_build(dask_cluster: Any, case: tuple) ->
         assert_same_index(base / "dask", base / "numba")
 
 
+def test_builds_back_to_back_on_one_client(dask_cluster: Any, tmp_path: Path) -> None:
+    """Regression (seen in CI): scatters were named by their content, so an update run right
+    after a build on one block scattered its (empty) splitters under the key the build had just
+    released, and the scheduler dropped the data under the update's tasks ("lost dependencies").
+    Each scatter now has its own key."""
+    rng = np.random.default_rng(11)
+    t = random_transfers(rng, 40, 300)
+    labels = random_labels(rng, 40, seeds=0.2)
+    old = _strs(write_parts(tmp_path / "old", t.slice(0, 200), 2))
+    delta = _strs(write_parts(tmp_path / "delta", t.slice(200, 300), 1))
+    for run in range(6):
+        build_distributed(dask_cluster, old, labels, tmp_path / f"old{run}", blocks=1, with_risk=False)
+        update_distributed(
+            dask_cluster, tmp_path / f"old{run}", delta, labels, tmp_path / f"new{run}", blocks=1, with_risk=False
+        )
+    build_distributed(dask_cluster, old + delta, labels, tmp_path / "full", blocks=1, with_risk=False)
+    assert_same_index(tmp_path / "new5", tmp_path / "full")
+
+
 def test_power_law_graph_equals_numba_build(dask_cluster: Any, tmp_path: Path) -> None:
     """The benchmark's generator (heavy-tailed endpoints, hubs) at 30,000 transfers."""
     import pyarrow as pa

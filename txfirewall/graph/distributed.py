@@ -19,6 +19,11 @@ The data is cut into *blocks*, contiguous ranges of node ids (``graph.blocks``).
 
 The incremental update (``update_distributed``) starts from a built index and a delta of edge
 files: see ``docs/graph_at_scale.md`` for what it reuses and what it recomputes.
+
+Every scatter passes ``hash=False``: a hashed scatter names the data by its content, so two builds
+on one client that scatter equal arrays (the same splitters, say) share one key, and the first
+build releasing its future can drop the data the second one's tasks are about to read ("lost
+dependencies").
 """
 
 from __future__ import annotations
@@ -283,7 +288,7 @@ def build_distributed(
     samples = run.gather([run.submit(B.sample_keys, p, _SAMPLE) for p in parts])
     splitters_np = B.choose_splitters(samples, k)
     k = splitters_np.size + 1
-    splitters = client.scatter(splitters_np, broadcast=True)
+    splitters = client.scatter(splitters_np, broadcast=True, hash=False)
     pieces = run._route_parts(parts, splitters, k)
     del parts
     tables = [run.submit(B.address_table, *pieces[b]) for b in range(k)]
@@ -344,7 +349,7 @@ def update_distributed(
     old_bounds = np.unique(np.concatenate([[0], cut, [n_old]])).astype(np.int64)
     k = old_bounds.size - 1
     splitters_np = np.asarray(graph.addresses[old_bounds[1:-1]])
-    splitters = client.scatter(splitters_np, broadcast=True)
+    splitters = client.scatter(splitters_np, broadcast=True, hash=False)
     old = []
     unplaced = read_unplaced(previous)
     unplaced_block = B.block_of(unplaced, splitters_np)
@@ -353,14 +358,14 @@ def update_distributed(
             graph, old_arrays.flags, old_risk if reuse else None, int(old_bounds[b]), int(old_bounds[b + 1]), SEED
         )
         prev = replace(prev, unplaced=unplaced[unplaced_block == b])
-        old.append(client.scatter(prev))
+        old.append(client.scatter(prev, hash=False))
     pieces = run.route(urls, splitters, k)
     fresh = [run.submit(B.new_addresses, old[b], *pieces[b]) for b in range(k)]
     inserted = run.gather([run.submit(operator.getitem, f, 1) for f in fresh])
     ins = np.concatenate([np.empty(0, np.int64), *inserted])
     counts = np.diff(old_bounds) + np.array([x.size for x in inserted], dtype=np.int64)
     bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    ins_f = client.scatter(ins, broadcast=True)
+    ins_f = client.scatter(ins, broadcast=True, hash=False)
     tables = [run.submit(operator.getitem, f, 0) for f in fresh]
     merged, insides, replies = run.merge(pieces, tables, bounds, splitters)
     contracts = [run.submit(_contracts, *pieces[b]) for b in range(k)]
@@ -449,7 +454,7 @@ def _finish(
     k = len(run.blocks)
     n = int(bounds[-1])
     keys_np, addresses, seed_key, service_key = _label_arrays(labels)
-    keys = client.scatter(keys_np, broadcast=True)
+    keys = client.scatter(keys_np, broadcast=True, hash=False)
     flags = run.each(B.node_flags, extra=(keys, seed_key, service_key, params.hub_degree))
     bits = run.each(B.node_bits, flags)
     bit_pieces = run.exchange(bits)
@@ -462,7 +467,7 @@ def _finish(
     a = np.concatenate([np.empty(0, np.int64), *(p[0] for p in pairs)])
     b_ = np.concatenate([np.empty(0, np.int64), *(p[1] for p in pairs)])
     cluster = B.clusters_of_seeds(seeds, a, b_)
-    seeds_f, cluster_f = client.scatter([seeds, cluster], broadcast=True)
+    seeds_f, cluster_f = client.scatter([seeds, cluster], broadcast=True, hash=False)
     seed_cluster = run.each(B.seed_cluster_rows, extra=(seeds_f, cluster_f))
     run.mark("flags, seeds, clusters", seed_cluster)
     relay = [run.submit(B.relay_local, run.blocks[b], flags[b], *p) for b, p in enumerate(run.exchange(flags))]
@@ -509,7 +514,7 @@ def _finish(
             run.submit(B.neighbour_aggregates, run.blocks[b], matrix[b], *p) for b, p in enumerate(run.exchange(agg))
         ]
         run.mark("features", matrix)
-        model_f = client.scatter(model, broadcast=True)
+        model_f = client.scatter(model, broadcast=True, hash=False)
         if updated is not None and incremental is not None and incremental.same_model:
             scored = [run.submit(B.score_update, model_f, matrix[b], flags[b], updated[b]) for b in range(k)]
         else:

@@ -4,7 +4,8 @@ Each line the proxy's audit log holds is ``{"seq", "time", "prev", "hash", "reco
 an ``event`` the log writes itself: file starts, recoveries), ``record`` being what the proxy
 appended: ``method``, ``origin``, ``request``, ``choice`` (forwarded, blocked, held: recorded when
 a hold starts, then one of confirmed, overridden: a held block the user overrode, rejected,
-timeout, closed; refused), ``reason``, ``verdict``,
+timeout, closed; refused; override-refused: a confirmation of a held block that did not say
+``override``, the hold staying), ``reason``, ``verdict``,
 ``score``, ``sender``, ``findings``. Rotated files (``audit.jsonl.1`` newest ... ``.N`` oldest) are
 read too (``tail_audit``). The reading is defensive: a line that is not an entry is counted and
 skipped (``txfirewall audit verify`` is where a broken chain is judged), and every string in a

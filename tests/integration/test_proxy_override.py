@@ -89,12 +89,15 @@ class Proxy:
         content = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
         return await self.http.post(f"{url}/v1/held/{held_id}/confirm", headers={**auth, **JSON}, content=content)
 
-    def choices(self) -> list[tuple[str, str | None]]:
-        """(choice, verdict) of every record in the audit log, oldest first."""
-        records = [
+    def records(self) -> list[dict[str, Any]]:
+        """Every record in the audit log, oldest first."""
+        return [
             line.entry["record"] for line in tail_audit(self.audit_path, 1000) if line.entry and "record" in line.entry
         ]
-        return [(r["choice"], r["verdict"]) for r in records]
+
+    def choices(self) -> list[tuple[str, str | None]]:
+        """(choice, verdict) of every record in the audit log, oldest first."""
+        return [(r["choice"], r["verdict"]) for r in self.records()]
 
 
 @contextlib.asynccontextmanager
@@ -154,6 +157,18 @@ async def test_an_overridable_block_is_held_and_released_only_by_an_explicit_ove
     await asyncio.sleep(0.2)
     assert [h["id"] for h in await overriding.held()] == [held["id"]] and not sent.done(), "still held"
     assert overriding.forwarded("eth_sendTransaction") == before, "nothing reached the node"
+    # Each refused confirmation is a choice on record (the malformed bodies decided nothing).
+    refusals = [r for r in overriding.records() if r["choice"] == "override-refused"][-2:]
+    assert [(r["verdict"], r["method"]) for r in refusals] == [("block", "eth_sendTransaction")] * 2
+    assert all(
+        '{"override": true}' in str(r["reason"]) and held["verdict"]["sender"].lower() in str(r["request"]).lower()
+        for r in refusals
+    )
+    assert overriding.choices()[-3:] == [
+        ("held", "block"),
+        ("override-refused", "block"),
+        ("override-refused", "block"),
+    ]
 
     # The explicit override releases it, after the check before release.
     confirmed = await overriding.confirm(held["id"], {"override": True})

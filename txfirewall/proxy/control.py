@@ -4,7 +4,8 @@
 block the policy lets the user override); ``POST /v1/held/{id}/confirm`` and ``/reject`` decide
 one. Confirming a held block needs the JSON body ``{"override": true}``: without it the answer is
 409 and the hold stays, so a client that confirms everything like a warning cannot release a
-block (an empty body, or ``{}``, confirms a warning; any other body is 400). ``GET /v1/events`` is
+block (an empty body, or ``{}``, confirms a warning; any other body is 400); that refusal is a
+choice too and goes to the audit log (``override-refused``). ``GET /v1/events`` is
 a WebSocket that sends a snapshot and then every hold and resolution as it happens (the terminal
 app is its client). Every call needs
 ``Authorization: Bearer <token>``; the token is random per run and written with the URL to a file
@@ -18,13 +19,17 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from txfirewall.model.json_values import JsonValue
-from txfirewall.proxy.holds import Holds, OverrideNotConfirmed
+from txfirewall.proxy.holds import Held, Holds, OverrideNotConfirmed
+
+RefusalSink = Callable[[Held, str], Awaitable[None]]
+"""Records a confirmation the proxy refused (the held request and why) in the audit log."""
 
 
 def default_control_file() -> Path:
@@ -53,7 +58,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def build_control_app(holds: Holds, token: str) -> web.Application:
+def build_control_app(holds: Holds, token: str, *, refused: RefusalSink | None = None) -> web.Application:
     expected = f"Bearer {token}".encode()
 
     @web.middleware
@@ -80,6 +85,8 @@ def build_control_app(holds: Holds, token: str) -> web.Application:
             try:
                 done = holds.confirm(held_id, override=override)
             except OverrideNotConfirmed as exc:
+                if refused is not None:
+                    await refused(exc.held, str(exc))
                 return web.json_response({"error": str(exc), "override_required": True}, status=409)
         else:
             done = holds.reject(held_id)

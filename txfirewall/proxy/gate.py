@@ -13,7 +13,7 @@ matched to its call by id. Every failure on the signing path refuses the request
 (fail closed): an analysis that fails or runs out of time, and an audit log that cannot record it
 (a full disk); a failing upstream is an error for reads. The audit log gets one record per
 screened request when it is decided, and one more when it is held (so a request held when the
-proxy died is still on record).
+proxy died is still on record), and one for each confirmation refused for not saying ``override``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from txfirewall.model.json_values import JsonValue
 from txfirewall.model.simulation import SimulationStatus
 from txfirewall.model.verdict import Decision, Verdict
 from txfirewall.proxy.config import ProxyConfig
-from txfirewall.proxy.holds import Holds, RateLimiter
+from txfirewall.proxy.holds import Held, Holds, RateLimiter
 from txfirewall.proxy.jsonrpc import (
     INTERNAL_ERROR,
     LIMIT_EXCEEDED,
@@ -254,7 +254,9 @@ class Gate:
         if unrecorded is not None:
             return await self._refused(call, origin, verdict, unrecorded)
         key = hashlib.sha256(encode([call.method, (call.obj or {}).get("params"), origin]).encode()).hexdigest()
-        decision = await self.holds.hold(key, call.method, origin, verdict, override=override)
+        decision = await self.holds.hold(
+            key, call.method, origin, verdict, override=override, request=encode(call.obj or {})
+        )
         # confirmed, overridden, rejected, timeout, closed
         unrecorded = await self._audit(call, origin, verdict, decision.reason)
         if decision.approved:
@@ -316,18 +318,28 @@ class Gate:
         await self._audit(call, origin, verdict, "refused", reason=reason)
         return RpcFailure(USER_REJECTED, f"txfirewall refused this request: {reason}")
 
+    async def override_refused(self, held: Held, reason: str) -> None:
+        """A client confirmed a held block without saying ``override``: the proxy refused and the
+        hold stays; the attempt is recorded (a failed append is logged, the hold is unchanged)."""
+        await self._append(held.method, held.origin, held.request, held.verdict, "override-refused", reason)
+
     async def _audit(
         self, call: Call, origin: str | None, verdict: Verdict | None, choice: str, *, reason: str | None = None
     ) -> str | None:
         """Append the record; None when it is written (or there is no log), else why it is not.
         Nothing is forwarded that the log could not record: a full disk refuses sends (fail
         closed) instead of letting them through unlogged, and never turns a block into an allow."""
+        return await self._append(call.method, origin, encode(call.obj or {}), verdict, choice, reason)
+
+    async def _append(
+        self, method: str, origin: str | None, request: str, verdict: Verdict | None, choice: str, reason: str | None
+    ) -> str | None:
         if self.audit is None:
             return None
         record: dict[str, JsonValue] = {
-            "method": call.method,
+            "method": method,
             "origin": origin,
-            "request": encode(call.obj or {}),
+            "request": request,
             "choice": choice,
             "reason": reason,
             "verdict": verdict.decision.value if verdict else None,

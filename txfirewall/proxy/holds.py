@@ -46,6 +46,8 @@ class Held:
     waiters: int = 1
     override: bool = False
     """A block held because the policy lets the user override it: releasing it needs ``override``."""
+    request: str = ""
+    """The request as the audit log records it (canonical JSON), for events about the hold."""
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -62,6 +64,10 @@ class Held:
 
 class OverrideNotConfirmed(Exception):
     """A confirmation of a held block that did not say ``override``: nothing was decided."""
+
+    def __init__(self, held: Held, message: str) -> None:
+        super().__init__(message)
+        self.held = held
 
 
 Listener = Callable[[str, dict[str, JsonValue]], None]
@@ -90,10 +96,18 @@ class Holds:
         return sorted(self._by_id.values(), key=lambda h: h.created)
 
     async def hold(
-        self, key: str, method: str, origin: str | None, verdict: Verdict, *, override: bool = False
+        self,
+        key: str,
+        method: str,
+        origin: str | None,
+        verdict: Verdict,
+        *,
+        override: bool = False,
+        request: str = "",
     ) -> Decision:
         """Wait for the user's decision on this request (or join the hold of an identical one).
-        ``override``: a block the user may override (see ``confirm``)."""
+        ``override``: a block the user may override (see ``confirm``); ``request``: the request as
+        the audit log records it."""
         held = self._by_key.get(key)
         if held is not None:
             held.waiters += 1
@@ -110,6 +124,7 @@ class Holds:
                 expires=now + self.timeout,
                 future=loop.create_future(),
                 override=override,
+                request=request,
             )
             self._by_id[held.id] = held
             self._by_key[key] = held
@@ -126,8 +141,9 @@ class Holds:
             return False
         if held.override and not override:
             raise OverrideNotConfirmed(
+                held,
                 f"{held_id} is a blocked request: releasing it overrides the block, which needs "
-                '{"override": true} in the confirmation (the hold stays)'
+                '{"override": true} in the confirmation (the hold stays)',
             )
         return self._resolve(held_id, Decision(True, "overridden" if held.override else "confirmed"))
 

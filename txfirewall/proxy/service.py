@@ -81,7 +81,11 @@ class ProxyServer:
         self._starting = asyncio.create_task(self._start_firewall())
         api = await self._serve(build_app(cfg, self.gate), cfg.listen_host, cfg.listen_port, keepalive=cfg.idle_timeout)
         self.url = f"http://{_url_host(cfg.listen_host)}:{api}"
-        control = await self._serve(build_control_app(self.holds, self.token), cfg.control_host, cfg.control_port)
+        control = await self._serve(
+            build_control_app(self.holds, self.token, refused=self.gate.override_refused),
+            cfg.control_host,
+            cfg.control_port,
+        )
         self.control_url = f"http://{_url_host(cfg.control_host)}:{control}"
         write_control_file(self.control_file, self.control_url, self.token)
 

@@ -8,9 +8,11 @@ the Safe holds, add or remove owners, change the threshold, or replace the Safe'
 here by their official canonical (and ``eip155``) deployment addresses, so a batch is never reported.
 
 Where the Safe's DELEGATECALLs are found: in the decoded call tree of a transaction (at any depth:
-``execTransaction`` inside a Multicall3 ``aggregate3`` or a ``wallet_sendCalls`` batch, and each
-``multiSend`` entry with operation 1, which runs as the Safe too), and in an ``eth_signTypedData``
-of a ``SafeTx`` message (an owner's off-chain signature, as the Bybit signers gave).
+``execTransaction`` or a module's ``execTransactionFromModule`` inside a Multicall3 ``aggregate3``
+or a ``wallet_sendCalls`` batch, and each ``multiSend`` entry with operation 1, which runs as the
+Safe too), and in an ``eth_signTypedData`` of a ``SafeTx`` message (an owner's off-chain
+signature, as the Bybit signers gave): its own operation, and the calls its ``data`` makes,
+decoded the same way (a signed batch through MultiSend with a DELEGATECALL entry inside).
 
 Deliberately not reported: Safe DELEGATECALLs to the listed libraries; operation 0 (a plain CALL,
 which runs the target's code as the target); the Safe proxy's own DELEGATECALL to its singleton
@@ -28,12 +30,17 @@ from txfirewall.model.findings import Confidence, Severity
 from txfirewall.model.intent import CallNode
 from txfirewall.model.json_values import JsonValue
 from txfirewall.model.primitives import Address, is_address, to_address
+from txfirewall.signatures.calldata import decode_calldata
+from txfirewall.signatures.nested import decode_tree
 
 SAFE_LIBRARIES: dict[str, str] = {
     address.lower(): name
     for address, name in (
         # safe-global/safe-deployments, src/assets/<version>/<contract>.json, "deployments"
+        ("0xD4B7B161E4779629C2717385114Bf78D612aEa72", "Safe MultiSend 1.0.0"),
         ("0x8D29bE29923b68abfDD21e541b9374737B49cdAD", "Safe MultiSend 1.1.1"),
+        ("0x8538FcBccba7f5303d2C679Fa5d7A629A8c9bf4A", "Safe CreateCall 1.1.1"),
+        ("0xF61A721642B0c0C8b334bA3763BA1326F53798C0", "Safe CreateAndAddModules 1.1.1"),
         ("0xA238CBeb142c10Ef7Ad8442C6D1f9E89e07e7761", "Safe MultiSend 1.3.0"),
         ("0x998739BFdAAdde7C933B942a68053933098f9EDa", "Safe MultiSend 1.3.0 (eip155)"),
         ("0x40A2aCCbd92BCA938b02010E17A5b8929b49130D", "Safe MultiSendCallOnly 1.3.0"),
@@ -57,7 +64,8 @@ SAFE_LIBRARIES: dict[str, str] = {
 }
 """Safe's own libraries, meant to be DELEGATECALLed by a Safe: the official canonical deployment
 addresses (and the ``eip155`` ones of 1.3.0) from safe-global/safe-deployments, for MultiSend
-1.1.1, and MultiSend, MultiSendCallOnly, SignMessageLib and CreateCall 1.3.0, 1.4.1 and 1.5.0,
+1.0.0, MultiSend, CreateCall and CreateAndAddModules 1.1.1 (1.2.0 shipped no libraries), and
+MultiSend, MultiSendCallOnly, SignMessageLib and CreateCall 1.3.0, 1.4.1 and 1.5.0,
 SafeMigration 1.4.1 and 1.5.0, SafeToL2Migration 1.4.1. The same address on every chain
 (deterministic deployments)."""
 
@@ -81,30 +89,56 @@ class SafeDelegatecall:
         return {"safe": self.safe, "target": self.target, "path": self.path, "via": self.via}
 
 
-def _walk(nodes: tuple[CallNode, ...], account: Address | None, path: str) -> Iterator[SafeDelegatecall]:
+def _walk(
+    nodes: tuple[CallNode, ...], account: Address | None, path: str, via: str = "transaction"
+) -> Iterator[SafeDelegatecall]:
     """Every DELEGATECALL in the tree, with the account whose code runs it: a delegated call runs
     as the account that made it, so its children (``multiSend`` entries) run as that account too."""
     for node in nodes:
         where = f"{path} > {node.label}" if path else node.label
         if node.operation == "delegatecall" and node.target is not None:
-            yield SafeDelegatecall(account, node.target, where, "transaction")
+            yield SafeDelegatecall(account, node.target, where, via)
         inner = account if node.operation == "delegatecall" else node.target
-        yield from _walk(node.children, inner, where)
+        yield from _walk(node.children, inner, where, via)
 
 
-def _typed_data_site(ctx: AnalysisContext) -> SafeDelegatecall | None:
-    td = ctx.request.typed_data
-    if td is None or td.primary_type != "SafeTx":
+def _uint(value: object) -> int | None:
+    if isinstance(value, bool):
         return None
-    operation = td.message.get("operation")
-    to = td.message.get("to")
+    if isinstance(value, int):
+        return value
     try:
-        op = int(str(operation), 0) if isinstance(operation, str) else operation
+        return int(str(value), 0)
     except ValueError:
         return None
-    if op != 1 or not isinstance(to, str) or not is_address(to):
-        return None
-    return SafeDelegatecall(td.verifying_contract, to_address(to), "SafeTx", "typed-data")
+
+
+def _bytes(value: object) -> bytes:
+    if not isinstance(value, str) or not value.startswith(("0x", "0X")):
+        return b""
+    try:
+        return bytes.fromhex(value[2:])
+    except ValueError:
+        return b""
+
+
+def _typed_data_sites(ctx: AnalysisContext) -> Iterator[SafeDelegatecall]:
+    """The DELEGATECALLs a signed ``SafeTx`` makes its Safe run: its own (operation 1), and those
+    of the calls in its ``data`` (a MultiSend batch's operation-1 entries run as the Safe)."""
+    td = ctx.request.typed_data
+    if td is None or td.primary_type != "SafeTx":
+        return
+    op = _uint(td.message.get("operation"))
+    to = td.message.get("to")
+    if op not in (0, 1) or not isinstance(to, str) or not is_address(to):
+        return
+    safe, target = td.verifying_contract, to_address(to)
+    if op == 1:
+        yield SafeDelegatecall(safe, target, "SafeTx", "typed-data")
+    data = _bytes(td.message.get("data"))
+    if len(data) >= 4:
+        tree = decode_tree(target, _uint(td.message.get("value")) or 0, data, decode_calldata(data))
+        yield from _walk(tree.children, safe if op == 1 else target, "SafeTx", "typed-data")
 
 
 def safe_delegatecalls(ctx: AnalysisContext) -> list[SafeDelegatecall]:
@@ -114,9 +148,7 @@ def safe_delegatecalls(ctx: AnalysisContext) -> list[SafeDelegatecall]:
     if intent is not None:
         top = intent.target if ctx.request.transaction is not None else None
         sites.extend(_walk(intent.children, top, ""))
-    signed = _typed_data_site(ctx)
-    if signed is not None:
-        sites.append(signed)
+    sites.extend(_typed_data_sites(ctx))
     return [s for s in sites if safe_library(s.target) is None]
 
 
@@ -131,8 +163,8 @@ def _which(site: SafeDelegatecall) -> str:
     confidence=Confidence.HIGH,
 )
 def safe_delegatecall_unknown_target(ctx: AnalysisContext, params: NoParams) -> Hit | None:
-    """A Safe ``execTransaction`` (at any depth) or a signed ``SafeTx`` with operation 1
-    (DELEGATECALL) to a contract that is not one of Safe's own libraries (MultiSend,
+    """A Safe ``execTransaction`` or ``execTransactionFromModule`` (at any depth) or a signed
+    ``SafeTx`` (or an entry of the batch it signs) with operation 1 (DELEGATECALL) to a contract that is not one of Safe's own libraries (MultiSend,
     MultiSendCallOnly, SignMessageLib, CreateCall, the migrations, by their canonical addresses):
     the Safe runs that contract's code as itself, which can move all its funds, change its owners
     or replace its implementation. The Bybit theft (2025) was exactly this. Safe{Wallet} batches

@@ -110,6 +110,19 @@ REGISTRY: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
         "safe-exec",
         "Safe",
     ),
+    # A module (a recovery or allowance module, a Zodiac role) makes the Safe call or DELEGATECALL
+    (
+        "execTransactionFromModule(address,uint256,bytes,uint8)",
+        ("to", "value", "data", "operation"),
+        "safe-exec",
+        "Safe",
+    ),
+    (
+        "execTransactionFromModuleReturnData(address,uint256,bytes,uint8)",
+        ("to", "value", "data", "operation"),
+        "safe-exec",
+        "Safe",
+    ),
     ("multiSend(bytes)", ("transactions",), "safe-multisend", "Safe"),
     ("enableModule(address)", ("module",), "call", "Safe"),
     ("addOwnerWithThreshold(address,uint256)", ("owner", "threshold"), "call", "Safe"),

@@ -119,7 +119,7 @@ def _children(
             add(f"aggregate3Value[{i}]", _addr(to), value, data)
     elif role == "safe-exec":
         operation = "delegatecall" if args[3] == 1 else "call"
-        add("execTransaction", _addr(args[0]), args[1], args[2], operation)
+        add(call.name, _addr(args[0]), args[1], args[2], operation)
     elif role == "safe-multisend":
         try:
             packed = _multisend(args[0])

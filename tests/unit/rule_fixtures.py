@@ -874,8 +874,8 @@ def safe_exec(target: str, operation: int, inner: bytes = b"") -> str:
     return _calldata(SAFE_EXEC, SAFE_EXEC_TYPES, args)
 
 
-def safe_tx_typed(target: str, operation: int) -> AnalysisContext:
-    """An owner's ``eth_signTypedData_v4`` of a SafeTx for SAFE."""
+def safe_tx_typed(target: str, operation: int, data: bytes = b"") -> AnalysisContext:
+    """An owner's ``eth_signTypedData_v4`` of a SafeTx for SAFE (calling ``data`` on ``target``)."""
     fields = (
         ("to", "address"),
         ("value", "uint256"),
@@ -898,7 +898,7 @@ def safe_tx_typed(target: str, operation: int) -> AnalysisContext:
         "message": {
             "to": target,
             "value": "0",
-            "data": "0x",
+            "data": "0x" + data.hex(),
             "operation": operation,
             "safeTxGas": "0",
             "baseGas": "0",

@@ -31,6 +31,7 @@ from .rule_fixtures import (
 
 MULTISEND_130 = "0xA238CBeb142c10Ef7Ad8442C6D1f9E89e07e7761"
 SIGN_MESSAGE_LIB_141 = "0xd53cd0aB83D845Ac265BE939c57F53AD838012c9"
+MULTISEND_100 = "0xD4B7B161E4779629C2717385114Bf78D612aEa72"
 
 
 def _unknown(ctx: AnalysisContext) -> Hit | None:
@@ -92,6 +93,45 @@ def test_signed_safe_tx_with_operation_1_fires_and_libraries_do_not() -> None:
     assert hit is not None and hit.evidence["via"] == "typed-data" and hit.evidence["safe"] == SAFE
     assert _unknown(safe_tx_typed(DRAINER, 0)) is None
     assert _unknown(safe_tx_typed(SAFE_MULTISEND_CALL_ONLY, 1)) is None
+
+
+def test_a_signed_safe_tx_batch_with_a_delegatecall_entry_fires() -> None:
+    """The owner signs a MultiSend batch (itself a library DELEGATECALL) whose second entry
+    DELEGATECALLs a contract: that entry runs as the Safe."""
+    hit = _unknown(safe_tx_typed(MULTISEND_130, 1, _multisend((0, BOB, b""), (1, DRAINER, b""))))
+    assert hit is not None and hit.evidence["via"] == "typed-data" and hit.evidence["safe"] == SAFE
+    assert hit.evidence["target"] == DRAINER and hit.evidence["path"] == "SafeTx > multiSend[1]"
+    assert "sign for" in hit.message
+    assert _unknown(safe_tx_typed(MULTISEND_130, 1, _multisend((0, BOB, b""), (0, DRAINER, b"\x12")))) is None
+    # A batch entry DELEGATECALLing a Safe library (SignMessageLib in a batch) is not reported.
+    assert _unknown(safe_tx_typed(MULTISEND_130, 1, _multisend((1, SIGN_MESSAGE_LIB_141, b"")))) is None
+
+
+def test_a_signed_safe_tx_whose_data_is_not_calldata_does_not_fire() -> None:
+    for data in (b"\x01", b"\xde\xad\xbe\xef" + b"\x00" * 40, keccak(text="multiSend(bytes)")[:4] + b"\xff" * 7):
+        assert _unknown(safe_tx_typed(MULTISEND_130, 1, data)) is None, data.hex()
+
+
+def test_a_module_transaction_with_delegatecall_fires() -> None:
+    """A Safe module (recovery, allowance, a Zodiac role) calls ``execTransactionFromModule``:
+    operation 1 runs the target's code as the Safe, like ``execTransaction``."""
+    for name in ("execTransactionFromModule", "execTransactionFromModuleReturnData"):
+        signature = f"{name}(address,uint256,bytes,uint8)"
+        for op, fires in ((1, True), (0, False)):
+            data = keccak(text=signature)[:4] + encode(["address", "uint256", "bytes", "uint8"], [DRAINER, 0, b"", op])
+            hit = _unknown(ctx_for(tx(SAFE, "0x" + data.hex())))
+            assert (hit is not None) is fires, (name, op)
+            if hit is not None:
+                assert hit.evidence["safe"] == SAFE and hit.evidence["path"] == name
+        library = keccak(text=signature)[:4] + encode(
+            ["address", "uint256", "bytes", "uint8"], [MULTISEND_100, 0, b"", 1]
+        )
+        assert _unknown(ctx_for(tx(SAFE, "0x" + library.hex()))) is None
+
+
+def test_older_safe_libraries_do_not_fire() -> None:
+    for library in (MULTISEND_100, "0x8538FcBccba7f5303d2C679Fa5d7A629A8c9bf4A"):
+        assert _unknown(ctx_for(tx(SAFE, safe_exec(library, 1)))) is None, library
 
 
 def test_the_safe_losses_rule_needs_the_frame_and_an_unknown_target() -> None:

@@ -26,7 +26,7 @@ def _cells(row: AuditRow) -> tuple[Text, ...]:
     verdict = Text((row.verdict or "-").upper(), style=DECISION_STYLE.get(row.verdict or "", ""))
     return (
         untrusted(row.time[:19].replace("T", " "), limit=19, note=False),
-        untrusted(row.choice, limit=12, note=False, style="bold"),
+        untrusted(row.choice, limit=16, note=False, style="bold"),  # "override-refused"
         verdict,
         Text(str(row.score) if row.score is not None else "-"),
         untrusted(row.method, limit=28, note=False),

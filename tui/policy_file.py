@@ -13,14 +13,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from txfirewall.decide.catalogue import checked_policy
-from txfirewall.decide.policy import Policy
+from txfirewall.decide.policy import Policy, parse_policy_toml
 from txfirewall.errors import InputFileError
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -49,8 +48,8 @@ def toml_key(key: str) -> str:
 def parse_toml_value(text: str) -> Any:
     """What a person typed for a parameter, read as a TOML value (``3``, ``0.5``, ``"x"``, ``[1, 2]``)."""
     try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+        return parse_policy_toml(f"v = {text}", "the value")["v"]
+    except InputFileError:
         raise InputFileError(f"{text!r} is not a value (numbers as 3 or 0.5, text in quotes, lists in [ ])") from None
 
 
@@ -85,10 +84,7 @@ class PolicyFile:
     def __init__(self, path: Path, text: str = "") -> None:
         self.path = path
         self.text = text
-        try:
-            self.data: dict[str, Any] = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise InputFileError(f"policy file {path} is not valid TOML: {exc}") from exc
+        self.data: dict[str, Any] = parse_policy_toml(text, f"policy file {path}")
         self.policy: Policy = checked_policy(self.data, source=str(path))
 
     @classmethod

@@ -94,6 +94,22 @@ def test_policy_nested_too_deeply(tmp_path: Path) -> None:
         load_policy(path)
 
 
+def test_policy_with_an_integer_too_long_for_python(tmp_path: Path) -> None:
+    # found by test_policy_file: tomllib turns a 4,400-digit integer into a plain ValueError
+    # (Python's 4,300-digit conversion limit), not a TOMLDecodeError
+    from txfirewall.tui.policy_file import PolicyFile, parse_toml_value
+
+    text = "x = " + "1" * 4400 + "\n"
+    path = tmp_path / "policy.toml"
+    path.write_text(text)
+    with pytest.raises(InputFileError, match="number too long"):
+        load_policy(path)
+    with pytest.raises(InputFileError, match="number too long"):
+        PolicyFile(path, text)
+    with pytest.raises(InputFileError, match="is not a value"):
+        parse_toml_value("1" * 4400)
+
+
 def test_typed_data_with_a_long_chain_of_types() -> None:
     # found by test_typed_data_graphs: 3,000 types, each holding the next, overflowed the
     # recursive cycle check

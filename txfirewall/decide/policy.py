@@ -200,16 +200,25 @@ def default_policy_path() -> Path | None:
     return path if path.is_file() else None
 
 
+def parse_policy_toml(text: str, source: str) -> dict[str, Any]:
+    """``text`` read as TOML, every way it can fail an ``InputFileError`` naming ``source``: not
+    TOML, nested too deeply (tomllib recurses once per level of nested arrays or inline tables),
+    or an integer too long for Python to convert (over 4,300 digits, a plain ``ValueError``)."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputFileError(f"{source} is not valid TOML: {exc}") from exc
+    except RecursionError:
+        raise InputFileError(f"{source} nests arrays or tables too deeply") from None
+    except ValueError as exc:
+        raise InputFileError(f"{source} holds a number too long to read ({exc})") from None
+
+
 def load_policy(path: Path) -> Policy:
     """Read a policy TOML file (see README: Policy). Raises ``InputFileError`` naming the line of
     trouble: unknown sections, severities or keys are errors, never silently ignored."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFileError(f"cannot read policy file {path}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputFileError(f"policy file {path} is not valid TOML: {exc}") from exc
-    except RecursionError:
-        # tomllib recurses once per level of nested arrays or inline tables
-        raise InputFileError(f"policy file {path} nests arrays or tables too deeply") from None
-    return policy_from_mapping(data, source=str(path))
+    return policy_from_mapping(parse_policy_toml(text, f"policy file {path}"), source=str(path))

@@ -127,15 +127,19 @@ def _typed_candidates(td: TypedDataRequest) -> list[int]:
     return []
 
 
-def _fields_of(key: str) -> set[str]:
+def _fields_of(key: str) -> tuple[tuple[str, str], ...]:
+    """``Permit(address owner,uint256 value)`` -> ``(("owner", "address"), ("value", "uint256"))``."""
     inner = key[key.index("(") + 1 : key.rindex(")")] if "(" in key else ""
-    return {p.split()[-1] for p in inner.split(",") if p.strip()}
+    pairs = (p.split() for p in inner.split(",") if p.strip())
+    return tuple((p[-1], p[0]) for p in pairs if len(p) == 2)
 
 
 def match_typed_data(td: TypedDataRequest) -> ClearSigning | None:
-    """The descriptor display for an EIP-712 message whose primary type's fields match the key."""
+    """The descriptor display for an EIP-712 message whose primary type is the key's: the same
+    fields with the same types in the same order (what the type hash covers). A document that
+    reuses the names with other types (a ``uint256 spender``) is another message: no descriptor."""
     index = load_index()
-    own = {name for name, _ in td.types.get(td.primary_type, ())}
+    own = tuple(td.types.get(td.primary_type, ()))
     for fid in _typed_candidates(td):
         fmt = index["formats"][fid]
         if _fields_of(fmt["key"]) != own:

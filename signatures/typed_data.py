@@ -33,26 +33,114 @@ def _type_of(td: TypedDataRequest, type_name: str, field: str) -> str | None:
     return next((t for n, t in td.types.get(type_name, ()) if n == field), None)
 
 
+# The declared type of each field a shape reads ("uint": any uintN; a mapping: a struct, or an
+# array of it, whose fields are checked the same way). Fields a document leaves out are not checked.
+_Spec = Mapping[str, "str | _Spec"]
+_PERMIT2_DETAILS: _Spec = {"token": "address", "amount": "uint", "expiration": "uint", "nonce": "uint"}
+_TOKEN_PERMISSIONS: _Spec = {"token": "address", "amount": "uint"}
+_SEAPORT_ITEM_SPEC: _Spec = {
+    "itemType": "uint",
+    "token": "address",
+    "identifierOrCriteria": "uint",
+    "startAmount": "uint",
+    "endAmount": "uint",
+    "recipient": "address",
+}
+_ZEROEX_NFT: _Spec = {
+    "direction": "uint",
+    "maker": "address",
+    "erc20Token": "address",
+    "erc20TokenAmount": "uint",
+    "erc721Token": "address",
+    "erc721TokenId": "uint",
+    "erc1155Token": "address",
+    "erc1155TokenId": "uint",
+    "erc1155TokenAmount": "uint",
+    "expiry": "uint",
+}
+
+
+def _declared(td: TypedDataRequest, type_name: str, spec: _Spec, depth: int = 0) -> None:
+    """Raise ``ValueError`` when a field the shape reads is declared with another type: a
+    ``spender`` declared ``uint256`` is not a permit's spender (and a token would not accept that
+    signature, whose type hash differs), so the document is described generically, never guessed."""
+    declared = dict(td.types.get(type_name, ()))
+    for name, want in spec.items():
+        got = declared.get(name)
+        if got is None:
+            continue
+        if isinstance(want, Mapping):
+            inner = got[:-2] if got.endswith("[]") else got
+            if inner not in td.types or depth > 2:
+                raise ValueError(f"{type_name}.{name} is declared {got}, not a struct")
+            _declared(td, inner, want, depth + 1)
+        elif not (got == want or (want == "uint" and got.startswith("uint") and got[4:].isdigit())):
+            raise ValueError(f"{type_name}.{name} is declared {got}, not {want}")
+
+
 def decode_typed_data(td: TypedDataRequest) -> Intent:
     msg = td.message
     fields = _fields(td, td.primary_type)
     base = Intent(kind=IntentKind.TYPED_DATA, summary="", primary_type=td.primary_type, target=td.verifying_contract)
-    if {"owner", "spender", "value", "nonce", "deadline"} <= fields:
+
+    def shape(spec: _Spec) -> bool:
+        _declared(td, td.primary_type, spec)
+        return True
+
+    if {"owner", "spender", "value", "nonce", "deadline"} <= fields and shape(
+        {"owner": "address", "spender": "address", "value": "uint", "nonce": "uint", "deadline": "uint"}
+    ):
         return _eip2612(td, base)
-    if {"holder", "spender", "nonce", "expiry", "allowed"} <= fields:
+    if {"holder", "spender", "nonce", "expiry", "allowed"} <= fields and shape(
+        {"holder": "address", "spender": "address", "nonce": "uint", "expiry": "uint", "allowed": "bool"}
+    ):
         return _dai(td, base)
-    if "details" in fields and "spender" in fields and "sigDeadline" in fields:
+    if (
+        "details" in fields
+        and "spender" in fields
+        and "sigDeadline" in fields
+        and shape({"details": _PERMIT2_DETAILS, "spender": "address", "sigDeadline": "uint"})
+    ):
         return _permit2_allowance(td, base)
-    if {"permitted", "spender", "nonce", "deadline"} <= fields:
+    if {"permitted", "spender", "nonce", "deadline"} <= fields and shape(
+        {"permitted": _TOKEN_PERMISSIONS, "spender": "address", "nonce": "uint", "deadline": "uint"}
+    ):
         return _permit2_transfer(td, base)
-    if {"offerer", "offer", "consideration"} <= fields:
+    if {"offerer", "offer", "consideration"} <= fields and shape(
+        {"offerer": "address", "offer": _SEAPORT_ITEM_SPEC, "consideration": _SEAPORT_ITEM_SPEC, "endTime": "uint"}
+    ):
         return _seaport(td, base)
-    if {"trader", "side", "collection", "price", "paymentToken"} <= fields:
+    if {"trader", "side", "collection", "price", "paymentToken"} <= fields and shape(
+        {
+            "trader": "address",
+            "side": "uint",
+            "collection": "address",
+            "tokenId": "uint",
+            "amount": "uint",
+            "price": "uint",
+            "paymentToken": "address",
+            "expirationTime": "uint",
+        }
+    ):
         return _blur(td, base)
-    if {"makerToken", "takerToken", "makerAmount", "takerAmount", "maker"} <= fields:
+    if {"makerToken", "takerToken", "makerAmount", "takerAmount", "maker"} <= fields and shape(
+        {
+            "makerToken": "address",
+            "takerToken": "address",
+            "makerAmount": "uint",
+            "takerAmount": "uint",
+            "maker": "address",
+            "expiry": "uint",
+        }
+    ):
         return _zeroex(td, base)
-    if {"direction", "maker", "erc20Token", "erc20TokenAmount"} <= fields and (
-        {"erc721Token", "erc721TokenId"} <= fields or {"erc1155Token", "erc1155TokenId", "erc1155TokenAmount"} <= fields
+    if (
+        {"direction", "maker", "erc20Token", "erc20TokenAmount"} <= fields
+        and (
+            {"erc721Token", "erc721TokenId"} <= fields
+            or {"erc1155Token", "erc1155TokenId", "erc1155TokenAmount"} <= fields
+        )
+        and shape(_ZEROEX_NFT)
     ):
         return _zeroex_nft(td, base)
     if isinstance(msg.get("statement"), str) or "Login" in td.primary_type or "SignIn" in td.primary_type:

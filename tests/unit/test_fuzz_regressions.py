@@ -110,6 +110,59 @@ def test_policy_with_an_integer_too_long_for_python(tmp_path: Path) -> None:
         parse_toml_value("1" * 4400)
 
 
+_PERMIT_TYPES = [
+    {"name": "owner", "type": "address"},
+    {"name": "spender", "type": "address"},
+    {"name": "value", "type": "uint256"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+_DOMAIN_TYPES = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+BTC_B_AVALANCHE = "0x152b9d0FdC40C096757F570A51E494bd4b943E50"
+
+
+def _permit_request(permit_types: list[dict[str, str]], spender: object) -> bytes:
+    document = {
+        "types": {"EIP712Domain": _DOMAIN_TYPES, "Permit": permit_types},
+        "primaryType": "Permit",
+        "domain": {"name": "Bitcoin", "version": "1", "chainId": 43114, "verifyingContract": BTC_B_AVALANCHE},
+        "message": {
+            "owner": ALICE,
+            "spender": spender,
+            "value": 2500000,
+            "nonce": 7,
+            "deadline": 1777000000,
+        },
+    }
+    body = {"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [ALICE, document]}
+    return json.dumps(body).encode()
+
+
+def test_permit_whose_spender_is_declared_a_number() -> None:
+    # found by atheris request: a Permit declaring "uint256 spender" decoded as a permit with an
+    # integer spender, and the summary's short_address raised TypeError on it. A field a shape reads
+    # must be declared with the shape's type; otherwise the document is another message (its type
+    # hash differs: no token accepts it as a permit) and is described generically, and no ERC-7730
+    # descriptor (keyed by the exact type) is shown for it.
+    from txfirewall.model.intent import IntentKind
+    from txfirewall.signatures import decode_request
+
+    uint_spender = [dict(f, type="uint256") if f["name"] == "spender" else f for f in _PERMIT_TYPES]
+    spender = "0x9702230A8Ea53601f5cD2dc00fDBc134ddF4A8c7"
+    odd = decode_request(parse_request(_permit_request(uint_spender, int(spender, 16)), account=ALICE))
+    json.dumps(odd.to_json())
+    assert odd.kind is IntentKind.TYPED_DATA and not odd.allowances and odd.clear_intent is None
+    assert any("not its shape" in n for n in odd.notes)
+    real = decode_request(parse_request(_permit_request(_PERMIT_TYPES, spender), account=ALICE))
+    assert real.kind is IntentKind.PERMIT and real.counterparty is not None
+    assert real.counterparty.lower() == spender.lower() and real.clear_intent is not None
+
+
 def test_typed_data_with_a_long_chain_of_types() -> None:
     # found by test_typed_data_graphs: 3,000 types, each holding the next, overflowed the
     # recursive cycle check

@@ -263,7 +263,7 @@ def test_dai_permit_and_permit_with_wrong_shape_falls_back() -> None:
     assert decode_request(parse_request(sign_request(odd))).kind is IntentKind.TYPED_DATA
 
 
-def test_seaport_order_gives_and_receives() -> None:
+def _seaport_doc() -> dict[str, Any]:
     offer = [
         {"name": n, "type": t}
         for n, t in (
@@ -275,7 +275,7 @@ def test_seaport_order_gives_and_receives() -> None:
         )
     ]
     consideration = [*offer, {"name": "recipient", "type": "address"}]
-    doc = {
+    return {
         "types": {
             "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "verifyingContract", "type": "address"}],
             "OrderComponents": [
@@ -305,6 +305,10 @@ def test_seaport_order_gives_and_receives() -> None:
             ],
         },
     }
+
+
+def test_seaport_order_gives_and_receives() -> None:
+    doc = _seaport_doc()
     intent = decode_request(parse_request(sign_request(doc)))
     assert intent.kind is IntentKind.ORDER and intent.gives[0].token_id == 7 and not intent.receives
     assert "receive NOTHING" in intent.summary and intent.notes
@@ -362,3 +366,58 @@ def test_namespaced_type_names_are_accepted_but_punctuation_is_not() -> None:
     for bad in ("Withdraw[]", "With draw", "Withdraw:", ":Withdraw", "A::B"):
         with _pytest.raises(InvalidRequestError):
             parse_request(request(bad))
+
+
+_SAMPLES: dict[str, Any] = {
+    "address": SPENDER,
+    "uint256": 12345,
+    "string": "x",
+    "bool": True,
+    "bytes32": "0x" + "11" * 32,
+}
+
+
+def _known_shapes() -> list[dict[str, Any]]:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "anvil_fixtures" / "requests"
+    fixtures = [
+        json.loads(json.loads((root / name).read_text())["params"][1])
+        for name in (
+            "k_permit2_typed_data.json",
+            "l_eip2612_permit_typed_data.json",
+            "t_permit2_universal_router_typed_data.json",
+        )
+    ]
+    return [*fixtures, _seaport_doc()]
+
+
+def test_a_known_shape_with_a_field_of_another_type_is_never_guessed() -> None:
+    """Every top-level field of a permit or an order, declared with each other type (and given a
+    value of that type): the decode never raises, and whatever it still calls a permit or an order
+    names addresses where addresses belong (found by the fuzzer: a ``uint256 spender`` became an
+    integer spender and the summary raised)."""
+    from txfirewall.model.primitives import is_address
+
+    tried = 0
+    for doc in _known_shapes():
+        for i, field in enumerate(doc["types"][doc["primaryType"]]):
+            for kind, sample in _SAMPLES.items():
+                if kind == field["type"]:
+                    continue
+                odd = copy.deepcopy(doc)
+                odd["types"][odd["primaryType"]][i] = {"name": field["name"], "type": kind}
+                odd["message"][field["name"]] = sample
+                try:
+                    request = parse_request(sign_request(odd))
+                except TypedDataError:
+                    continue  # a struct left unreferenced: eth-account refuses to hash it (typed)
+                intent = decode_request(request)
+                json.dumps(intent.to_json())
+                assert isinstance(intent.summary, str) and intent.summary
+                for a in intent.allowances:
+                    assert is_address(a.spender) and is_address(a.token), (doc["primaryType"], field, kind)
+                for who in (intent.counterparty, intent.owner):
+                    assert who is None or is_address(who), (doc["primaryType"], field, kind)
+                tried += 1
+    assert tried >= 40

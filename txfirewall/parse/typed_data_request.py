@@ -133,6 +133,24 @@ def _check_acyclic(types: Mapping[str, tuple[tuple[str, str], ...]]) -> None:
             stack.append(iter(types[child]))
 
 
+def _reachable(
+    types: Mapping[str, tuple[tuple[str, str], ...]], roots: tuple[str, ...]
+) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The types ``roots`` use, directly or through other types. The hash of a message covers only
+    its primary type, the domain and what they reference: a document may define other types too
+    (MetaMask's own test dapp sends an unused ``Group``), which MetaMask ignores when it signs and
+    eth-account refuses ("Unable to determine primary type"), so only these are hashed."""
+    out: dict[str, tuple[tuple[str, str], ...]] = {}
+    todo = [r for r in roots if r in types]
+    while todo:
+        name = todo.pop()
+        if name in out:
+            continue
+        out[name] = types[name]
+        todo.extend(b for b in (_split_array(t)[0] for _, t in types[name]) if b in types and b not in out)
+    return out
+
+
 class _Walker:
     """Validates a value against its type and returns it normalised (ints as int, addresses
     checksummed), recording address-typed fields by path."""
@@ -256,7 +274,9 @@ def parse_typed_data(signer: Address, document: Any, *, allow_arrays: bool = Tru
     domain = walker.struct("EIP712Domain", document["domain"], "domain", 0)
     message = walker.struct(primary, document["message"], "message", 0)
     full = {
-        "types": {k: [{"name": n, "type": t} for n, t in v] for k, v in types.items()},
+        "types": {
+            k: [{"name": n, "type": t} for n, t in v] for k, v in _reachable(types, ("EIP712Domain", primary)).items()
+        },
         "primaryType": primary,
         "domain": domain,
         "message": message,

@@ -31,6 +31,7 @@ from txfirewall.model.intent import CallNode
 from txfirewall.model.json_values import JsonValue
 from txfirewall.model.primitives import Address, is_address, to_address
 from txfirewall.signatures.calldata import decode_calldata
+from txfirewall.signatures.erc7730_format import to_int
 from txfirewall.signatures.nested import decode_tree
 
 SAFE_LIBRARIES: dict[str, str] = {
@@ -102,18 +103,8 @@ def _walk(
         yield from _walk(node.children, inner, where, via)
 
 
-def _uint(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        return int(str(value), 0)
-    except ValueError:
-        return None
-
-
 def _bytes(value: object) -> bytes:
+    """A ``bytes`` field as the typed-data parser leaves it (``0x`` hex); anything else: none."""
     if not isinstance(value, str) or not value.startswith(("0x", "0X")):
         return b""
     try:
@@ -128,7 +119,7 @@ def _typed_data_sites(ctx: AnalysisContext) -> Iterator[SafeDelegatecall]:
     td = ctx.request.typed_data
     if td is None or td.primary_type != "SafeTx":
         return
-    op = _uint(td.message.get("operation"))
+    op = to_int(td.message.get("operation"))
     to = td.message.get("to")
     if op not in (0, 1) or not isinstance(to, str) or not is_address(to):
         return
@@ -137,7 +128,7 @@ def _typed_data_sites(ctx: AnalysisContext) -> Iterator[SafeDelegatecall]:
         yield SafeDelegatecall(safe, target, "SafeTx", "typed-data")
     data = _bytes(td.message.get("data"))
     if len(data) >= 4:
-        tree = decode_tree(target, _uint(td.message.get("value")) or 0, data, decode_calldata(data))
+        tree = decode_tree(target, to_int(td.message.get("value")) or 0, data, decode_calldata(data))
         yield from _walk(tree.children, safe if op == 1 else target, "SafeTx", "typed-data")
 
 

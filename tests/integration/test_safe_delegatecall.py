@@ -78,3 +78,88 @@ async def test_a6_9_a_safe_batch_through_multisend_call_only_is_not_flagged(
     verdict = await firewall.analyze(request)
     rules = {f.rule for f in verdict.findings}
     assert not rules & {"safe-delegatecall-unknown-target", "safe-funds-leave-via-delegatecall"}, rules
+
+
+def _entry(operation: int, to: str, data: bytes = b"") -> bytes:
+    """One packed MultiSend entry: operation, to, value 0, data length, data."""
+    return bytes([operation]) + bytes.fromhex(to[2:]) + (0).to_bytes(32, "big") + len(data).to_bytes(32, "big") + data
+
+
+def safe_tx(manifest: dict[str, Any], to: str, operation: int, data: bytes) -> dict[str, Any]:
+    """An owner's ``eth_signTypedData_v4`` of a SafeTx for alice's Safe (its real chain and address)."""
+    fields = (
+        ("to", "address"),
+        ("value", "uint256"),
+        ("data", "bytes"),
+        ("operation", "uint8"),
+        ("safeTxGas", "uint256"),
+        ("baseGas", "uint256"),
+        ("gasPrice", "uint256"),
+        ("gasToken", "address"),
+        ("refundReceiver", "address"),
+        ("nonce", "uint256"),
+    )
+    zero = "0x" + "00" * 20
+    doc = {
+        "types": {
+            "EIP712Domain": [{"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
+            "SafeTx": [{"name": n, "type": t} for n, t in fields],
+        },
+        "primaryType": "SafeTx",
+        "domain": {"chainId": manifest["chain_id"], "verifyingContract": manifest["contracts"]["alice_safe"]},
+        "message": {
+            "to": to,
+            "value": 0,
+            "data": "0x" + data.hex(),
+            "operation": operation,
+            "safeTxGas": 0,
+            "baseGas": 0,
+            "gasPrice": 0,
+            "gasToken": zero,
+            "refundReceiver": zero,
+            "nonce": 0,
+        },
+    }
+    return {"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [ALICE, doc]}
+
+
+async def test_a6_9_a_signed_safe_batch_hiding_a_delegatecall_is_not_allowed(
+    firewall: Firewall, manifest: dict[str, Any]
+) -> None:
+    """The Bybit signers signed a SafeTx off-chain. Here the SafeTx DELEGATECALLs the real
+    MultiSendCallOnly (a library), and the batch's second entry DELEGATECALLs the sweeper: that
+    entry runs as the Safe. The same batch with plain CALLs is an ordinary Safe{Wallet} batch."""
+    library = manifest["contracts"]["safe_multisend_call_only"]
+    sweeper = manifest["contracts"]["sweeper_7702"]
+    sweep = _call("sweep(address[])", ["address[]"], [[]])
+    hidden = _call("multiSend(bytes)", ["bytes"], [_entry(0, ALICE) + _entry(1, sweeper, sweep)])
+    verdict = await firewall.analyze(safe_tx(manifest, library, 1, hidden))
+    assert verdict.decision is not Decision.ALLOW, [f.rule for f in verdict.findings]
+    (finding,) = [f for f in verdict.findings if f.rule == "safe-delegatecall-unknown-target"]
+    assert finding.evidence["path"] == "SafeTx > multiSend[1]"
+    assert str(finding.evidence["target"]).lower() == sweeper.lower()
+    plain = _call("multiSend(bytes)", ["bytes"], [_entry(0, ALICE) + _entry(0, sweeper, sweep)])
+    rules = {f.rule for f in (await firewall.analyze(safe_tx(manifest, library, 1, plain))).findings}
+    assert "safe-delegatecall-unknown-target" not in rules, rules
+
+
+async def test_a6_9_a_module_delegatecall_is_not_allowed(firewall: Firewall, manifest: dict[str, Any]) -> None:
+    """A Safe module (a recovery or allowance module) makes the Safe DELEGATECALL through
+    ``execTransactionFromModule``: the same Bybit shape without the owners' signatures."""
+    safe = manifest["contracts"]["alice_safe"]
+    sweeper = manifest["contracts"]["sweeper_7702"]
+    sweep = _call("sweep(address[])", ["address[]"], [[]])
+    rules_by_operation = {}
+    for operation in (1, 0):
+        data = _call(
+            "execTransactionFromModule(address,uint256,bytes,uint8)",
+            ["address", "uint256", "bytes", "uint8"],
+            [sweeper, 0, sweep, operation],
+        )
+        tx = {"from": ALICE, "to": safe, "value": "0x0", "data": "0x" + data.hex()}
+        verdict = await firewall.analyze({"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction", "params": [tx]})
+        rules_by_operation[operation] = {f.rule for f in verdict.findings}
+        if operation == 1:
+            assert verdict.decision is not Decision.ALLOW, rules_by_operation
+    assert "safe-delegatecall-unknown-target" in rules_by_operation[1], rules_by_operation
+    assert "safe-delegatecall-unknown-target" not in rules_by_operation[0], rules_by_operation

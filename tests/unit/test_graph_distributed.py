@@ -85,6 +85,10 @@ def test_reader_reports_the_bad_row(tmp_path: Path) -> None:
     neg.write_text(f"from,to,value\n{address(1)},{address(2)},-5\n")
     with pytest.raises(InputFileError, match="negative value"):
         edge_files.read_batch(str(neg))
+    big = tmp_path / "big.csv"
+    big.write_text(f"from,to,value,n_transactions\n{address(1)},{address(2)},5,{10**30}\n")
+    with pytest.raises(InputFileError, match=r"row 2: 1000000000000000000000000000000 is too large"):
+        edge_files.read_batch(str(big))  # a count past int64 was an OverflowError
     with pytest.raises(InputFileError, match="no edge files"):
         edge_files.expand_paths([str(tmp_path / "missing")])
 

@@ -20,10 +20,7 @@ The data is cut into *blocks*, contiguous ranges of node ids (``graph.blocks``).
 The incremental update (``update_distributed``) starts from a built index and a delta of edge
 files: see ``docs/graph_at_scale.md`` for what it reuses and what it recomputes.
 
-Every scatter passes ``hash=False``: a hashed scatter names the data by its content, so two builds
-on one client that scatter equal arrays (the same splitters, say) share one key, and the first
-build releasing its future can drop the data the second one's tasks are about to read ("lost
-dependencies").
+Data goes to the workers through ``_scatter`` only (see why there).
 """
 
 from __future__ import annotations
@@ -261,6 +258,14 @@ def _label_arrays(
     return keys, addresses, seed, service
 
 
+def _scatter(client: Any, value: Any, *, broadcast: bool = True) -> Any:
+    """``value`` placed on the workers under a key of its own. Dask's default names scattered data
+    by a hash of its content, so two builds on one client scattering equal arrays (the empty
+    splitters of one block, say) share a key, and the first build releasing its future drops the
+    data under the second one's tasks ("lost dependencies"): hence ``hash=False``."""
+    return client.scatter(value, broadcast=broadcast, hash=False)
+
+
 def default_blocks(client: Any) -> int:
     """Two blocks per worker thread: a straggler block costs half a worker."""
     threads = sum(client.nthreads().values()) or 1
@@ -288,7 +293,7 @@ def build_distributed(
     samples = run.gather([run.submit(B.sample_keys, p, _SAMPLE) for p in parts])
     splitters_np = B.choose_splitters(samples, k)
     k = splitters_np.size + 1
-    splitters = client.scatter(splitters_np, broadcast=True, hash=False)
+    splitters = _scatter(client, splitters_np)
     pieces = run._route_parts(parts, splitters, k)
     del parts
     tables = [run.submit(B.address_table, *pieces[b]) for b in range(k)]
@@ -349,7 +354,7 @@ def update_distributed(
     old_bounds = np.unique(np.concatenate([[0], cut, [n_old]])).astype(np.int64)
     k = old_bounds.size - 1
     splitters_np = np.asarray(graph.addresses[old_bounds[1:-1]])
-    splitters = client.scatter(splitters_np, broadcast=True, hash=False)
+    splitters = _scatter(client, splitters_np)
     old = []
     unplaced = read_unplaced(previous)
     unplaced_block = B.block_of(unplaced, splitters_np)
@@ -358,14 +363,14 @@ def update_distributed(
             graph, old_arrays.flags, old_risk if reuse else None, int(old_bounds[b]), int(old_bounds[b + 1]), SEED
         )
         prev = replace(prev, unplaced=unplaced[unplaced_block == b])
-        old.append(client.scatter(prev, hash=False))
+        old.append(_scatter(client, prev, broadcast=False))
     pieces = run.route(urls, splitters, k)
     fresh = [run.submit(B.new_addresses, old[b], *pieces[b]) for b in range(k)]
     inserted = run.gather([run.submit(operator.getitem, f, 1) for f in fresh])
     ins = np.concatenate([np.empty(0, np.int64), *inserted])
     counts = np.diff(old_bounds) + np.array([x.size for x in inserted], dtype=np.int64)
     bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    ins_f = client.scatter(ins, broadcast=True, hash=False)
+    ins_f = _scatter(client, ins)
     tables = [run.submit(operator.getitem, f, 0) for f in fresh]
     merged, insides, replies = run.merge(pieces, tables, bounds, splitters)
     contracts = [run.submit(_contracts, *pieces[b]) for b in range(k)]
@@ -454,7 +459,7 @@ def _finish(
     k = len(run.blocks)
     n = int(bounds[-1])
     keys_np, addresses, seed_key, service_key = _label_arrays(labels)
-    keys = client.scatter(keys_np, broadcast=True, hash=False)
+    keys = _scatter(client, keys_np)
     flags = run.each(B.node_flags, extra=(keys, seed_key, service_key, params.hub_degree))
     bits = run.each(B.node_bits, flags)
     bit_pieces = run.exchange(bits)
@@ -467,7 +472,7 @@ def _finish(
     a = np.concatenate([np.empty(0, np.int64), *(p[0] for p in pairs)])
     b_ = np.concatenate([np.empty(0, np.int64), *(p[1] for p in pairs)])
     cluster = B.clusters_of_seeds(seeds, a, b_)
-    seeds_f, cluster_f = client.scatter([seeds, cluster], broadcast=True, hash=False)
+    seeds_f, cluster_f = _scatter(client, [seeds, cluster])
     seed_cluster = run.each(B.seed_cluster_rows, extra=(seeds_f, cluster_f))
     run.mark("flags, seeds, clusters", seed_cluster)
     relay = [run.submit(B.relay_local, run.blocks[b], flags[b], *p) for b, p in enumerate(run.exchange(flags))]
@@ -514,7 +519,7 @@ def _finish(
             run.submit(B.neighbour_aggregates, run.blocks[b], matrix[b], *p) for b, p in enumerate(run.exchange(agg))
         ]
         run.mark("features", matrix)
-        model_f = client.scatter(model, broadcast=True, hash=False)
+        model_f = _scatter(client, model)
         if updated is not None and incremental is not None and incremental.same_model:
             scored = [run.submit(B.score_update, model_f, matrix[b], flags[b], updated[b]) for b in range(k)]
         else:

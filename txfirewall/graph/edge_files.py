@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -194,46 +194,47 @@ def _ether(raw: object) -> float:
     return float(value)
 
 
-def _fill(out: np.ndarray, col: Any, rows: np.ndarray, keep: np.ndarray, where: str, one: Any) -> None:
-    """``out`` (indexed over kept rows) at ``rows`` from ``col``, fast for integer columns."""
-    if not rows.any():
-        return
+def _convert(
+    col: Any, rows: np.ndarray, keep: np.ndarray, where: str, one: Any, *, integers: bool, dtype: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """``col``'s values at ``rows``: (their positions among the kept rows, the values). Integer
+    columns (``integers``) take the vectorised path; otherwise ``one`` converts each value, and a
+    value it refuses (or one too large for ``dtype``) is an ``InputFileError`` naming its row."""
     import pyarrow as pa
 
     at = np.cumsum(keep)[rows] - 1
     part = col.take(pa.array(np.flatnonzero(rows)))
-    fast = _integers(part) if one is _base_units else None
+    fast = _integers(part) if integers else None
     if fast is not None:
-        if (fast < 0).any():
-            raise InputFileError(f"{where} row {np.flatnonzero(rows)[_first_bad(fast < 0)] + 2}: negative value")
-        out[at] = fast.astype(np.float64)
-        return
+        return at, fast
+    values = np.empty(len(part), dtype=dtype)
     for i, raw in enumerate(part.to_pylist()):
         try:
-            out[at[i]] = one(raw)
-        except (ValueError, TypeError, InvalidOperation) as exc:
+            values[i] = one(raw)
+        except OverflowError as exc:
+            raise InputFileError(f"{where} row {np.flatnonzero(rows)[i] + 2}: {raw} is too large") from exc
+        except (ValueError, TypeError, ArithmeticError) as exc:  # ArithmeticError: Decimal's errors
             raise InputFileError(f"{where} row {np.flatnonzero(rows)[i] + 2}: {exc}") from exc
+    return at, values
+
+
+def _fill(out: np.ndarray, col: Any, rows: np.ndarray, keep: np.ndarray, where: str, one: Any) -> None:
+    """``out`` (indexed over kept rows) at ``rows`` from ``col``, fast for integer columns."""
+    if not rows.any():
+        return
+    at, values = _convert(col, rows, keep, where, one, integers=one is _base_units, dtype=np.float64)
+    if (values < 0).any():
+        raise InputFileError(f"{where} row {np.flatnonzero(rows)[_first_bad(values < 0)] + 2}: negative value")
+    out[at] = values.astype(np.float64)
 
 
 def _times(table: Any, keep: np.ndarray, where: str) -> np.ndarray:
     out = np.full(int(keep.sum()), -1, dtype=np.int64)
     for col, here in _coalesce(table, _TIME):
         rows = here & keep
-        if not rows.any():
-            continue
-        import pyarrow as pa
-
-        at = np.cumsum(keep)[rows] - 1
-        part = col.take(pa.array(np.flatnonzero(rows)))
-        fast = _integers(part)
-        if fast is not None:
-            out[at] = fast
-            continue
-        for i, raw in enumerate(part.to_pylist()):
-            try:
-                out[at[i]] = _timestamp(raw)
-            except (ValueError, TypeError) as exc:
-                raise InputFileError(f"{where} row {np.flatnonzero(rows)[i] + 2}: {exc}") from exc
+        if rows.any():
+            at, values = _convert(col, rows, keep, where, _timestamp, integers=True, dtype=np.int64)
+            out[at] = values
     return out
 
 
@@ -243,19 +244,7 @@ def _counts(table: Any, keep: np.ndarray, where: str) -> np.ndarray:
         rows = here & keep
         if not rows.any():
             continue
-        import pyarrow as pa
-
-        at = np.cumsum(keep)[rows] - 1
-        part = col.take(pa.array(np.flatnonzero(rows)))
-        fast = _integers(part)
-        values = fast if fast is not None else None
-        if values is None:
-            values = np.empty(len(part), dtype=np.int64)
-            for i, raw in enumerate(part.to_pylist()):
-                try:
-                    values[i] = _int_value(raw)
-                except (ValueError, TypeError) as exc:
-                    raise InputFileError(f"{where} row {np.flatnonzero(rows)[i] + 2}: {exc}") from exc
+        at, values = _convert(col, rows, keep, where, _int_value, integers=True, dtype=np.int64)
         if (values < 1).any():
             raise InputFileError(
                 f"{where} row {np.flatnonzero(rows)[_first_bad(values < 1)] + 2}: count must be at least 1"

@@ -15,6 +15,7 @@ import pytest
 from eth_abi import encode
 from eth_utils import keccak
 
+from tests.support.safe_tx import multisend_entry, safe_tx_request
 from txfirewall.firewall import Firewall
 from txfirewall.model.verdict import Decision
 
@@ -72,7 +73,7 @@ async def test_a6_9_a_safe_batch_through_multisend_call_only_is_not_flagged(
     firewall: Firewall, manifest: dict[str, Any]
 ) -> None:
     """Safe{Wallet}'s own batches DELEGATECALL the canonical MultiSendCallOnly: not the Bybit shape."""
-    pay = bytes([0]) + bytes.fromhex(ALICE[2:]) + (10**15).to_bytes(32, "big") + (0).to_bytes(32, "big")
+    pay = multisend_entry(0, ALICE, value=10**15)
     batch = _call("multiSend(bytes)", ["bytes"], [pay])
     request = exec_transaction(manifest, 1, manifest["contracts"]["safe_multisend_call_only"], batch)
     verdict = await firewall.analyze(request)
@@ -80,47 +81,10 @@ async def test_a6_9_a_safe_batch_through_multisend_call_only_is_not_flagged(
     assert not rules & {"safe-delegatecall-unknown-target", "safe-funds-leave-via-delegatecall"}, rules
 
 
-def _entry(operation: int, to: str, data: bytes = b"") -> bytes:
-    """One packed MultiSend entry: operation, to, value 0, data length, data."""
-    return bytes([operation]) + bytes.fromhex(to[2:]) + (0).to_bytes(32, "big") + len(data).to_bytes(32, "big") + data
-
-
 def safe_tx(manifest: dict[str, Any], to: str, operation: int, data: bytes) -> dict[str, Any]:
-    """An owner's ``eth_signTypedData_v4`` of a SafeTx for alice's Safe (its real chain and address)."""
-    fields = (
-        ("to", "address"),
-        ("value", "uint256"),
-        ("data", "bytes"),
-        ("operation", "uint8"),
-        ("safeTxGas", "uint256"),
-        ("baseGas", "uint256"),
-        ("gasPrice", "uint256"),
-        ("gasToken", "address"),
-        ("refundReceiver", "address"),
-        ("nonce", "uint256"),
-    )
-    zero = "0x" + "00" * 20
-    doc = {
-        "types": {
-            "EIP712Domain": [{"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
-            "SafeTx": [{"name": n, "type": t} for n, t in fields],
-        },
-        "primaryType": "SafeTx",
-        "domain": {"chainId": manifest["chain_id"], "verifyingContract": manifest["contracts"]["alice_safe"]},
-        "message": {
-            "to": to,
-            "value": 0,
-            "data": "0x" + data.hex(),
-            "operation": operation,
-            "safeTxGas": 0,
-            "baseGas": 0,
-            "gasPrice": 0,
-            "gasToken": zero,
-            "refundReceiver": zero,
-            "nonce": 0,
-        },
-    }
-    return {"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [ALICE, doc]}
+    """An owner's SafeTx signature request for alice's Safe (its real chain and address)."""
+    contracts = manifest["contracts"]
+    return safe_tx_request(ALICE, contracts["alice_safe"], manifest["chain_id"], to, operation, data, nonce=0)
 
 
 async def test_a6_9_a_signed_safe_batch_hiding_a_delegatecall_is_not_allowed(
@@ -132,13 +96,13 @@ async def test_a6_9_a_signed_safe_batch_hiding_a_delegatecall_is_not_allowed(
     library = manifest["contracts"]["safe_multisend_call_only"]
     sweeper = manifest["contracts"]["sweeper_7702"]
     sweep = _call("sweep(address[])", ["address[]"], [[]])
-    hidden = _call("multiSend(bytes)", ["bytes"], [_entry(0, ALICE) + _entry(1, sweeper, sweep)])
+    hidden = _call("multiSend(bytes)", ["bytes"], [multisend_entry(0, ALICE) + multisend_entry(1, sweeper, sweep)])
     verdict = await firewall.analyze(safe_tx(manifest, library, 1, hidden))
     assert verdict.decision is not Decision.ALLOW, [f.rule for f in verdict.findings]
     (finding,) = [f for f in verdict.findings if f.rule == "safe-delegatecall-unknown-target"]
     assert finding.evidence["path"] == "SafeTx > multiSend[1]"
     assert str(finding.evidence["target"]).lower() == sweeper.lower()
-    plain = _call("multiSend(bytes)", ["bytes"], [_entry(0, ALICE) + _entry(0, sweeper, sweep)])
+    plain = _call("multiSend(bytes)", ["bytes"], [multisend_entry(0, ALICE) + multisend_entry(0, sweeper, sweep)])
     rules = {f.rule for f in (await firewall.analyze(safe_tx(manifest, library, 1, plain))).findings}
     assert "safe-delegatecall-unknown-target" not in rules, rules
 

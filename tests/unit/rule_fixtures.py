@@ -16,6 +16,7 @@ from types import MappingProxyType
 from eth_abi import encode
 from eth_utils import keccak
 
+from tests.support.safe_tx import safe_tx_request
 from txfirewall.enrich.bytecode import scan_code
 from txfirewall.enrich.history import HistoryIndex
 from txfirewall.enrich.origin import origin_facts
@@ -876,39 +877,8 @@ def safe_exec(target: str, operation: int, inner: bytes = b"") -> str:
 
 def safe_tx_typed(target: str, operation: int, data: bytes = b"") -> AnalysisContext:
     """An owner's ``eth_signTypedData_v4`` of a SafeTx for SAFE (calling ``data`` on ``target``)."""
-    fields = (
-        ("to", "address"),
-        ("value", "uint256"),
-        ("data", "bytes"),
-        ("operation", "uint8"),
-        ("safeTxGas", "uint256"),
-        ("baseGas", "uint256"),
-        ("gasPrice", "uint256"),
-        ("gasToken", "address"),
-        ("refundReceiver", "address"),
-        ("nonce", "uint256"),
-    )
-    doc = {
-        "types": {
-            "EIP712Domain": [{"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
-            "SafeTx": [{"name": n, "type": t} for n, t in fields],
-        },
-        "primaryType": "SafeTx",
-        "domain": {"chainId": 7357, "verifyingContract": SAFE},
-        "message": {
-            "to": target,
-            "value": "0",
-            "data": "0x" + data.hex(),
-            "operation": operation,
-            "safeTxGas": "0",
-            "baseGas": "0",
-            "gasPrice": "0",
-            "gasToken": ZERO_ADDRESS,
-            "refundReceiver": ZERO_ADDRESS,
-            "nonce": "7",
-        },
-    }
-    request = {"jsonrpc": "2.0", "id": 1, "method": "eth_signTypedData_v4", "params": [ALICE, json.dumps(doc)]}
+    request = safe_tx_request(ALICE, SAFE, 7357, target, operation, data)
+    request["params"][1] = json.dumps(request["params"][1])
     return ctx_for(request)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from eth_abi import encode
 from eth_utils import keccak
 
+from tests.support.safe_tx import multisend_entry
 from txfirewall.heuristics.rule import Hit
 from txfirewall.heuristics.safe import (
     SAFE_LIBRARIES,
@@ -41,10 +42,7 @@ def _unknown(ctx: AnalysisContext) -> Hit | None:
 
 
 def _packed(*entries: tuple[int, str, bytes]) -> bytes:
-    out = b""
-    for op, to, data in entries:
-        out += bytes([op]) + bytes.fromhex(to[2:]) + (0).to_bytes(32, "big") + len(data).to_bytes(32, "big") + data
-    return out
+    return b"".join(multisend_entry(op, to, data) for op, to, data in entries)
 
 
 def _multisend(*entries: tuple[int, str, bytes]) -> bytes:
